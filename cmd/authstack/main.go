@@ -1,0 +1,12 @@
+// Command authstack installs and troubleshoots single sign-on for Kubernetes.
+package main
+
+import (
+	"os"
+
+	"github.com/authstack/authstack/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

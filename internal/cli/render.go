@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/patch"
+	"github.com/authstack/authstack/pkg/render"
+	"github.com/authstack/authstack/pkg/secrets"
+)
+
+type renderFlags struct {
+	file          string
+	outDir        string
+	format        string
+	secretsFile   string
+	kustomizeDir  string
+	kubesprayVars string
+	kubeadmConfig string
+	dexConfig     string
+	inPlace       bool
+}
+
+func newRender(streams IO) *cobra.Command {
+	f := &renderFlags{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Render every piece of the stack from authstack.yaml",
+		Long: `Render dex, oauth2-proxy, ingress wiring, RBAC, the API server settings for the
+cluster's installer, and a kubeconfig, all from one spec. Without -o the
+result is one YAML stream on stdout. Generated secrets are kept in the
+secrets file (created on first use, mode 0600) so that rendering again
+gives the same output.
+
+With --kubespray-vars, --kubeadm-config or --dex-config, authstack patches
+your existing file, changing only what it owns: without --in-place it
+prints a unified diff, with --in-place it writes the file atomically and
+keeps a backup next to it.`,
+		Example: `  # everything on stdout
+  authstack render -f authstack.yaml
+
+  # a directory, as a kustomize base for a GitOps repository
+  authstack render -f authstack.yaml -o out --format kustomize
+
+  # show, then apply, the change to a kubespray inventory
+  authstack render -f authstack.yaml --kubespray-vars inventory/prod/group_vars/k8s_cluster/k8s-cluster.yml
+  authstack render -f authstack.yaml --kubespray-vars inventory/prod/group_vars/k8s_cluster/k8s-cluster.yml --in-place`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error { return runRender(streams, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
+	fl.StringVarP(&f.outDir, "output-dir", "o", "", "write files under this directory instead of stdout")
+	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml or kustomize (adds a kustomization.yaml)")
+	fl.StringVar(&f.secretsFile, "secrets-file", "", "where generated secrets are kept (default: authstack.secrets.yaml next to the spec)")
+	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
+	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
+	fl.StringVar(&f.kubeadmConfig, "kubeadm-config", "", "patch this kubeadm config file")
+	fl.StringVar(&f.dexConfig, "dex-config", "", "merge the stack's clients and connectors into this existing dex config")
+	fl.BoolVar(&f.inPlace, "in-place", false, "write patched files (a backup is kept as FILE.authstack.bak) instead of printing a diff")
+	return cmd
+}
+
+func runRender(streams IO, f *renderFlags) error {
+	if f.format != render.FormatYAML && f.format != render.FormatKustomize {
+		return usageError{fmt.Errorf("--format must be yaml or kustomize, not %q", f.format)}
+	}
+	if f.format == render.FormatKustomize && f.outDir == "" {
+		return usageError{fmt.Errorf("--format kustomize needs -o DIR")}
+	}
+	stack, err := config.LoadFile(f.file)
+	if err != nil {
+		return err
+	}
+	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir}
+	if store.Path == "" {
+		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")
+	}
+	res, err := render.Render(stack, render.Options{Secrets: store, KustomizeDir: f.kustomizeDir})
+	if err != nil {
+		return err
+	}
+	if saved, err := store.Save(); err != nil {
+		return err
+	} else if saved {
+		fmt.Fprintf(streams.Err, "generated secrets kept in %s (keep it private, out of version control)\n", store.Path)
+	}
+
+	targets := []struct {
+		kind render.Target
+		path string
+	}{{render.KubesprayVars, f.kubesprayVars}, {render.KubeadmConfig, f.kubeadmConfig}, {render.DexConfig, f.dexConfig}}
+	patched := false
+	for _, t := range targets {
+		if t.path == "" {
+			continue
+		}
+		patched = true
+		p, err := res.Patch(t.kind, t.path)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !p.Changed():
+			fmt.Fprintf(streams.Err, "%s is up to date\n", t.path)
+		case f.inPlace:
+			backup, err := patch.WriteFileAtomic(t.path, p.After)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Err, "patched %s (backup: %s)\n", t.path, backup)
+		default:
+			fmt.Fprint(streams.Out, patch.UnifiedDiff(t.path, p.Before, p.After))
+		}
+	}
+	if patched && f.outDir == "" {
+		return nil
+	}
+	if f.outDir != "" {
+		written, err := res.WriteDir(f.outDir, f.format)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(streams.Err, "wrote %d files under %s\n", len(written), f.outDir)
+		return nil
+	}
+	out, err := res.Stream()
+	if err != nil {
+		return err
+	}
+	_, err = streams.Out.Write(out)
+	return err
+}

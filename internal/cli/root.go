@@ -1,0 +1,74 @@
+// Package cli holds authstack's cobra commands. Commands only parse flags
+// and call into pkg/; they hold no logic of their own.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authstack/authstack/pkg/config"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitInvalid = 2
+)
+
+// usageError is a mistake on the command line.
+type usageError struct{ error }
+
+// IO is where a command reads and writes.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Main runs authstack with args and returns the process exit code.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	streams := IO{In: in, Out: out, Err: errOut}
+	root := NewRoot(streams)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(errOut, "error:", err)
+	var invalid *config.InvalidError
+	var usage usageError
+	switch {
+	case errors.As(err, &invalid), errors.As(err, &usage):
+		return ExitInvalid
+	}
+	return ExitFailure
+}
+
+// NewRoot builds the command tree.
+func NewRoot(streams IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "authstack",
+		Short:         "Install and troubleshoot single sign-on for Kubernetes",
+		Long:          "authstack renders dex, oauth2-proxy, the API server OIDC settings, ingress wiring, RBAC and kubeconfigs from one authstack.yaml, consistent with each other.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRender(streams), newValidate(streams), newVersion(streams))
+	return root
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+	}
+	return nil
+}

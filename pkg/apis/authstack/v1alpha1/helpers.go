@@ -1,0 +1,96 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
+)
+
+// Type is the connector's kind, from the one block that is set.
+func (c *Connector) Type() string {
+	switch {
+	case c.LDAP != nil:
+		return "ldap"
+	case c.GitHub != nil:
+		return "github"
+	case c.OIDC != nil:
+		return "oidc"
+	case c.Static != nil:
+		return "static"
+	}
+	return ""
+}
+
+// ParsedVersion parses cluster.kubernetesVersion ("1.34", "v1.34.2").
+func (c *Cluster) ParsedVersion() (*version.Version, error) {
+	v, err := version.ParseGeneric(c.KubernetesVersion)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes version %q: %w", c.KubernetesVersion, err)
+	}
+	return v, nil
+}
+
+// IssuerURL is the issuer exactly as every consumer must spell it.
+func (s *Spec) IssuerURL() string {
+	if s.Issuer.External != nil {
+		return s.Issuer.External.URL
+	}
+	if d := s.Issuer.Dex; d != nil {
+		return "https://" + d.Host + strings.TrimSuffix(d.Path, "/")
+	}
+	return ""
+}
+
+// IssuerCAFile is the local path of the issuer's CA bundle, if any.
+func (s *Spec) IssuerCAFile() string {
+	if s.Issuer.External != nil {
+		return s.Issuer.External.CAFile
+	}
+	if s.Issuer.Dex != nil {
+		return s.Issuer.Dex.CAFile
+	}
+	return ""
+}
+
+// AuthConfigAPIVersion is the apiserver.config.k8s.io version the cluster
+// understands for AuthenticationConfiguration.
+func (s *Spec) AuthConfigAPIVersion() string {
+	v, err := s.Cluster.ParsedVersion()
+	if err == nil && v.AtLeast(version.MustParseGeneric(structuredAuthV1MinVerion)) {
+		return "apiserver.config.k8s.io/v1"
+	}
+	return "apiserver.config.k8s.io/v1beta1"
+}
+
+// TeamGroup is the group name a team role is granted to: <cluster>:<role>:<namespace>.
+func (s *Spec) TeamGroup(role TeamRole, namespace string) string {
+	return s.Cluster.Name + ":" + string(role) + ":" + namespace
+}
+
+// Hostname is a host without its port, as Ingress rules and cookie domains need it.
+func Hostname(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
+// DNSLabel turns a user name or email into a string usable in object names.
+func DNSLabel(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if len(out) > 50 {
+		out = strings.Trim(out[:50], "-")
+	}
+	return out
+}

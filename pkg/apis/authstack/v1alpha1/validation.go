@@ -1,0 +1,495 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
+)
+
+// Validate checks a defaulted spec and returns every problem found, each
+// with its field path, so a user fixes them all in one round.
+func Validate(s *AuthStack) field.ErrorList {
+	var errs field.ErrorList
+	if s.APIVersion != APIVersion {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), s.APIVersion, "must be "+APIVersion))
+	}
+	if s.Kind != Kind {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), s.Kind, "must be "+Kind))
+	}
+	spec := field.NewPath("spec")
+	errs = append(errs, validateCluster(&s.Spec.Cluster, spec.Child("cluster"))...)
+	errs = append(errs, validateIssuer(&s.Spec, spec.Child("issuer"))...)
+	errs = append(errs, validateAPIServer(&s.Spec, spec.Child("apiServer"))...)
+	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
+	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
+	errs = append(errs, validateRBAC(&s.Spec.RBAC, spec.Child("rbac"))...)
+	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
+		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
+	}
+	return errs
+}
+
+func validateCluster(c *Cluster, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, dnsLabel(c.Name, p.Child("name"))...)
+	if c.KubernetesVersion == "" {
+		errs = append(errs, field.Required(p.Child("kubernetesVersion"), `for example "1.34"`))
+	} else if v, err := c.ParsedVersion(); err != nil {
+		errs = append(errs, field.Invalid(p.Child("kubernetesVersion"), c.KubernetesVersion, `must be a Kubernetes version such as "1.34" or "v1.34.2"`))
+	} else if !v.AtLeast(version.MustParseGeneric("1.26")) {
+		errs = append(errs, field.Invalid(p.Child("kubernetesVersion"), c.KubernetesVersion, "authstack supports Kubernetes 1.26 and later"))
+	}
+	switch c.Installer {
+	case InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig:
+	case "":
+		errs = append(errs, field.Required(p.Child("installer"), "one of kubespray, kubeadm, kind, authentication-config"))
+	default:
+		errs = append(errs, field.NotSupported(p.Child("installer"), c.Installer, []Installer{InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig}))
+	}
+	if c.Server != "" {
+		errs = append(errs, httpsURL(c.Server, p.Child("server"))...)
+	}
+	return errs
+}
+
+func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	is := &s.Issuer
+	switch {
+	case is.Dex == nil && is.External == nil:
+		return append(errs, field.Required(p, "set issuer.dex (authstack deploys dex) or issuer.external (an existing OIDC issuer)"))
+	case is.Dex != nil && is.External != nil:
+		return append(errs, field.Forbidden(p.Child("external"), "set either issuer.dex or issuer.external, not both"))
+	case is.External != nil:
+		e := is.External
+		errs = append(errs, httpsURL(e.URL, p.Child("external", "url"))...)
+		if len(s.Apps) > 0 && e.AppClientSecret == nil {
+			errs = append(errs, field.Required(p.Child("external", "appClientSecret"), "the apps' oauth2-proxy needs the secret of its client at the external issuer"))
+		}
+		errs = append(errs, secretRef(e.AppClientSecret, p.Child("external", "appClientSecret"))...)
+		return errs
+	}
+	d := is.Dex
+	dp := p.Child("dex")
+	errs = append(errs, hostPort(d.Host, dp.Child("host"))...)
+	if d.Path != "" && (!strings.HasPrefix(d.Path, "/") || strings.HasSuffix(d.Path, "/")) {
+		errs = append(errs, field.Invalid(dp.Child("path"), d.Path, `must start with "/" and not end with "/" (the API server compares the issuer string exactly)`))
+	}
+	errs = append(errs, dnsLabel(d.Namespace, dp.Child("namespace"))...)
+	if d.Replicas != nil && *d.Replicas < 1 {
+		errs = append(errs, field.Invalid(dp.Child("replicas"), *d.Replicas, "must be at least 1"))
+	}
+	switch d.Storage.Type {
+	case StorageKubernetes:
+	case StorageMemory:
+		if d.Replicas != nil && *d.Replicas > 1 {
+			errs = append(errs, field.Invalid(dp.Child("storage", "type"), d.Storage.Type, "memory storage cannot be shared: with more than one replica each pod signs with its own keys and logins fail at random; use kubernetes"))
+		}
+	default:
+		errs = append(errs, field.NotSupported(dp.Child("storage", "type"), d.Storage.Type, []StorageType{StorageKubernetes, StorageMemory}))
+	}
+	if cm := d.TLS.CertManager; cm != nil {
+		if cm.Issuer == "" {
+			errs = append(errs, field.Required(dp.Child("tls", "certManager", "issuer"), "name of the cert-manager issuer"))
+		}
+		if cm.Kind != "ClusterIssuer" && cm.Kind != "Issuer" {
+			errs = append(errs, field.NotSupported(dp.Child("tls", "certManager", "kind"), cm.Kind, []string{"ClusterIssuer", "Issuer"}))
+		}
+	}
+	idt, err := time.ParseDuration(d.IDTokenLifetime)
+	if err != nil || idt < time.Minute || idt > 24*time.Hour {
+		errs = append(errs, field.Invalid(dp.Child("idTokenLifetime"), d.IDTokenLifetime, "must be a duration between 1m and 24h, such as 1h"))
+	}
+	if rt, err := time.ParseDuration(d.RefreshTokenLifetime); err != nil || rt <= 0 {
+		errs = append(errs, field.Invalid(dp.Child("refreshTokenLifetime"), d.RefreshTokenLifetime, "must be a positive duration, such as 720h"))
+	}
+	if len(d.Connectors) == 0 {
+		errs = append(errs, field.Required(dp.Child("connectors"), "at least one connector (ldap, github, oidc or static)"))
+	}
+	ids := sets.New[string]()
+	for i := range d.Connectors {
+		c := &d.Connectors[i]
+		cp := dp.Child("connectors").Index(i)
+		errs = append(errs, validateConnector(c, cp)...)
+		if ids.Has(c.ID) {
+			errs = append(errs, field.Duplicate(cp.Child("id"), c.ID))
+		}
+		ids.Insert(c.ID)
+	}
+	if d.PasswordConnector != "" && !ids.Has(d.PasswordConnector) {
+		errs = append(errs, field.NotSupported(dp.Child("passwordConnector"), d.PasswordConnector, sets.List(ids)))
+	}
+	return errs
+}
+
+func validateConnector(c *Connector, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	set := 0
+	for _, b := range []bool{c.LDAP != nil, c.GitHub != nil, c.OIDC != nil, c.Static != nil} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		return append(errs, field.Invalid(p, fmt.Sprintf("%d connector blocks", set), "set exactly one of ldap, github, oidc, static"))
+	}
+	errs = append(errs, dnsLabel(c.ID, p.Child("id"))...)
+	switch {
+	case c.LDAP != nil:
+		l, lp := c.LDAP, p.Child("ldap")
+		if l.Host == "" {
+			errs = append(errs, field.Required(lp.Child("host"), "host:port of the LDAP server, such as ldap.example.com:636"))
+		}
+		if l.InsecureNoSSL && l.StartTLS {
+			errs = append(errs, field.Invalid(lp.Child("startTLS"), true, "cannot be combined with insecureNoSSL"))
+		}
+		if l.BindDN != "" && l.BindPassword == nil {
+			errs = append(errs, field.Required(lp.Child("bindPassword"), "bindDN needs a password (env or file)"))
+		}
+		errs = append(errs, secretRef(l.BindPassword, lp.Child("bindPassword"))...)
+		if l.UserSearch.BaseDN == "" {
+			errs = append(errs, field.Required(lp.Child("userSearch", "baseDN"), "such as ou=people,dc=example,dc=org"))
+		}
+		if l.UserSearch.Username == "" {
+			errs = append(errs, field.Required(lp.Child("userSearch", "username"), "the attribute matched against what the user types, such as uid or mail"))
+		}
+		if l.GroupSearch.BaseDN != "" && len(l.GroupSearch.UserMatchers) == 0 {
+			errs = append(errs, field.Required(lp.Child("groupSearch", "userMatchers"), "how a group names its members, such as {userAttr: DN, groupAttr: member}"))
+		}
+	case c.GitHub != nil:
+		g, gp := c.GitHub, p.Child("github")
+		if g.ClientID == "" {
+			errs = append(errs, field.Required(gp.Child("clientID"), "the OAuth app's client id"))
+		}
+		if g.ClientSecret == nil {
+			errs = append(errs, field.Required(gp.Child("clientSecret"), "the OAuth app's secret (env or file)"))
+		}
+		errs = append(errs, secretRef(g.ClientSecret, gp.Child("clientSecret"))...)
+	case c.OIDC != nil:
+		o, op := c.OIDC, p.Child("oidc")
+		errs = append(errs, httpsURL(o.Issuer, op.Child("issuer"))...)
+		if o.ClientID == "" {
+			errs = append(errs, field.Required(op.Child("clientID"), "the client id at the upstream issuer"))
+		}
+		if o.ClientSecret == nil {
+			errs = append(errs, field.Required(op.Child("clientSecret"), "the client secret at the upstream issuer (env or file)"))
+		}
+		errs = append(errs, secretRef(o.ClientSecret, op.Child("clientSecret"))...)
+	case c.Static != nil:
+		st, sp := c.Static, p.Child("static")
+		if !st.TestClusterOnly {
+			errs = append(errs, field.Invalid(sp.Child("testClusterOnly"), false, "static passwords are for test clusters only; set testClusterOnly: true to confirm"))
+		}
+		if len(st.Users) == 0 {
+			errs = append(errs, field.Required(sp.Child("users"), "at least one user"))
+		}
+		emails := sets.New[string]()
+		for i, u := range st.Users {
+			up := sp.Child("users").Index(i)
+			if !strings.Contains(u.Email, "@") {
+				errs = append(errs, field.Invalid(up.Child("email"), u.Email, "must be an email address"))
+			}
+			if emails.Has(u.Email) {
+				errs = append(errs, field.Duplicate(up.Child("email"), u.Email))
+			}
+			emails.Insert(u.Email)
+			if u.Username == "" {
+				errs = append(errs, field.Required(up.Child("username"), ""))
+			}
+			if !strings.HasPrefix(u.Hash, "$2") {
+				errs = append(errs, field.Invalid(up.Child("hash"), "(hidden)", "must be a bcrypt hash ($2a$, $2b$ or $2y$), for example from htpasswd -bnBC 10 '' PASSWORD"))
+			}
+		}
+	}
+	return errs
+}
+
+func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	a := &s.APIServer
+	switch a.Mode {
+	case ModeFlags:
+		if len(a.ClaimValidationRules) > 0 {
+			errs = append(errs, field.Forbidden(p.Child("claimValidationRules"), "CEL rules need mode authentication-config"))
+		}
+		if len(a.Audiences) > 1 {
+			errs = append(errs, field.TooMany(p.Child("audiences"), len(a.Audiences), 1))
+		}
+	case ModeAuthConfig:
+		if v, err := s.Cluster.ParsedVersion(); err == nil && !v.AtLeast(version.MustParseGeneric(structuredAuthMinVersion)) {
+			errs = append(errs, field.Invalid(p.Child("mode"), a.Mode, "AuthenticationConfiguration needs Kubernetes 1.30 or later; use mode flags"))
+		}
+	default:
+		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []APIServerMode{ModeFlags, ModeAuthConfig}))
+	}
+	for _, pr := range []struct {
+		name  string
+		value *string
+	}{{"usernamePrefix", a.UsernamePrefix}, {"groupsPrefix", a.GroupsPrefix}} {
+		if pr.value == nil {
+			continue
+		}
+		v, fp := *pr.value, p.Child(pr.name)
+		switch {
+		case v == "-" && a.Mode == ModeAuthConfig:
+			errs = append(errs, field.Invalid(fp, v, `"-" is a flag convention; in an AuthenticationConfiguration use "" for no prefix`))
+		case strings.HasPrefix(v, "-") && v != "-":
+			errs = append(errs, field.Invalid(fp, v, `"-" means no prefix and cannot be mixed with a prefix`))
+		case (v == "" || v == "-") && !a.AllowUnprefixed:
+			errs = append(errs, field.Invalid(fp, v, "without a prefix a token can claim any name, such as system: users or groups that the cluster trusts; keep a prefix such as \"oidc:\" or set allowUnprefixed: true"))
+		case strings.HasPrefix(v, "system:"):
+			errs = append(errs, field.Invalid(fp, v, `must not start with "system:"`))
+		}
+	}
+	if a.UsernameClaim == "" {
+		errs = append(errs, field.Required(p.Child("usernameClaim"), ""))
+	}
+	for i, aud := range a.Audiences {
+		if aud == "" {
+			errs = append(errs, field.Required(p.Child("audiences").Index(i), ""))
+		}
+	}
+	for k := range a.RequiredClaims {
+		if k == "" {
+			errs = append(errs, field.Invalid(p.Child("requiredClaims"), k, "claim names must not be empty"))
+		}
+	}
+	for i, r := range a.ClaimValidationRules {
+		if strings.TrimSpace(r.Expression) == "" {
+			errs = append(errs, field.Required(p.Child("claimValidationRules").Index(i).Child("expression"), "a CEL expression over claims"))
+		}
+	}
+	if !strings.HasPrefix(a.AuthenticationConfigPath, "/") {
+		errs = append(errs, field.Invalid(p.Child("authenticationConfigPath"), a.AuthenticationConfigPath, "must be an absolute path on the control-plane nodes"))
+	}
+	if !strings.HasPrefix(a.IssuerCAPath, "/") {
+		errs = append(errs, field.Invalid(p.Child("issuerCAPath"), a.IssuerCAPath, "must be an absolute path on the control-plane nodes"))
+	}
+	return errs
+}
+
+func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if k.ClientID == "" {
+		errs = append(errs, field.Required(p.Child("clientID"), ""))
+	}
+	for i, sc := range k.ExtraScopes {
+		if sc == "" || strings.ContainsAny(sc, " \t") {
+			errs = append(errs, field.Invalid(p.Child("extraScopes").Index(i), sc, "must be one scope without spaces"))
+		}
+	}
+	return errs
+}
+
+func validateApps(s *Spec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	names, hosts, clients := sets.New[string](), sets.New[string](), sets.New(s.Kubectl.ClientID)
+	if s.Issuer.Dex != nil {
+		hosts.Insert(s.Issuer.Dex.Host)
+	}
+	for i := range s.Apps {
+		a, ap := &s.Apps[i], p.Index(i)
+		errs = append(errs, dnsLabel(a.Name, ap.Child("name"))...)
+		if names.Has(a.Name) {
+			errs = append(errs, field.Duplicate(ap.Child("name"), a.Name))
+		}
+		names.Insert(a.Name)
+		errs = append(errs, hostPort(a.Host, ap.Child("host"))...)
+		if a.Host != "" && hosts.Has(a.Host) {
+			errs = append(errs, field.Duplicate(ap.Child("host"), a.Host))
+		}
+		hosts.Insert(a.Host)
+		errs = append(errs, dnsLabel(a.Namespace, ap.Child("namespace"))...)
+		errs = append(errs, dnsLabel(a.Upstream.Service, ap.Child("upstream", "service"))...)
+		if a.Upstream.Port < 1 || a.Upstream.Port > 65535 {
+			errs = append(errs, field.Invalid(ap.Child("upstream", "port"), a.Upstream.Port, "must be a port number between 1 and 65535"))
+		}
+		if a.Upstream.Protocol != "HTTP" && a.Upstream.Protocol != "HTTPS" {
+			errs = append(errs, field.NotSupported(ap.Child("upstream", "protocol"), a.Upstream.Protocol, []string{"HTTP", "HTTPS"}))
+		}
+		switch a.Identity {
+		case IdentityToken, IdentityHeaders:
+		case "":
+			errs = append(errs, field.Required(ap.Child("identity"), "token (the app gets the user's id token, as Kubernetes Dashboard and Headlamp need) or headers (X-Auth-Request-*, as for Prometheus)"))
+		default:
+			errs = append(errs, field.NotSupported(ap.Child("identity"), a.Identity, []IdentityMode{IdentityToken, IdentityHeaders}))
+		}
+		if clients.Has(a.ClientID) {
+			errs = append(errs, field.Duplicate(ap.Child("clientID"), a.ClientID))
+		}
+		clients.Insert(a.ClientID)
+		for j, d := range a.AllowedEmailDomains {
+			if d != "*" && dnsSubdomain(d, nil) != nil {
+				errs = append(errs, field.Invalid(ap.Child("allowedEmailDomains").Index(j), d, `must be a domain such as example.com, or "*"`))
+			}
+		}
+	}
+	return errs
+}
+
+func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	names := sets.New[string]()
+	for i, b := range r.Bindings {
+		bp := p.Child("bindings").Index(i)
+		errs = append(errs, dnsSubdomain(b.Name, bp.Child("name"))...)
+		if names.Has(b.Name + "/" + b.Namespace) {
+			errs = append(errs, field.Duplicate(bp.Child("name"), b.Name))
+		}
+		names.Insert(b.Name + "/" + b.Namespace)
+		switch {
+		case b.ClusterRole == "" && b.Role == "":
+			errs = append(errs, field.Required(bp.Child("clusterRole"), "set clusterRole or role"))
+		case b.ClusterRole != "" && b.Role != "":
+			errs = append(errs, field.Forbidden(bp.Child("role"), "set clusterRole or role, not both"))
+		case b.Role != "" && b.Namespace == "":
+			errs = append(errs, field.Required(bp.Child("namespace"), "a Role exists in one namespace"))
+		}
+		if b.Namespace != "" {
+			errs = append(errs, dnsLabel(b.Namespace, bp.Child("namespace"))...)
+		}
+		errs = append(errs, subjects(&b.Subjects, bp)...)
+	}
+	users := sets.New[string]()
+	for i, u := range r.Users {
+		up := p.Child("users").Index(i)
+		if u.Name == "" {
+			errs = append(errs, field.Required(up.Child("name"), ""))
+		}
+		if users.Has(u.Name) {
+			errs = append(errs, field.Duplicate(up.Child("name"), u.Name))
+		}
+		users.Insert(u.Name)
+		if len(u.ClusterRoles) == 0 {
+			errs = append(errs, field.Required(up.Child("clusterRoles"), "at least one ClusterRole, such as view"))
+		}
+	}
+	if r.ReadOnly != nil {
+		errs = append(errs, subjects(r.ReadOnly, p.Child("readOnly"))...)
+	}
+	nss := sets.New[string]()
+	for i, u := range r.UserNamespaces {
+		up := p.Child("userNamespaces").Index(i)
+		if u.User == "" {
+			errs = append(errs, field.Required(up.Child("user"), ""))
+		}
+		errs = append(errs, dnsLabel(u.Namespace, up.Child("namespace"))...)
+		if nss.Has(u.Namespace) {
+			errs = append(errs, field.Duplicate(up.Child("namespace"), u.Namespace))
+		}
+		nss.Insert(u.Namespace)
+	}
+	teams := sets.New[string]()
+	for i, t := range r.Teams {
+		tp := p.Child("teams").Index(i)
+		errs = append(errs, dnsLabel(t.Namespace, tp.Child("namespace"))...)
+		if teams.Has(t.Namespace) {
+			errs = append(errs, field.Duplicate(tp.Child("namespace"), t.Namespace))
+		}
+		teams.Insert(t.Namespace)
+		for j, role := range t.Roles {
+			switch role {
+			case TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward:
+			default:
+				errs = append(errs, field.NotSupported(tp.Child("roles").Index(j), role, []TeamRole{TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward}))
+			}
+		}
+	}
+	return errs
+}
+
+func subjects(s *Subjects, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(s.Users) == 0 && len(s.Groups) == 0 {
+		errs = append(errs, field.Required(p.Child("users"), "at least one user or group"))
+	}
+	for i, u := range s.Users {
+		if u == "" {
+			errs = append(errs, field.Required(p.Child("users").Index(i), ""))
+		}
+	}
+	for i, g := range s.Groups {
+		if g == "" {
+			errs = append(errs, field.Required(p.Child("groups").Index(i), ""))
+		}
+	}
+	return errs
+}
+
+func secretRef(r *SecretRef, p *field.Path) field.ErrorList {
+	if r == nil {
+		return nil
+	}
+	if (r.Env == "") == (r.File == "") {
+		return field.ErrorList{field.Invalid(p, "", "set exactly one of env (an environment variable) or file (a path)")}
+	}
+	return nil
+}
+
+func dnsLabel(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be a DNS label: "+strings.Join(msgs, "; "))}
+	}
+	return nil
+}
+
+func dnsSubdomain(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	if msgs := validation.IsDNS1123Subdomain(v); len(msgs) > 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be a DNS name")}
+	}
+	return nil
+}
+
+// hostPort accepts a DNS name or IP address, with an optional port for
+// setups where the ingress is not on 443 (local clusters, tests).
+func hostPort(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		host, port = v, ""
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return field.ErrorList{field.Invalid(p, v, "the port must be a number between 1 and 65535")}
+		}
+	}
+	if net.ParseIP(host) != nil {
+		return nil
+	}
+	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
+		return field.ErrorList{field.Invalid(p, v, "must be a DNS name, optionally with :port")}
+	}
+	return nil
+}
+
+func httpsURL(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "an https:// URL")}
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Host == "":
+		return field.ErrorList{field.Invalid(p, v, "must be an https:// URL")}
+	case u.Scheme != "https":
+		return field.ErrorList{field.Invalid(p, v, "must use https: the API server refuses other issuers and tokens must not cross the network in clear")}
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return field.ErrorList{field.Invalid(p, v, "must not have a query, fragment or user info")}
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package dexconfig
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pmezard/go-difflib/difflib"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update after checking):\n%s", path, lineDiff(want, got))
+	}
+}
+
+func lineDiff(a, b []byte) string {
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+		FromFile: "want", ToFile: "got", Context: 2,
+	})
+	return d
+}
+
+func mustMerge(t *testing.T, existing, desired []byte) []byte {
+	t.Helper()
+	out, err := Merge(existing, desired)
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	again, err := Merge(out, desired)
+	if err != nil {
+		t.Fatalf("Merge into its own output: %v", err)
+	}
+	if !bytes.Equal(again, out) {
+		t.Fatalf("second Merge changed the output:\n%s", lineDiff(out, again))
+	}
+	if _, err := yamledit.ParseOne(out); err != nil {
+		t.Fatalf("output is not YAML: %v", err)
+	}
+	return out
+}
+
+// dexConfig is the part of dex's config the assertions look at.
+type dexConfig struct {
+	Issuer        string
+	Storage       struct{ Type string }
+	StaticClients []struct {
+		ID           string   `yaml:"id"`
+		Name         string   `yaml:"name"`
+		SecretEnv    string   `yaml:"secretEnv"`
+		RedirectURIs []string `yaml:"redirectURIs"`
+		TrustedPeers []string `yaml:"trustedPeers"`
+	} `yaml:"staticClients"`
+	Connectors []struct {
+		ID     string         `yaml:"id"`
+		Config map[string]any `yaml:"config"`
+	}
+	OAuth2 map[string]any `yaml:"oauth2"`
+	Expiry map[string]any
+}
+
+func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
+	out := mustMerge(t, readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
+	checkGolden(t, "merged.golden.yaml", out)
+
+	var c dexConfig
+	if err := yaml.Unmarshal(out, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://dex.example.com/dex" {
+		t.Errorf("issuer = %q", c.Issuer)
+	}
+	if c.Storage.Type != "kubernetes" {
+		t.Errorf("existing storage replaced: %q", c.Storage.Type)
+	}
+	var ids []string
+	for _, sc := range c.StaticClients {
+		ids = append(ids, sc.ID)
+	}
+	if got := strings.Join(ids, ","); got != "grafana,kubernetes,oauth2-proxy" {
+		t.Errorf("static clients = %s", got)
+	}
+	k := c.StaticClients[1]
+	if got := strings.Join(k.RedirectURIs, " "); got != "http://localhost:8000 http://localhost:9000 http://localhost:18000" {
+		t.Errorf("kubernetes redirectURIs = %s", got)
+	}
+	if got := strings.Join(k.TrustedPeers, " "); got != "grafana" {
+		t.Errorf("kubernetes trustedPeers = %s", got)
+	}
+	if k.Name != "Kubernetes" {
+		t.Errorf("kubernetes name = %q, want desired's", k.Name)
+	}
+	if len(c.Connectors) != 2 || c.Connectors[1].Config["redirectURI"] != "https://dex.example.com/dex/callback" {
+		t.Errorf("github connector not replaced: %+v", c.Connectors)
+	}
+	if c.OAuth2["skipApprovalScreen"] != true || c.Expiry["idTokens"] != "1h" {
+		t.Errorf("oauth2/expiry not added: %v %v", c.OAuth2, c.Expiry)
+	}
+	for _, kept := range []string{
+		"# Grafana's login, owned by the observability team\n- id: grafana\n",
+		"  - http://localhost:8000 # kubelogin default\n",
+		"# GitHub login for contractors\n- type: github\n",
+		"\nlogger:\n  level: \"info\"\n",
+		"  allowedOrigins: ['https://grafana.example.com']\n",
+	} {
+		if !strings.Contains(string(out), kept) {
+			t.Errorf("output lost %q", kept)
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	tests := []struct {
+		name              string
+		existing, desired string
+		want              string
+	}{
+		{
+			name:     "adds a missing client and keeps the others",
+			existing: "issuer: https://a\nstaticClients:\n- id: x\n  name: X\n",
+			desired:  "issuer: https://a\nstaticClients:\n- id: y\n  name: Y\n",
+			want:     "issuer: https://a\nstaticClients:\n- id: x\n  name: X\n- id: y\n  name: Y\n",
+		},
+		{
+			name:     "unions redirect URIs and trusted peers without duplicates",
+			existing: "staticClients:\n- id: k\n  redirectURIs: [a, b]\n  trustedPeers:\n  - p\n",
+			desired:  "staticClients:\n- id: k\n  redirectURIs: [c, a]\n  trustedPeers: [q, p]\n",
+			want:     "staticClients:\n- id: k\n  redirectURIs: [a, b, c]\n  trustedPeers:\n  - p\n  - q\n",
+		},
+		{
+			name:     "sets other client fields from desired",
+			existing: "staticClients:\n- id: k\n  secret: old # rotate me\n  public: false\n",
+			desired:  "staticClients:\n- id: k\n  secret: new\n  name: K\n",
+			want:     "staticClients:\n- id: k\n  secret: new # rotate me\n  public: false\n  name: K\n",
+		},
+		{
+			name:     "replaces a connector and keeps its comment",
+			existing: "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  config: {issuer: https://old}\n- type: mock\n  id: m\n",
+			desired:  "connectors:\n- type: oidc\n  id: corp\n  name: Corp\n  config:\n    issuer: https://new\n",
+			want:     "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  name: Corp\n  config:\n    issuer: https://new\n- type: mock\n  id: m\n",
+		},
+		{
+			name:     "adds top-level keys existing lacks but keeps its own",
+			existing: "storage:\n  type: sqlite3\n",
+			desired:  "storage:\n  type: memory\noauth2:\n  skipApprovalScreen: true\n",
+			want:     "storage:\n  type: sqlite3\noauth2:\n  skipApprovalScreen: true\n",
+		},
+		{
+			name:     "creates lists that existing lacks",
+			existing: "issuer: https://a\n",
+			desired:  "staticClients:\n- id: k\n  redirectURIs: [u]\nconnectors: []\n",
+			want:     "issuer: https://a\nstaticClients:\n- id: k\n  redirectURIs: [u]\nconnectors: []\n",
+		},
+		{
+			name:     "returns existing untouched when it already has everything",
+			existing: "# mine\nissuer:   'https://a'\nstaticClients:\n    -   id: k\n        redirectURIs: [u, v]\n",
+			desired:  "issuer: https://a\nstaticClients:\n- id: k\n  redirectURIs: [v]\n",
+			want:     "# mine\nissuer:   'https://a'\nstaticClients:\n    -   id: k\n        redirectURIs: [u, v]\n",
+		},
+		{
+			name:     "keeps blank lines, CRLF and a leading document marker",
+			existing: "---\r\nissuer: https://a\r\n\r\nweb:\r\n  http: 0.0.0.0:5556\r\n",
+			desired:  "issuer: https://b\n",
+			want:     "---\r\nissuer: https://b\r\n\r\nweb:\r\n  http: 0.0.0.0:5556\r\n",
+		},
+		{
+			name:     "writes desired into an empty file",
+			existing: "",
+			desired:  "issuer: https://a\n",
+			want:     "issuer: https://a\n",
+		},
+		{
+			name:     "quotes values that would change type",
+			existing: "issuer: https://a\n",
+			desired:  "staticClients:\n- id: \"on\"\n  name: \"true\"\n",
+			want:     "issuer: https://a\nstaticClients:\n- id: \"on\"\n  name: \"true\"\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustMerge(t, []byte(tt.existing), []byte(tt.desired))
+			if string(got) != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMergeRejects(t *testing.T) {
+	tests := []struct {
+		name              string
+		existing, desired string
+		want              string
+	}{
+		{"existing clients that are not a list", "staticClients:\n  k: {}\n", "staticClients:\n- id: k\n",
+			"dex config: existing: staticClients: expected a list, found a map"},
+		{"a desired client without id", "issuer: x\n", "staticClients:\n- name: k\n",
+			"dex config: desired: staticClients[0]: expected a map with an id"},
+		{"redirect URIs that are not a list", "staticClients:\n- id: k\n  redirectURIs: u\n", "staticClients:\n- id: k\n  redirectURIs: [v]\n",
+			"dex config: existing: staticClients[0] (k): redirectURIs: expected a list, found a string"},
+		{"invalid existing YAML", "issuer: [\n", "issuer: x\n", "dex config: existing: yaml: line 1"},
+		{"invalid desired YAML", "issuer: x\n", "a: b: c\n", "dex config: desired: yaml: line 1"},
+		{"existing that is a list", "- a\n", "issuer: x\n", "dex config: existing: line 1: expected a map, found a list"},
+		{"two documents", "issuer: x\n---\nissuer: y\n", "issuer: z\n", "dex config: existing: line 2: a second YAML document"},
+		{"a duplicated key", "issuer: x\nissuer: y\n", "issuer: z\n", "already defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Merge([]byte(tt.existing), []byte(tt.desired))
+			if err == nil {
+				t.Fatalf("Merge succeeded, want an error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}

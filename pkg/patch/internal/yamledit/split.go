@@ -1,0 +1,146 @@
+package yamledit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Chunk is one document of a YAML stream, kept as raw text. Joining every
+// chunk's Sep and Body gives back the stream byte for byte.
+type Chunk struct {
+	// Sep is the "---" line that opens the chunk, with its line ending; it
+	// is empty for the text before the first separator.
+	Sep string
+	// Body is the text up to the next separator.
+	Body string
+	// Line is the 1-based line of the file on which Body starts.
+	Line int
+}
+
+// Split cuts a YAML stream on its "---" lines. It refuses separators that
+// carry content on the same line ("--- foo"), because that content would
+// then sit outside every body.
+func Split(src []byte) ([]Chunk, error) {
+	var chunks []Chunk
+	cur := Chunk{Line: 1}
+	var body strings.Builder
+	line := 1
+	for rest := string(src); rest != ""; line++ {
+		l := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			l = rest[:i+1]
+		}
+		rest = rest[len(l):]
+		sep, err := isSeparator(l)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if !sep {
+			body.WriteString(l)
+			continue
+		}
+		cur.Body = body.String()
+		chunks = append(chunks, cur)
+		body.Reset()
+		cur = Chunk{Sep: l, Line: line + 1}
+	}
+	cur.Body = body.String()
+	chunks = append(chunks, cur)
+	return chunks, nil
+}
+
+// Join is the inverse of Split.
+func Join(chunks []Chunk) []byte {
+	var b bytes.Buffer
+	for _, c := range chunks {
+		b.WriteString(c.Sep)
+		b.WriteString(c.Body)
+	}
+	return b.Bytes()
+}
+
+func isSeparator(line string) (bool, error) {
+	l := strings.TrimRight(line, "\r\n")
+	if !strings.HasPrefix(l, "---") {
+		return false, nil
+	}
+	rest := l[3:]
+	if rest == "" {
+		return true, nil
+	}
+	if rest[0] != ' ' && rest[0] != '\t' {
+		return false, nil // e.g. "----" is a plain scalar, not a marker
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	if rest == "" || rest[0] == '#' {
+		return true, nil
+	}
+	return false, fmt.Errorf("content on a document separator line (%q) is not supported; move it to the next line", l)
+}
+
+// Empty reports whether a chunk holds no YAML content: only blank lines,
+// comments and directives.
+func (c Chunk) Empty() bool {
+	for _, l := range strings.Split(c.Body, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || t[0] == '#' || t[0] == '%' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Parse parses the chunk's body as exactly one YAML document. Line numbers
+// in errors and nodes are those of the whole file.
+func (c Chunk) Parse() (*yaml.Node, error) {
+	// Leading newlines shift the parser's line numbers to the file's.
+	text := strings.Repeat("\n", c.Line-1) + c.Body
+	return ParseOne([]byte(text))
+}
+
+// ParseOne parses src, which must hold at most one YAML document. Without
+// any, it returns a document node with no content.
+func ParseOne(src []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		// Nothing but comments and blank lines.
+		return &yaml.Node{Kind: yaml.DocumentNode}, nil
+	} else if err != nil {
+		return nil, withLine(err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, fmt.Errorf("line %d: a second YAML document starts here; only one is expected", next.Line)
+	case errors.Is(err, io.EOF):
+	default:
+		return nil, withLine(err)
+	}
+	return &doc, nil
+}
+
+// withLine adds the line number the parser leaves out for errors on the
+// first line (it omits line 0 rather than printing line 1).
+func withLine(err error) error {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "yaml: "); ok && !strings.HasPrefix(rest, "line ") {
+		return fmt.Errorf("yaml: line 1: %s", rest)
+	}
+	return err
+}
+
+// EOL returns the line ending text uses: "\r\n" when its first line ends
+// that way, "\n" otherwise.
+func EOL(text string) string {
+	if i := strings.IndexByte(text, '\n'); i > 0 && text[i-1] == '\r' {
+		return "\r\n"
+	}
+	return "\n"
+}

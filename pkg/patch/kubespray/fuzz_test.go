@@ -1,0 +1,56 @@
+package kubespray
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+)
+
+func fuzzVars(value string) []Var {
+	return []Var{
+		{Name: "kube_oidc_auth", Value: true},
+		{Name: "kube_oidc_url", Value: value},
+		{Name: "kube_oidc_username_prefix", Value: "oidc:"},
+		{Name: "kube_apiserver_authentication_config_jwt", Value: []any{
+			map[string]any{"issuer": map[string]any{"url": value, "audiences": []string{"kubernetes"}}},
+		}},
+		{Name: "authstack_new_var", Value: []string{value, "-"}},
+	}
+}
+
+// FuzzKubesprayPatch checks that Patch never panics and that whatever it
+// returns is YAML that patching again leaves unchanged.
+func FuzzKubesprayPatch(f *testing.F) {
+	sample, err := os.ReadFile(filepath.Join("testdata", "k8s-cluster.yml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample, "https://dex.example.com/dex")
+	f.Add([]byte("a: 1\n# kube_oidc_url: x\nb:\n  - c\n"), "oidc:")
+	f.Add([]byte("# kube_apiserver_authentication_config_jwt:\n#   - issuer:\n#       url: x\nkube_oidc_url: |\n  x\n"), "a\nb")
+	f.Add([]byte("---\nkube_oidc_auth: yes\n...\n"), "")
+	f.Fuzz(func(t *testing.T, src []byte, value string) {
+		vars := fuzzVars(value)
+		out, err := Patch(src, vars)
+		if err != nil {
+			return
+		}
+		doc, err := yamledit.ParseOne(out)
+		if err != nil {
+			t.Fatalf("output does not parse: %v\n%s", err, out)
+		}
+		if _, err := yamledit.Canonical(doc); err != nil {
+			t.Fatalf("output does not decode: %v\n%s", err, out)
+		}
+		again, err := Patch(out, vars)
+		if err != nil {
+			t.Fatalf("patching the output failed: %v\n%s", err, out)
+		}
+		if !bytes.Equal(again, out) {
+			t.Fatalf("patching the output changed it:\n%s", lineDiff(out, again))
+		}
+	})
+}

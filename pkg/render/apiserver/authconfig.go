@@ -1,0 +1,156 @@
+// Package apiserver renders the kube-apiserver side of the stack: the
+// AuthenticationConfiguration file or the --oidc-* flags, and their
+// translation for each installer (kubespray, kubeadm, kind).
+package apiserver
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	apiserverapi "k8s.io/apiserver/pkg/apis/apiserver"
+	"k8s.io/apiserver/pkg/apis/apiserver/install"
+	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
+	"k8s.io/apiserver/pkg/apis/apiserver/validation"
+	authenticationcel "k8s.io/apiserver/pkg/authentication/cel"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+)
+
+// JWTAuthenticator returns the spec's issuer as the API server's typed
+// JWT authenticator. caPEM is the issuer CA bundle, or empty when the
+// issuer's certificate is publicly trusted.
+func JWTAuthenticator(spec *v1alpha1.Spec, caPEM string) apiserverv1.JWTAuthenticator {
+	a := spec.APIServer
+	j := apiserverv1.JWTAuthenticator{
+		Issuer: apiserverv1.Issuer{
+			URL:                  spec.IssuerURL(),
+			Audiences:            a.Audiences,
+			CertificateAuthority: caPEM,
+		},
+		ClaimMappings: apiserverv1.ClaimMappings{
+			Username: apiserverv1.PrefixedClaimOrExpression{Claim: a.UsernameClaim, Prefix: ptr(*a.UsernamePrefix)},
+			Groups:   apiserverv1.PrefixedClaimOrExpression{Claim: a.GroupsClaim, Prefix: ptr(*a.GroupsPrefix)},
+		},
+	}
+	if len(a.Audiences) > 1 {
+		j.Issuer.AudienceMatchPolicy = apiserverv1.AudienceMatchPolicyMatchAny
+	}
+	for _, k := range sortedKeys(a.RequiredClaims) {
+		j.ClaimValidationRules = append(j.ClaimValidationRules, apiserverv1.ClaimValidationRule{Claim: k, RequiredValue: a.RequiredClaims[k]})
+	}
+	for _, r := range a.ClaimValidationRules {
+		j.ClaimValidationRules = append(j.ClaimValidationRules, apiserverv1.ClaimValidationRule{Expression: r.Expression, Message: r.Message})
+	}
+	return j
+}
+
+// AuthenticationConfiguration renders the file given to the API server with
+// --authentication-config, in the version the cluster's Kubernetes reads,
+// and checks it with the API server's own validation.
+func AuthenticationConfiguration(spec *v1alpha1.Spec, caPEM string) ([]byte, error) {
+	cfg := apiserverv1.AuthenticationConfiguration{JWT: []apiserverv1.JWTAuthenticator{JWTAuthenticator(spec, caPEM)}}
+	cfg.APIVersion = spec.AuthConfigAPIVersion()
+	cfg.Kind = "AuthenticationConfiguration"
+	// v1beta1 has the same fields as v1 for everything authstack sets.
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var (
+	scheme = runtime.NewScheme()
+	codecs = serializer.NewCodecFactory(scheme, serializer.EnableStrict)
+)
+
+func init() { install.Install(scheme) }
+
+// Validate decodes an AuthenticationConfiguration file strictly and applies
+// the validation the API server runs at start-up.
+func Validate(data []byte) error {
+	obj, _, err := codecs.UniversalDecoder().Decode(data, nil, &apiserverapi.AuthenticationConfiguration{})
+	if err != nil {
+		return fmt.Errorf("authentication configuration: %w", err)
+	}
+	cfg, ok := obj.(*apiserverapi.AuthenticationConfiguration)
+	if !ok {
+		return fmt.Errorf("authentication configuration: decoded %T", obj)
+	}
+	if errs := validation.ValidateAuthenticationConfiguration(authenticationcel.NewDefaultCompiler(), cfg, nil); len(errs) > 0 {
+		return fmt.Errorf("authentication configuration is invalid: %w", errs.ToAggregate())
+	}
+	return nil
+}
+
+// Flag is one kube-apiserver command-line flag, without the leading dashes.
+type Flag struct {
+	Name  string
+	Value string
+}
+
+// OIDCFlagNames are every --oidc-* flag; switching to an AuthenticationConfiguration removes them all.
+var OIDCFlagNames = []string{
+	"oidc-issuer-url", "oidc-client-id", "oidc-ca-file", "oidc-username-claim", "oidc-username-prefix",
+	"oidc-groups-claim", "oidc-groups-prefix", "oidc-required-claim", "oidc-signing-algs",
+}
+
+// AuthConfigFlag is the flag that points the API server at the file.
+const AuthConfigFlag = "authentication-config"
+
+// Flags returns the API server flags for the spec's mode. hasCA says whether
+// the issuer CA file is installed at spec.apiServer.issuerCAPath.
+func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
+	a := spec.APIServer
+	if a.Mode == v1alpha1.ModeAuthConfig {
+		return []Flag{{AuthConfigFlag, a.AuthenticationConfigPath}}
+	}
+	flags := []Flag{
+		{"oidc-issuer-url", spec.IssuerURL()},
+		{"oidc-client-id", a.Audiences[0]},
+	}
+	if hasCA {
+		flags = append(flags, Flag{"oidc-ca-file", a.IssuerCAPath})
+	}
+	flags = append(flags,
+		Flag{"oidc-username-claim", a.UsernameClaim},
+		Flag{"oidc-username-prefix", *a.UsernamePrefix},
+		Flag{"oidc-groups-claim", a.GroupsClaim},
+		Flag{"oidc-groups-prefix", *a.GroupsPrefix},
+	)
+	if len(a.RequiredClaims) > 0 {
+		var pairs []string
+		for _, k := range sortedKeys(a.RequiredClaims) {
+			pairs = append(pairs, k+"="+a.RequiredClaims[k])
+		}
+		flags = append(flags, Flag{"oidc-required-claim", strings.Join(pairs, ",")})
+	}
+	return flags
+}
+
+// RemovedFlags are the flags that must not stay on the API server in the
+// spec's mode: it refuses --oidc-* together with --authentication-config.
+func RemovedFlags(spec *v1alpha1.Spec) []string {
+	if spec.APIServer.Mode == v1alpha1.ModeAuthConfig {
+		return OIDCFlagNames
+	}
+	return []string{AuthConfigFlag}
+}
+
+func ptr(s string) *string { return &s }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

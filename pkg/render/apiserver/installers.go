@@ -1,0 +1,222 @@
+package apiserver
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
+	kindv1alpha4 "sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/patch/kubeadm"
+	"github.com/authstack/authstack/pkg/patch/kubespray"
+)
+
+// Input is what the installer renderers need besides the spec.
+type Input struct {
+	Spec *v1alpha1.Spec
+	// CAPEM is the issuer CA bundle, empty for a publicly trusted issuer.
+	CAPEM string
+	// AuthConfig is the rendered AuthenticationConfiguration (authentication-config mode).
+	AuthConfig []byte
+}
+
+func (in Input) hasCA() bool { return in.CAPEM != "" }
+
+// KubesprayVars are the inventory variables of kubespray's
+// group_vars/k8s_cluster/k8s-cluster.yml. Kubespray v2.31 and later write
+// the AuthenticationConfiguration from kube_apiserver_authentication_config_jwt;
+// older releases know only the kube_oidc_* flags.
+func KubesprayVars(in Input) ([]kubespray.Var, error) {
+	spec := in.Spec
+	a := spec.APIServer
+	if a.Mode == v1alpha1.ModeAuthConfig {
+		var jwt any
+		raw, err := yaml.Marshal(JWTAuthenticator(spec, in.CAPEM))
+		if err != nil {
+			return nil, err
+		}
+		if err := yaml.Unmarshal(raw, &jwt); err != nil {
+			return nil, err
+		}
+		return []kubespray.Var{
+			{Name: "kube_oidc_auth", Value: false},
+			{Name: "kube_apiserver_use_authentication_config_file", Value: true},
+			{Name: "kube_apiserver_authentication_config_jwt", Value: []any{jwt}},
+		}, nil
+	}
+	vars := []kubespray.Var{
+		{Name: "kube_oidc_auth", Value: true},
+		{Name: "kube_oidc_url", Value: spec.IssuerURL()},
+		{Name: "kube_oidc_client_id", Value: a.Audiences[0]},
+	}
+	if in.hasCA() {
+		vars = append(vars, kubespray.Var{Name: "kube_oidc_ca_file", Value: a.IssuerCAPath})
+	}
+	vars = append(vars,
+		kubespray.Var{Name: "kube_oidc_username_claim", Value: a.UsernameClaim},
+		kubespray.Var{Name: "kube_oidc_username_prefix", Value: *a.UsernamePrefix},
+		kubespray.Var{Name: "kube_oidc_groups_claim", Value: a.GroupsClaim},
+		kubespray.Var{Name: "kube_oidc_groups_prefix", Value: *a.GroupsPrefix},
+		kubespray.Var{Name: "kube_apiserver_use_authentication_config_file", Value: false},
+	)
+	return vars, nil
+}
+
+// KubesprayVarsFile renders the variables as a YAML snippet for users who
+// paste instead of letting authstack patch their inventory.
+func KubesprayVarsFile(in Input) ([]byte, error) {
+	vars, err := KubesprayVars(in)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("# kube-apiserver OIDC settings for kubespray, rendered by authstack.\n")
+	b.WriteString("# Merge into inventory/<cluster>/group_vars/k8s_cluster/k8s-cluster.yml,\n")
+	b.WriteString("# or let authstack do it: authstack render -f authstack.yaml --kubespray-vars PATH --in-place\n")
+	for _, v := range vars {
+		out, err := yaml.Marshal(map[string]any{v.Name: v.Value})
+		if err != nil {
+			return nil, err
+		}
+		b.Write(out)
+	}
+	return []byte(b.String()), nil
+}
+
+// KubesprayNextStep is the command that regenerates kube-apiserver.yaml.
+func KubesprayNextStep(inventory string) string {
+	return fmt.Sprintf("ansible-playbook -i %s cluster.yml --become --tags control-plane,master --limit kube_control_plane", inventory)
+}
+
+// KubeadmAPIVersion is the kubeadm config version for the cluster: v1beta4
+// (extraArgs as a name/value list) from Kubernetes 1.31, v1beta3 before.
+func KubeadmAPIVersion(spec *v1alpha1.Spec) string {
+	if v, err := spec.Cluster.ParsedVersion(); err == nil && v.AtLeast(version.MustParseGeneric("1.31")) {
+		return "kubeadm.k8s.io/v1beta4"
+	}
+	return "kubeadm.k8s.io/v1beta3"
+}
+
+// kindKubeadmAPIVersion is the version kind v0.33 generates, which its
+// kubeadmConfigPatches must match: v1beta4 only from Kubernetes 1.36.
+func kindKubeadmAPIVersion(spec *v1alpha1.Spec) string {
+	if v, err := spec.Cluster.ParsedVersion(); err == nil && v.AtLeast(version.MustParseGeneric("1.36")) {
+		return "kubeadm.k8s.io/v1beta4"
+	}
+	return "kubeadm.k8s.io/v1beta3"
+}
+
+// KubeadmArgs are the apiServer.extraArgs to set and to remove.
+func KubeadmArgs(in Input) (set []kubeadm.Arg, remove []string) {
+	for _, f := range Flags(in.Spec, in.hasCA()) {
+		set = append(set, kubeadm.Arg{Name: f.Name, Value: f.Value})
+	}
+	return set, RemovedFlags(in.Spec)
+}
+
+// KubeadmVolumes mount the files the API server reads from its node. Files
+// under /etc/kubernetes/pki are already mounted by kubeadm.
+func KubeadmVolumes(in Input) []kubeadm.Volume {
+	a := in.Spec.APIServer
+	var vols []kubeadm.Volume
+	if a.Mode == v1alpha1.ModeAuthConfig {
+		vols = append(vols, kubeadm.Volume{Name: "authstack-authentication-config", HostPath: a.AuthenticationConfigPath, MountPath: a.AuthenticationConfigPath, PathType: "File", ReadOnly: true})
+	} else if in.hasCA() && !strings.HasPrefix(a.IssuerCAPath, "/etc/kubernetes/pki/") {
+		vols = append(vols, kubeadm.Volume{Name: "authstack-oidc-ca", HostPath: a.IssuerCAPath, MountPath: a.IssuerCAPath, PathType: "File", ReadOnly: true})
+	}
+	return vols
+}
+
+// KubeadmPatch renders a ClusterConfiguration document with the API server
+// settings, to merge into a kubeadm config.
+func KubeadmPatch(in Input) ([]byte, error) {
+	doc := clusterConfiguration(KubeadmAPIVersion(in.Spec), in)
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	head := "# kube-apiserver OIDC settings for kubeadm, rendered by authstack. Merge into your\n" +
+		"# kubeadm config, or: authstack render -f authstack.yaml --kubeadm-config PATH --in-place\n"
+	return append([]byte(head), out...), nil
+}
+
+func clusterConfiguration(apiVersion string, in Input) map[string]any {
+	set, _ := KubeadmArgs(in)
+	apiServer := map[string]any{}
+	if apiVersion == "kubeadm.k8s.io/v1beta4" {
+		var args []map[string]string
+		for _, a := range set {
+			args = append(args, map[string]string{"name": a.Name, "value": a.Value})
+		}
+		apiServer["extraArgs"] = args
+	} else {
+		args := map[string]string{}
+		for _, a := range set {
+			args[a.Name] = a.Value
+		}
+		apiServer["extraArgs"] = args
+	}
+	var vols []map[string]any
+	for _, v := range KubeadmVolumes(in) {
+		vols = append(vols, map[string]any{"name": v.Name, "hostPath": v.HostPath, "mountPath": v.MountPath, "pathType": v.PathType, "readOnly": v.ReadOnly})
+	}
+	if len(vols) > 0 {
+		apiServer["extraVolumes"] = vols
+	}
+	return map[string]any{"apiVersion": apiVersion, "kind": "ClusterConfiguration", "apiServer": apiServer}
+}
+
+// Paths of the files the kind config mounts, relative to the render output
+// directory (kind resolves relative host paths from where it runs).
+const (
+	AuthConfigFile = "apiserver/authentication-config.yaml"
+	CAFile         = "apiserver/oidc-ca.crt"
+)
+
+// KindCluster renders a kind cluster config whose API server trusts the
+// issuer. Run kind from the render output directory.
+func KindCluster(in Input) ([]byte, error) {
+	spec := in.Spec
+	a := spec.APIServer
+	node := kindv1alpha4.Node{Role: kindv1alpha4.ControlPlaneRole}
+	if a.Mode == v1alpha1.ModeAuthConfig {
+		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: "./" + AuthConfigFile, ContainerPath: a.AuthenticationConfigPath, Readonly: true})
+	} else if in.hasCA() {
+		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: "./" + CAFile, ContainerPath: a.IssuerCAPath, Readonly: true})
+	}
+	patch, err := yaml.Marshal(clusterConfiguration(kindKubeadmAPIVersion(spec), in))
+	if err != nil {
+		return nil, err
+	}
+	c := kindv1alpha4.Cluster{
+		TypeMeta:             kindv1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
+		Name:                 spec.Cluster.Name,
+		Nodes:                []kindv1alpha4.Node{node},
+		KubeadmConfigPatches: []string{string(patch)},
+	}
+	out, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("# kind cluster whose API server accepts the stack's tokens; run kind from this directory.\n"), out...), nil
+}
+
+// FlagsFile lists the API server flags, one per line, for installers that
+// authstack does not patch.
+func FlagsFile(in Input) []byte {
+	var b strings.Builder
+	b.WriteString("# kube-apiserver flags rendered by authstack. Remove any other --oidc-* flag.\n")
+	for _, f := range Flags(in.Spec, in.hasCA()) {
+		fmt.Fprintf(&b, "--%s=%s\n", f.Name, f.Value)
+	}
+	if in.Spec.APIServer.Mode == v1alpha1.ModeAuthConfig {
+		fmt.Fprintf(&b, "# Copy %s to %s on every control-plane node.\n", path.Base(AuthConfigFile), in.Spec.APIServer.AuthenticationConfigPath)
+		b.WriteString("# The API server refuses --oidc-* flags together with --authentication-config.\n")
+	} else if in.hasCA() {
+		fmt.Fprintf(&b, "# Copy %s to %s on every control-plane node.\n", path.Base(CAFile), in.Spec.APIServer.IssuerCAPath)
+	}
+	return []byte(b.String())
+}

@@ -1,0 +1,153 @@
+// Package chart renders the embedded Helm chart with helm's engine from a
+// typed Values struct. It is the only package that imports helm, so moving
+// to helm v4 touches this package alone.
+package chart
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+
+	"github.com/authstack/authstack/templates"
+)
+
+// Values is everything the chart reads; field names are the chart's value keys.
+type Values struct {
+	Instance string        `json:"instance"`
+	Dex      *DexValues    `json:"dex"`
+	Proxies  []ProxyValues `json:"proxies"`
+}
+
+// DexValues configure the dex Deployment, Service, Ingress and RBAC.
+type DexValues struct {
+	Namespace         string       `json:"namespace"`
+	Image             string       `json:"image"`
+	Replicas          int32        `json:"replicas"`
+	Host              string       `json:"host"`
+	Path              string       `json:"path,omitempty"`
+	IngressClassName  string       `json:"ingressClassName"`
+	TLSSecret         string       `json:"tlsSecret"`
+	CertManager       *CertManager `json:"certManager,omitempty"`
+	ConfigSecret      string       `json:"configSecret"`
+	EnvSecret         string       `json:"envSecret"`
+	ConfigChecksum    string       `json:"configChecksum"`
+	KubernetesStorage bool         `json:"kubernetesStorage"`
+}
+
+// CertManager names the issuer that signs the dex certificate.
+type CertManager struct {
+	Issuer string `json:"issuer"`
+	Kind   string `json:"kind"`
+}
+
+// ProxyValues configure one app's oauth2-proxy and its Ingresses.
+type ProxyValues struct {
+	App              string            `json:"app"`
+	Namespace        string            `json:"namespace"`
+	Image            string            `json:"image"`
+	Host             string            `json:"host"`
+	IngressClassName string            `json:"ingressClassName"`
+	TLSSecret        string            `json:"tlsSecret"`
+	Secret           string            `json:"secret"`
+	Config           string            `json:"config"`
+	ConfigChecksum   string            `json:"configChecksum"`
+	IssuerCA         string            `json:"issuerCA,omitempty"`
+	ProxyBufferSize  string            `json:"proxyBufferSize"`
+	Annotations      map[string]string `json:"annotations"`
+	Upstream         Upstream          `json:"upstream"`
+}
+
+// Upstream is the app's Service.
+type Upstream struct {
+	Service string `json:"service"`
+	Port    int32  `json:"port"`
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *chart.Chart
+	loadErr  error
+)
+
+// load reads the embedded chart once per process.
+func load() (*chart.Chart, error) {
+	loadOnce.Do(func() {
+		var files []*loader.BufferedFile
+		loadErr = fs.WalkDir(templates.Chart, templates.ChartDir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(templates.Chart, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(p, templates.ChartDir+"/"), Data: data})
+			return nil
+		})
+		if loadErr == nil {
+			loaded, loadErr = loader.LoadFiles(files)
+		}
+	})
+	return loaded, loadErr
+}
+
+// Render returns the chart's manifests, one YAML document per object, in a
+// stable order (by template file, then by position in it).
+func Render(v Values) ([]string, error) {
+	c, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded chart: %w", err)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	vals, err := chartutil.ToRenderValues(c, m, chartutil.ReleaseOptions{Name: v.Instance, Namespace: "default"}, chartutil.DefaultCapabilities)
+	if err != nil {
+		return nil, fmt.Errorf("chart values: %w", err)
+	}
+	out, err := engine.Render(c, vals)
+	if err != nil {
+		return nil, fmt.Errorf("render chart: %w", err)
+	}
+	names := make([]string, 0, len(out))
+	for name := range out {
+		if path.Ext(name) == ".yaml" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var docs []string
+	for _, name := range names {
+		for _, doc := range strings.Split(out[name], "\n---") {
+			if strings.TrimSpace(stripComments(doc)) != "" {
+				docs = append(docs, strings.TrimPrefix(doc, "\n"))
+			}
+		}
+	}
+	return docs, nil
+}
+
+func stripComments(doc string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(doc, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}

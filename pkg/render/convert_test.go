@@ -1,0 +1,32 @@
+package render
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/authstack/authstack/pkg/render/rbac"
+)
+
+func TestFastConversionMatchesConverter(t *testing.T) {
+	exampleEnv(t)
+	for _, name := range examples {
+		s := load(t, name)
+		for _, o := range rbac.Render(&s.Spec, map[string]string{"a": "b"}) {
+			got, err := toUnstructured(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := want["metadata"].(map[string]any)
+			delete(md, "creationTimestamp")
+			if !equality.Semantic.DeepEqual(got, want) {
+				t.Errorf("%s: fast conversion of %T differs:\n got %v\nwant %v", name, o, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package render
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/authstack/authstack/pkg/patch/dexconfig"
+	"github.com/authstack/authstack/pkg/patch/kubeadm"
+	"github.com/authstack/authstack/pkg/patch/kubespray"
+	"github.com/authstack/authstack/pkg/render/apiserver"
+)
+
+// Target is a user's existing file that authstack patches in place.
+type Target string
+
+// The files authstack knows how to patch.
+const (
+	KubesprayVars Target = "kubespray-vars"
+	KubeadmConfig Target = "kubeadm-config"
+	DexConfig     Target = "dex-config"
+)
+
+// FilePatch is the before and after of a patched file.
+type FilePatch struct {
+	Path   string
+	Before []byte
+	After  []byte
+}
+
+// Changed reports whether the patch changes the file.
+func (p FilePatch) Changed() bool { return string(p.Before) != string(p.After) }
+
+// Patch computes the new content of the user's file at path. It reads the
+// file and never writes it: callers show a diff or write it atomically.
+func (res *Result) Patch(target Target, path string) (FilePatch, error) {
+	before, err := os.ReadFile(path)
+	if err != nil {
+		return FilePatch{}, fmt.Errorf("%s: %w", target, err)
+	}
+	var after []byte
+	switch target {
+	case KubesprayVars:
+		vars, verr := apiserver.KubesprayVars(res.apiServer)
+		if verr != nil {
+			return FilePatch{}, verr
+		}
+		after, err = kubespray.Patch(before, vars)
+	case KubeadmConfig:
+		set, remove := apiserver.KubeadmArgs(res.apiServer)
+		after, err = kubeadm.Patch(before, set, remove, apiserver.KubeadmVolumes(res.apiServer))
+	case DexConfig:
+		if res.dexConfig == nil {
+			return FilePatch{}, fmt.Errorf("%s: the spec uses an external issuer, there is no dex config to merge", target)
+		}
+		after, err = dexconfig.Merge(before, res.dexConfig)
+	default:
+		return FilePatch{}, fmt.Errorf("unknown file kind %q", target)
+	}
+	if err != nil {
+		return FilePatch{}, fmt.Errorf("%s %s: %w", target, path, err)
+	}
+	return FilePatch{Path: path, Before: before, After: after}, nil
+}

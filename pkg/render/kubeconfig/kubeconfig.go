@@ -1,0 +1,99 @@
+// Package kubeconfig renders the kubeconfig users log in with: the cluster,
+// and a user whose credentials come from kubelogin (kubectl oidc-login) as a
+// client-go exec credential plugin.
+package kubeconfig
+
+import (
+	"encoding/base64"
+
+	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+)
+
+// Input is what a kubeconfig needs besides the spec.
+type Input struct {
+	Spec *v1alpha1.Spec
+	// ClusterCA is the API server's CA bundle (PEM), if known.
+	ClusterCA []byte
+	// IssuerCA is the issuer's CA bundle (PEM) for a private issuer.
+	IssuerCA []byte
+	// User, when set, names the user entry and hints dex's login form.
+	User string
+	// ClientSecret of a confidential kubectl client; empty for public clients.
+	ClientSecret string
+}
+
+// ExecArgs are kubelogin's arguments: `kubectl oidc-login get-token ...`.
+func ExecArgs(in Input) []string {
+	spec := in.Spec
+	args := []string{
+		"oidc-login", "get-token",
+		"--oidc-issuer-url=" + spec.IssuerURL(),
+		"--oidc-client-id=" + spec.Kubectl.ClientID,
+	}
+	if in.ClientSecret != "" {
+		args = append(args, "--oidc-client-secret="+in.ClientSecret)
+	} else {
+		// A public client has no secret to prove who it is; PKCE binds the
+		// code to this login.
+		args = append(args, "--oidc-pkce-method=S256")
+	}
+	for _, s := range spec.Kubectl.ExtraScopes {
+		args = append(args, "--oidc-extra-scope="+s)
+	}
+	if len(in.IssuerCA) > 0 {
+		args = append(args, "--certificate-authority-data="+base64.StdEncoding.EncodeToString(in.IssuerCA))
+	}
+	if in.User != "" {
+		args = append(args, "--oidc-auth-request-extra-params=login_hint="+in.User)
+	}
+	return args
+}
+
+// Render returns the kubeconfig YAML.
+func Render(in Input) ([]byte, error) {
+	spec := in.Spec
+	name := spec.Cluster.Name
+	user := "oidc"
+	if in.User != "" {
+		user = "oidc-" + v1alpha1.DNSLabel(in.User)
+	}
+	server := spec.Cluster.Server
+	if server == "" {
+		server = "https://kubernetes.invalid:6443"
+	}
+	cfg := clientcmdv1.Config{
+		Kind:       "Config",
+		APIVersion: "v1",
+		Clusters: []clientcmdv1.NamedCluster{{
+			Name:    name,
+			Cluster: clientcmdv1.Cluster{Server: server, CertificateAuthorityData: in.ClusterCA},
+		}},
+		AuthInfos: []clientcmdv1.NamedAuthInfo{{
+			Name: user,
+			AuthInfo: clientcmdv1.AuthInfo{Exec: &clientcmdv1.ExecConfig{
+				APIVersion:      "client.authentication.k8s.io/v1",
+				Command:         "kubectl",
+				Args:            ExecArgs(in),
+				InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
+				InstallHint:     "kubelogin is needed to log in: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
+			}},
+		}},
+		Contexts: []clientcmdv1.NamedContext{{
+			Name:    name + "-" + user,
+			Context: clientcmdv1.Context{Cluster: name, AuthInfo: user},
+		}},
+		CurrentContext: name + "-" + user,
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (kubectl oidc-login).\n")
+	if spec.Cluster.Server == "" {
+		head = append(head, "# Set spec.cluster.server in authstack.yaml to fill in the API server URL.\n"...)
+	}
+	return append(head, out...), nil
+}

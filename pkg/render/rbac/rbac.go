@@ -1,0 +1,246 @@
+// Package rbac renders the RBAC objects that grant access to the people who
+// log in: typed rbac/v1 objects whose subjects carry the API server's
+// username and groups prefixes, so the names match what the API server sees.
+package rbac
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/render/meta"
+)
+
+// Names of the ClusterRoles authstack defines.
+const (
+	ReadOnlyRole    = "authstack:read-only"
+	OwnerRole       = "authstack:namespace-owner"
+	teamRolePrefix  = "authstack:team:"
+	userBindingPfx  = "authstack:user:"
+	bindingPrefix   = "authstack:"
+	builtinViewRole = "view"
+)
+
+// Render returns the RBAC objects of the spec and the Namespaces it owns,
+// in a stable order.
+func Render(spec *v1alpha1.Spec, labels map[string]string) []runtime.Object {
+	r := &renderer{spec: spec, labels: labels}
+	r.bindings()
+	r.users()
+	r.readOnly()
+	r.userNamespaces()
+	r.teams()
+	return r.out
+}
+
+type renderer struct {
+	spec   *v1alpha1.Spec
+	labels map[string]string
+	out    []runtime.Object
+}
+
+func (r *renderer) meta(name, namespace string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: meta.Copy(r.labels)}
+}
+
+// User is the username the API server gives a token's user.
+func User(spec *v1alpha1.Spec, name string) string {
+	return prefix(spec.APIServer.UsernamePrefix) + name
+}
+
+// Group is the group name the API server gives a token's group.
+func Group(spec *v1alpha1.Spec, name string) string {
+	return prefix(spec.APIServer.GroupsPrefix) + name
+}
+
+func prefix(p *string) string {
+	if p == nil || *p == "-" {
+		return ""
+	}
+	return *p
+}
+
+func (r *renderer) subjects(s v1alpha1.Subjects) []rbacv1.Subject {
+	var out []rbacv1.Subject
+	for _, u := range s.Users {
+		out = append(out, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: User(r.spec, u)})
+	}
+	for _, g := range s.Groups {
+		out = append(out, rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: Group(r.spec, g)})
+	}
+	return out
+}
+
+func (r *renderer) clusterRoleBinding(name, role string, subjects []rbacv1.Subject) {
+	r.out = append(r.out, &rbacv1.ClusterRoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"},
+		ObjectMeta: r.meta(name, ""),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+		Subjects:   subjects,
+	})
+}
+
+func (r *renderer) roleBinding(name, namespace, kind, role string, subjects []rbacv1.Subject) {
+	r.out = append(r.out, &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+		ObjectMeta: r.meta(name, namespace),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kind, Name: role},
+		Subjects:   subjects,
+	})
+}
+
+func (r *renderer) clusterRole(name string, rules []rbacv1.PolicyRule) {
+	r.out = append(r.out, &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+		ObjectMeta: r.meta(name, ""),
+		Rules:      rules,
+	})
+}
+
+func (r *renderer) bindings() {
+	for _, b := range r.spec.RBAC.Bindings {
+		subjects := r.subjects(b.Subjects)
+		switch {
+		case b.Namespace == "":
+			r.clusterRoleBinding(bindingPrefix+b.Name, b.ClusterRole, subjects)
+		case b.Role != "":
+			r.roleBinding(bindingPrefix+b.Name, b.Namespace, "Role", b.Role, subjects)
+		default:
+			r.roleBinding(bindingPrefix+b.Name, b.Namespace, "ClusterRole", b.ClusterRole, subjects)
+		}
+	}
+}
+
+// users renders one ClusterRoleBinding per user and role, so that adding or
+// removing a person touches one object.
+func (r *renderer) users() {
+	for _, u := range r.spec.RBAC.Users {
+		subjects := r.subjects(v1alpha1.Subjects{Users: []string{u.Name}})
+		for _, role := range u.ClusterRoles {
+			r.clusterRoleBinding(userBindingPfx+v1alpha1.DNSLabel(u.Name)+":"+role, role, subjects)
+		}
+	}
+}
+
+// readOnly lets its subjects read everything, including non-resource URLs
+// such as /metrics and /healthz, and change nothing.
+func (r *renderer) readOnly() {
+	ro := r.spec.RBAC.ReadOnly
+	if ro == nil {
+		return
+	}
+	read := []string{"get", "list", "watch"}
+	r.clusterRole(ReadOnlyRole, []rbacv1.PolicyRule{
+		{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: read},
+		{NonResourceURLs: []string{"*"}, Verbs: []string{"get"}},
+	})
+	r.clusterRoleBinding(ReadOnlyRole, ReadOnlyRole, r.subjects(*ro))
+}
+
+// userNamespaces gives each user a namespace of their own: full control of
+// the workloads in it, and (by default) read access to the rest.
+func (r *renderer) userNamespaces() {
+	if len(r.spec.RBAC.UserNamespaces) == 0 {
+		return
+	}
+	all := []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+	r.clusterRole(OwnerRole, []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"}, Verbs: all},
+		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/exec", "pods/portforward", "pods/attach"}, Verbs: []string{"create", "get"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "replicasets", "daemonsets"}, Verbs: all},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: all},
+		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: all},
+	})
+	for _, u := range r.spec.RBAC.UserNamespaces {
+		subjects := r.subjects(v1alpha1.Subjects{Users: []string{u.User}})
+		r.namespace(u.Namespace)
+		r.roleBinding(OwnerRole, u.Namespace, "ClusterRole", OwnerRole, subjects)
+		if *u.ClusterView {
+			r.clusterRoleBinding(userBindingPfx+v1alpha1.DNSLabel(u.User)+":"+builtinViewRole, builtinViewRole, subjects)
+		}
+	}
+}
+
+func (r *renderer) namespace(name string) {
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: r.meta(name, ""),
+	}
+	for k, v := range meta.RestrictedPodSecurity {
+		ns.Labels[k] = v
+	}
+	r.out = append(r.out, ns)
+}
+
+// Team role templates. Developers change workloads but read no Secrets and
+// cannot exec; port-forward is a separate, explicit grant.
+var (
+	workloads = []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "services", "configmaps", "persistentvolumeclaims", "serviceaccounts", "events", "endpoints"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "replicasets", "daemonsets"}},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}},
+		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses"}},
+		{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}},
+	}
+	readVerbs  = []string{"get", "list", "watch"}
+	writeVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+)
+
+func withVerbs(rules []rbacv1.PolicyRule, verbs []string) []rbacv1.PolicyRule {
+	out := make([]rbacv1.PolicyRule, len(rules))
+	for i, r := range rules {
+		r.Verbs = verbs
+		out[i] = r
+	}
+	return out
+}
+
+// TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
+func TeamClusterRole(role v1alpha1.TeamRole) string {
+	if role == v1alpha1.TeamDevops {
+		// devops run the namespace: the built-in admin role.
+		return "admin"
+	}
+	return teamRolePrefix + string(role)
+}
+
+func teamRules(role v1alpha1.TeamRole) []rbacv1.PolicyRule {
+	logs := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: readVerbs}
+	switch role {
+	case v1alpha1.TeamWatcher:
+		return append(withVerbs(workloads, readVerbs), logs)
+	case v1alpha1.TeamDeveloper:
+		return append(withVerbs(workloads, writeVerbs), logs)
+	case v1alpha1.TeamDeveloperWithPortForward:
+		return append(withVerbs(workloads, writeVerbs), logs,
+			rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"get", "create"}})
+	}
+	return nil
+}
+
+func (r *renderer) teams() {
+	if len(r.spec.RBAC.Teams) == 0 {
+		return
+	}
+	used := map[v1alpha1.TeamRole]bool{}
+	for _, t := range r.spec.RBAC.Teams {
+		for _, role := range t.Roles {
+			used[role] = true
+		}
+	}
+	for _, role := range []v1alpha1.TeamRole{v1alpha1.TeamDeveloper, v1alpha1.TeamDeveloperWithPortForward, v1alpha1.TeamWatcher} {
+		if used[role] {
+			r.clusterRole(TeamClusterRole(role), teamRules(role))
+		}
+	}
+	for _, t := range r.spec.RBAC.Teams {
+		for _, role := range t.Roles {
+			group := r.spec.TeamGroup(role, t.Namespace)
+			r.roleBinding(teamRolePrefix+string(role), t.Namespace, "ClusterRole", TeamClusterRole(role),
+				r.subjects(v1alpha1.Subjects{Groups: []string{group}}))
+		}
+	}
+}

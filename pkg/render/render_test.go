@@ -1,0 +1,183 @@
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"testing"
+
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/secrets"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// examples are rendered with fixed secrets and compared with golden files.
+var examples = []string{"dashboard-token", "dex-ldap-kubespray", "kind", "kubeadm", "prometheus-headers"}
+
+func exampleEnv(t testing.TB) {
+	t.Setenv("LDAP_BIND_PASSWORD", "example-bind-password")
+	t.Setenv("GITHUB_CLIENT_SECRET", "example-github-secret")
+	t.Setenv("KEYCLOAK_CLIENT_SECRET", "example-keycloak-secret")
+}
+
+func load(t testing.TB, name string) *config.Stack {
+	t.Helper()
+	s, err := config.LoadFile(filepath.Join("..", "..", "examples", name, "authstack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/render -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the rendered output; run go test ./pkg/render -update and review the diff", path)
+	}
+}
+
+func TestExamplesMatchGolden(t *testing.T) {
+	exampleEnv(t)
+	for _, name := range examples {
+		t.Run(name, func(t *testing.T) {
+			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := res.Stream()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("..", "..", "testdata", "render", name+".yaml"), out)
+		})
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	exampleEnv(t)
+	for _, name := range examples {
+		var first []byte
+		// Maps are iterated in random order; many runs would expose any
+		// output that depends on it.
+		for i := 0; i < 20; i++ {
+			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := res.Stream()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = out
+				continue
+			}
+			if !bytes.Equal(first, out) {
+				t.Fatalf("%s: render %d differs from render 0", name, i)
+			}
+		}
+	}
+}
+
+// markedSecrets hands out values that are easy to find in the output.
+type markedSecrets struct{ values []string }
+
+func (m *markedSecrets) Generated(name string, _ int) (string, error) {
+	v := "GENERATED-SECRET-" + strings.ReplaceAll(name, "/", "-")
+	m.values = append(m.values, v)
+	return v, nil
+}
+
+func (m *markedSecrets) Provided(ref *v1alpha1.SecretRef) (string, error) {
+	v := "PROVIDED-SECRET-" + ref.Env + ref.File
+	m.values = append(m.values, v)
+	return v, nil
+}
+
+func TestSecretValuesOnlyInSecretObjects(t *testing.T) {
+	exampleEnv(t)
+	for _, name := range examples {
+		t.Run(name, func(t *testing.T) {
+			src := &markedSecrets{}
+			res, err := Render(load(t, name), Options{Secrets: src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(src.values) == 0 {
+				t.Fatal("the example uses no secret; the test would prove nothing")
+			}
+			found := map[string]bool{}
+			for _, o := range res.Objects {
+				data, err := yaml.Marshal(o.Object.Object)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range src.values {
+					in := bytes.Contains(data, []byte(v)) || bytes.Contains(data, []byte(base64.StdEncoding.EncodeToString([]byte(v))))
+					if in && o.Object.GetKind() != "Secret" {
+						t.Errorf("secret %s appears in %s %s", v, o.Object.GetKind(), o.Object.GetName())
+					}
+					found[v] = found[v] || in
+				}
+			}
+			for _, f := range res.Files {
+				for _, v := range src.values {
+					if bytes.Contains(f.Data, []byte(v)) {
+						t.Errorf("secret %s appears in %s", v, f.Path)
+					}
+				}
+			}
+			for _, v := range src.values {
+				if !found[v] {
+					t.Errorf("secret %s is in no Secret: the stack could not use it", v)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderRejectsInvalidCELRule(t *testing.T) {
+	exampleEnv(t)
+	s := load(t, "prometheus-headers")
+	s.Spec.APIServer.ClaimValidationRules = append(s.Spec.APIServer.ClaimValidationRules, v1alpha1.CELRule{Expression: "claims.exp +"})
+	_, err := Render(s, Options{Secrets: secrets.Fixed{}})
+	if err == nil || !strings.Contains(err.Error(), "authentication configuration is invalid") {
+		t.Fatalf("err = %v, want the API server's validation error", err)
+	}
+}
+
+func TestManifestObjectsAreAppliedNamespacesFirst(t *testing.T) {
+	exampleEnv(t)
+	res, err := Render(load(t, "dex-ldap-kubespray"), Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seenOther := false
+	for _, o := range res.Objects {
+		if ApplyPhase(o.Object) == 0 && seenOther {
+			t.Fatalf("%s %s comes after objects that may live in it", o.Object.GetKind(), o.Object.GetName())
+		}
+		seenOther = seenOther || ApplyPhase(o.Object) == 1
+	}
+}
