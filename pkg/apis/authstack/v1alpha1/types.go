@@ -10,14 +10,17 @@ const (
 
 // AuthStack is the whole single sign-on stack of one cluster.
 type AuthStack struct {
-	APIVersion string     `json:"apiVersion"`
-	Kind       string     `json:"kind"`
-	Metadata   ObjectMeta `json:"metadata,omitempty"`
-	Spec       Spec       `json:"spec"`
+	// Must be authstack.dev/v1alpha1.
+	APIVersion string `json:"apiVersion"`
+	// Must be AuthStack.
+	Kind     string     `json:"kind"`
+	Metadata ObjectMeta `json:"metadata,omitempty"`
+	Spec     Spec       `json:"spec"`
 }
 
 // ObjectMeta names a spec; the name is used in labels and generated names.
 type ObjectMeta struct {
+	// Name of the stack (default: spec.cluster.name), used in the app.kubernetes.io/instance label.
 	Name string `json:"name,omitempty"`
 }
 
@@ -49,8 +52,9 @@ type Cluster struct {
 	Name string `json:"name"`
 	// KubernetesVersion decides which API server settings exist (for example
 	// AuthenticationConfiguration v1 from 1.34, v1beta1 from 1.30).
-	KubernetesVersion string    `json:"kubernetesVersion"`
-	Installer         Installer `json:"installer"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// Installer decides which API server file authstack renders and patches.
+	Installer Installer `json:"installer"`
 	// Server is the API server URL users reach, for the kubeconfig.
 	Server string `json:"server,omitempty"`
 	// CertificateAuthority is a local path to the cluster CA bundle, embedded in the kubeconfig.
@@ -66,10 +70,13 @@ type Issuer struct {
 // Dex is the dex OIDC provider that authstack deploys.
 type Dex struct {
 	// Host is the public DNS name of dex; the issuer is https://<host><path>.
-	Host      string `json:"host"`
-	Path      string `json:"path,omitempty"`
+	Host string `json:"host"`
+	// Path of the issuer URL, for example /dex (no trailing slash).
+	Path string `json:"path,omitempty"`
+	// Namespace dex runs in (default dex), created with the restricted Pod Security Standard.
 	Namespace string `json:"namespace,omitempty"`
-	Replicas  *int32 `json:"replicas,omitempty"`
+	// Replicas of dex (default 1); more than one needs kubernetes storage.
+	Replicas *int32 `json:"replicas,omitempty"`
 	// IngressClassName of the Ingress that exposes dex.
 	IngressClassName string  `json:"ingressClassName,omitempty"`
 	TLS              DexTLS  `json:"tls,omitempty"`
@@ -96,6 +103,7 @@ type DexTLS struct {
 
 // CertManager asks cert-manager to issue the certificate through the Ingress.
 type CertManager struct {
+	// Issuer is the name of the cert-manager issuer.
 	Issuer string `json:"issuer"`
 	// Kind is ClusterIssuer (default) or Issuer.
 	Kind string `json:"kind,omitempty"`
@@ -111,6 +119,7 @@ const (
 
 // Storage of dex.
 type Storage struct {
+	// Type is kubernetes (default: custom resources, survives restarts) or memory (single replica tests only).
 	Type StorageType `json:"type,omitempty"`
 }
 
@@ -118,7 +127,8 @@ type Storage struct {
 // connector blocks is set.
 type Connector struct {
 	// ID is dex's connector id (default: the connector type).
-	ID     string           `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Name shown on dex's login page.
 	Name   string           `json:"name,omitempty"`
 	LDAP   *LDAPConnector   `json:"ldap,omitempty"`
 	GitHub *GitHubConnector `json:"github,omitempty"`
@@ -137,69 +147,101 @@ type SecretRef struct {
 
 // LDAPConnector mirrors dex's LDAP connector.
 type LDAPConnector struct {
-	Host               string          `json:"host"`
-	InsecureNoSSL      bool            `json:"insecureNoSSL,omitempty"`
-	InsecureSkipVerify bool            `json:"insecureSkipVerify,omitempty"`
-	StartTLS           bool            `json:"startTLS,omitempty"`
-	RootCAFile         string          `json:"rootCAFile,omitempty"`
-	BindDN             string          `json:"bindDN,omitempty"`
-	BindPassword       *SecretRef      `json:"bindPassword,omitempty"`
-	UsernamePrompt     string          `json:"usernamePrompt,omitempty"`
-	UserSearch         LDAPUserSearch  `json:"userSearch"`
-	GroupSearch        LDAPGroupSearch `json:"groupSearch,omitempty"`
+	// Host is host:port of the LDAP server (636 for LDAPS).
+	Host string `json:"host"`
+	// InsecureNoSSL talks plain LDAP (test setups only).
+	InsecureNoSSL bool `json:"insecureNoSSL,omitempty"`
+	// InsecureSkipVerify does not check the server certificate (never in production).
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// StartTLS upgrades a plain connection to TLS.
+	StartTLS bool `json:"startTLS,omitempty"`
+	// RootCAFile is a local path to the CA of the LDAP server.
+	RootCAFile string `json:"rootCAFile,omitempty"`
+	// BindDN of the service account dex searches with.
+	BindDN string `json:"bindDN,omitempty"`
+	// BindPassword of BindDN, from an environment variable or a file.
+	BindPassword *SecretRef `json:"bindPassword,omitempty"`
+	// UsernamePrompt labels the username field of the login form.
+	UsernamePrompt string          `json:"usernamePrompt,omitempty"`
+	UserSearch     LDAPUserSearch  `json:"userSearch"`
+	GroupSearch    LDAPGroupSearch `json:"groupSearch,omitempty"`
 }
 
 // LDAPUserSearch finds the user entry from what was typed at the login form.
 type LDAPUserSearch struct {
-	BaseDN                string `json:"baseDN"`
-	Filter                string `json:"filter,omitempty"`
-	Username              string `json:"username"`
-	IDAttr                string `json:"idAttr,omitempty"`
-	EmailAttr             string `json:"emailAttr,omitempty"`
-	NameAttr              string `json:"nameAttr,omitempty"`
+	// BaseDN to search users under.
+	BaseDN string `json:"baseDN"`
+	// Filter added to the search, such as (objectClass=person).
+	Filter string `json:"filter,omitempty"`
+	// Username is the attribute matched against what the user types (uid, mail).
+	Username string `json:"username"`
+	// IDAttr is the stable user id attribute (default DN).
+	IDAttr string `json:"idAttr,omitempty"`
+	// EmailAttr holds the email (default mail).
+	EmailAttr string `json:"emailAttr,omitempty"`
+	// NameAttr holds the display name (default cn).
+	NameAttr string `json:"nameAttr,omitempty"`
+	// PreferredUsernameAttr fills preferred_username.
 	PreferredUsernameAttr string `json:"preferredUsernameAttr,omitempty"`
 }
 
 // LDAPGroupSearch finds the groups of a user.
 type LDAPGroupSearch struct {
-	BaseDN       string        `json:"baseDN,omitempty"`
+	// BaseDN to search groups under.
+	BaseDN string `json:"baseDN,omitempty"`
+	// Filter added to the search, such as (objectClass=groupOfNames).
 	Filter       string        `json:"filter,omitempty"`
 	UserMatchers []UserMatcher `json:"userMatchers,omitempty"`
-	NameAttr     string        `json:"nameAttr,omitempty"`
+	// NameAttr is the group name that goes into the groups claim (default cn).
+	NameAttr string `json:"nameAttr,omitempty"`
 }
 
 // UserMatcher relates a user attribute to a group attribute.
 type UserMatcher struct {
-	UserAttr  string `json:"userAttr"`
+	// UserAttr of the user entry, such as DN or uid.
+	UserAttr string `json:"userAttr"`
+	// GroupAttr of the group entry naming members, such as member or memberUid.
 	GroupAttr string `json:"groupAttr"`
 }
 
 // GitHubConnector mirrors dex's GitHub connector.
 type GitHubConnector struct {
-	ClientID      string      `json:"clientID"`
-	ClientSecret  *SecretRef  `json:"clientSecret"`
-	Orgs          []GitHubOrg `json:"orgs,omitempty"`
-	LoadAllGroups bool        `json:"loadAllGroups,omitempty"`
-	TeamNameField string      `json:"teamNameField,omitempty"`
-	UseLoginAsID  bool        `json:"useLoginAsID,omitempty"`
+	// ClientID of the GitHub OAuth app.
+	ClientID     string      `json:"clientID"`
+	ClientSecret *SecretRef  `json:"clientSecret"`
+	Orgs         []GitHubOrg `json:"orgs,omitempty"`
+	// LoadAllGroups puts every org and team of the user into groups.
+	LoadAllGroups bool `json:"loadAllGroups,omitempty"`
+	// TeamNameField is name, slug or both.
+	TeamNameField string `json:"teamNameField,omitempty"`
+	// UseLoginAsID uses the GitHub login instead of the numeric id.
+	UseLoginAsID bool `json:"useLoginAsID,omitempty"`
 }
 
 // GitHubOrg limits logins to an organization and, optionally, some of its teams.
 type GitHubOrg struct {
-	Name  string   `json:"name"`
+	// Name of the organization.
+	Name string `json:"name"`
+	// Teams allowed to log in (all members when empty).
 	Teams []string `json:"teams,omitempty"`
 }
 
 // OIDCConnector mirrors dex's generic OIDC connector (Keycloak, Entra ID, Google...).
 type OIDCConnector struct {
-	Issuer                    string     `json:"issuer"`
-	ClientID                  string     `json:"clientID"`
-	ClientSecret              *SecretRef `json:"clientSecret"`
-	Scopes                    []string   `json:"scopes,omitempty"`
-	InsecureSkipEmailVerified bool       `json:"insecureSkipEmailVerified,omitempty"`
+	// Issuer URL of the upstream provider.
+	Issuer string `json:"issuer"`
+	// ClientID of dex at the upstream provider.
+	ClientID     string     `json:"clientID"`
+	ClientSecret *SecretRef `json:"clientSecret"`
+	// Scopes requested upstream (default openid, profile, email).
+	Scopes []string `json:"scopes,omitempty"`
+	// InsecureSkipEmailVerified accepts users whose email is not verified upstream.
+	InsecureSkipEmailVerified bool `json:"insecureSkipEmailVerified,omitempty"`
 	// GroupsClaim, when set, makes dex pass the upstream groups through.
 	GroupsClaim string `json:"groupsClaim,omitempty"`
-	GetUserInfo bool   `json:"getUserInfo,omitempty"`
+	// GetUserInfo queries the userinfo endpoint for claims.
+	GetUserInfo bool `json:"getUserInfo,omitempty"`
+	// UserNameKey is the upstream claim used as the name.
 	UserNameKey string `json:"userNameKey,omitempty"`
 }
 
@@ -212,16 +254,21 @@ type StaticConnector struct {
 
 // StaticUser is one dex static password entry.
 type StaticUser struct {
-	Email    string `json:"email"`
+	// Email of the user (the username claim by default).
+	Email string `json:"email"`
+	// Username shown by dex.
 	Username string `json:"username"`
-	UserID   string `json:"userID,omitempty"`
+	// UserID is the subject (default the username).
+	UserID string `json:"userID,omitempty"`
 	// Hash is the bcrypt hash of the password.
-	Hash   string   `json:"hash"`
+	Hash string `json:"hash"`
+	// Groups of the user.
 	Groups []string `json:"groups,omitempty"`
 }
 
 // ExternalIssuer is an OIDC issuer authstack does not deploy.
 type ExternalIssuer struct {
+	// URL of the issuer, exactly as its discovery document spells it.
 	URL string `json:"url"`
 	// CAFile is a local path to the CA bundle of the issuer, when private.
 	CAFile string `json:"caFile,omitempty"`
@@ -241,13 +288,18 @@ const (
 // APIServer holds the settings the kube-apiserver uses to accept tokens.
 type APIServer struct {
 	// Mode defaults to authentication-config from Kubernetes 1.30 on, flags before.
-	Mode           APIServerMode `json:"mode,omitempty"`
-	UsernameClaim  string        `json:"usernameClaim,omitempty"`
-	UsernamePrefix *string       `json:"usernamePrefix,omitempty"`
-	GroupsClaim    string        `json:"groupsClaim,omitempty"`
-	GroupsPrefix   *string       `json:"groupsPrefix,omitempty"`
+	Mode APIServerMode `json:"mode,omitempty"`
+	// UsernameClaim is the token claim that becomes the Kubernetes username (default email; the API server then requires email_verified).
+	UsernameClaim string `json:"usernameClaim,omitempty"`
+	// UsernamePrefix is put before every username (default "oidc:"); RBAC subjects carry it too.
+	UsernamePrefix *string `json:"usernamePrefix,omitempty"`
+	// GroupsClaim is the token claim holding the groups (default groups).
+	GroupsClaim string `json:"groupsClaim,omitempty"`
+	// GroupsPrefix is put before every group (default "oidc:").
+	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
 	// Audiences accepted; the kubectl client id by default.
-	Audiences      []string          `json:"audiences,omitempty"`
+	Audiences []string `json:"audiences,omitempty"`
+	// RequiredClaims must be present in the token with exactly these values.
 	RequiredClaims map[string]string `json:"requiredClaims,omitempty"`
 	// ClaimValidationRules are CEL rules (authentication-config mode only).
 	ClaimValidationRules []CELRule `json:"claimValidationRules,omitempty"`
@@ -262,15 +314,19 @@ type APIServer struct {
 
 // CELRule is a claim validation rule.
 type CELRule struct {
+	// Expression is a CEL expression over claims that must be true.
 	Expression string `json:"expression"`
-	Message    string `json:"message,omitempty"`
+	// Message the API server logs when the rule fails.
+	Message string `json:"message,omitempty"`
 }
 
 // Kubectl is the OIDC client kubectl users log in with (through kubelogin).
 type Kubectl struct {
+	// ClientID of the kubectl client at the issuer (default kubernetes); also the API server audience.
 	ClientID string `json:"clientID,omitempty"`
 	// Public clients use PKCE and have no secret (default true).
-	Public      *bool    `json:"public,omitempty"`
+	Public *bool `json:"public,omitempty"`
+	// ExtraScopes kubelogin requests besides openid (default email, profile, groups, offline_access).
 	ExtraScopes []string `json:"extraScopes,omitempty"`
 }
 
@@ -286,24 +342,33 @@ const (
 
 // App is a web app protected by oauth2-proxy.
 type App struct {
-	Name      string       `json:"name"`
-	Host      string       `json:"host"`
-	Namespace string       `json:"namespace"`
-	Upstream  Upstream     `json:"upstream"`
-	Identity  IdentityMode `json:"identity"`
+	// Name of the app; names the oauth2-proxy objects (oauth2-proxy-<name>).
+	Name string `json:"name"`
+	// Host the app is served on (DNS name, optionally :port); the callback is https://<host>/oauth2/callback.
+	Host string `json:"host"`
+	// Namespace of the app Service; oauth2-proxy and the Ingresses go there too.
+	Namespace string   `json:"namespace"`
+	Upstream  Upstream `json:"upstream"`
+	// Identity is how the app learns who the user is.
+	Identity IdentityMode `json:"identity"`
 	// ClientID of the app's OIDC client (default oauth2-proxy-<name>).
-	ClientID            string   `json:"clientID,omitempty"`
+	ClientID string `json:"clientID,omitempty"`
+	// AllowedEmailDomains may log in (default "*": anyone the issuer accepts).
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
-	AllowedGroups       []string `json:"allowedGroups,omitempty"`
-	IngressClassName    string   `json:"ingressClassName,omitempty"`
+	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).
+	AllowedGroups []string `json:"allowedGroups,omitempty"`
+	// IngressClassName of the app Ingresses (default nginx).
+	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
 }
 
 // Upstream is the Service of the app.
 type Upstream struct {
+	// Service name of the app in its namespace.
 	Service string `json:"service"`
-	Port    int32  `json:"port"`
+	// Port of the Service.
+	Port int32 `json:"port"`
 	// Protocol is HTTP (default) or HTTPS (Kubernetes Dashboard's own port).
 	Protocol string `json:"protocol,omitempty"`
 }
@@ -319,12 +384,15 @@ type RBAC struct {
 
 // Subjects are users and groups as the token names them (without prefix).
 type Subjects struct {
-	Users  []string `json:"users,omitempty"`
+	// Users as the token names them (without prefix).
+	Users []string `json:"users,omitempty"`
+	// Groups as the token names them (without prefix).
 	Groups []string `json:"groups,omitempty"`
 }
 
 // Binding binds subjects to a role, cluster-wide or in one namespace.
 type Binding struct {
+	// Name of the binding; the object is named authstack:<name>.
 	Name string `json:"name"`
 	// ClusterRole to bind (built-in like view/edit/admin/cluster-admin, or custom).
 	ClusterRole string `json:"clusterRole,omitempty"`
@@ -337,13 +405,17 @@ type Binding struct {
 
 // UserAccess gives one user cluster roles; one object per user and role.
 type UserAccess struct {
-	Name         string   `json:"name"`
+	// Name of the user as the token names them.
+	Name string `json:"name"`
+	// ClusterRoles bound to the user cluster-wide.
 	ClusterRoles []string `json:"clusterRoles"`
 }
 
 // UserNamespace is a namespace owned by one user, who can also view the cluster.
 type UserNamespace struct {
-	User      string `json:"user"`
+	// User who owns the namespace, as the token names them.
+	User string `json:"user"`
+	// Namespace (default user-<user as a DNS label>).
 	Namespace string `json:"namespace,omitempty"`
 	// ClusterView binds the built-in view ClusterRole cluster-wide (default true).
 	ClusterView *bool `json:"clusterView,omitempty"`
@@ -361,13 +433,17 @@ const (
 
 // Team binds the groups <cluster>:<role>:<namespace> to the team roles in a namespace.
 type Team struct {
-	Namespace string     `json:"namespace"`
-	Roles     []TeamRole `json:"roles,omitempty"`
+	// Namespace the team roles apply to.
+	Namespace string `json:"namespace"`
+	// Roles to bind (default all four templates).
+	Roles []TeamRole `json:"roles,omitempty"`
 }
 
 // Images overrides the container images.
 type Images struct {
-	Dex         string `json:"dex,omitempty"`
+	// Dex image (default the release authstack tests).
+	Dex string `json:"dex,omitempty"`
+	// OAuth2Proxy image (default the release authstack tests).
 	OAuth2Proxy string `json:"oauth2Proxy,omitempty"`
 }
 
