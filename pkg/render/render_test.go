@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -179,5 +180,81 @@ func TestManifestObjectsAreAppliedNamespacesFirst(t *testing.T) {
 			t.Fatalf("%s %s comes after objects that may live in it", o.Object.GetKind(), o.Object.GetName())
 		}
 		seenOther = seenOther || ApplyPhase(o.Object) == 1
+	}
+}
+
+// Variants cover the installer outputs that no example produces.
+func TestVariantsMatchGolden(t *testing.T) {
+	exampleEnv(t)
+	variants := []struct {
+		name    string
+		example string
+		edit    func(s *v1alpha1.Spec)
+		files   []string
+	}{
+		{
+			name: "kubespray-structured-auth", example: "dex-ldap-kubespray",
+			edit:  func(s *v1alpha1.Spec) { s.Cluster.KubernetesVersion = "1.34"; s.APIServer.Mode = v1alpha1.ModeAuthConfig },
+			files: []string{"apiserver/kubespray-vars.yaml", "apiserver/authentication-config.yaml"},
+		},
+		{
+			name: "kubeadm-v1beta3-flags", example: "kubeadm",
+			edit: func(s *v1alpha1.Spec) {
+				s.Cluster.KubernetesVersion = "1.29"
+				s.APIServer.Mode = v1alpha1.ModeFlags
+				s.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "lab"}
+			},
+			files: []string{"apiserver/kubeadm-patch.yaml", "apiserver/flags.txt"},
+		},
+		{
+			name: "authconfig-v1beta1", example: "prometheus-headers",
+			edit:  func(s *v1alpha1.Spec) { s.Cluster.KubernetesVersion = "1.31"; s.APIServer.Audiences = []string{"kubernetes", "grafana"} },
+			files: []string{"apiserver/authentication-config.yaml"},
+		},
+		{
+			name: "kind-flags-with-ca", example: "kind",
+			edit:  func(s *v1alpha1.Spec) { s.APIServer.Mode = v1alpha1.ModeFlags },
+			files: []string{"apiserver/kind-cluster.yaml", "apiserver/flags.txt"},
+		},
+		{
+			name: "confidential-kubectl-cert-manager", example: "dashboard-token",
+			edit: func(s *v1alpha1.Spec) {
+				f := false
+				s.Kubectl.Public = &f
+				s.Issuer.Dex.TLS.CertManager.Kind = "Issuer"
+			},
+			files: []string{"kubeconfig.yaml", "dex/config.yaml", "manifests/dex.yaml"},
+		},
+	}
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			s := load(t, v.example)
+			v.edit(&s.Spec)
+			if errs := v1alpha1.Validate(s.AuthStack); len(errs) > 0 {
+				t.Fatal(errs.ToAggregate())
+			}
+			res, err := Render(s, Options{Secrets: secrets.Fixed{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := res.AllFiles()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			for _, want := range v.files {
+				found := false
+				for _, f := range all {
+					if f.Path == want {
+						fmt.Fprintf(&out, "# %s\n%s", f.Path, f.Data)
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no %s rendered", want)
+				}
+			}
+			golden(t, filepath.Join("..", "..", "testdata", "render", "variants", v.name+".yaml"), out.Bytes())
+		})
 	}
 }
