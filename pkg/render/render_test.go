@@ -3,8 +3,8 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,7 +194,10 @@ func TestVariantsMatchGolden(t *testing.T) {
 	}{
 		{
 			name: "kubespray-structured-auth", example: "dex-ldap-kubespray",
-			edit:  func(s *v1alpha1.Spec) { s.Cluster.KubernetesVersion = "1.34"; s.APIServer.Mode = v1alpha1.ModeAuthConfig },
+			edit: func(s *v1alpha1.Spec) {
+				s.Cluster.KubernetesVersion = "1.34"
+				s.APIServer.Mode = v1alpha1.ModeAuthConfig
+			},
 			files: []string{"apiserver/kubespray-vars.yaml", "apiserver/authentication-config.yaml"},
 		},
 		{
@@ -208,7 +211,10 @@ func TestVariantsMatchGolden(t *testing.T) {
 		},
 		{
 			name: "authconfig-v1beta1", example: "prometheus-headers",
-			edit:  func(s *v1alpha1.Spec) { s.Cluster.KubernetesVersion = "1.31"; s.APIServer.Audiences = []string{"kubernetes", "grafana"} },
+			edit: func(s *v1alpha1.Spec) {
+				s.Cluster.KubernetesVersion = "1.31"
+				s.APIServer.Audiences = []string{"kubernetes", "grafana"}
+			},
 			files: []string{"apiserver/authentication-config.yaml"},
 		},
 		{
