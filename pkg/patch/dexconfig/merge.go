@@ -29,10 +29,12 @@ func Merge(existing, desired []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dex config: desired: %w", err)
 	}
-	if len(want.Content) == 0 {
-		return existing, nil
+	var wantRoot *yaml.Node
+	if len(want.Content) > 0 {
+		wantRoot = want.Content[0]
+	} else {
+		wantRoot = &yaml.Node{Kind: yaml.MappingNode}
 	}
-	wantRoot := want.Content[0]
 	if wantRoot.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("dex config: desired: line %d: expected a map, found %s", wantRoot.Line, yamledit.KindName(wantRoot))
 	}
@@ -47,6 +49,9 @@ func Merge(existing, desired []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dex config: existing: %w", err)
 	}
+	if err := yamledit.Check(existing); err != nil {
+		return nil, fmt.Errorf("dex config: existing: %w", err)
+	}
 	at := -1
 	for i, c := range chunks {
 		if c.Empty() {
@@ -58,6 +63,9 @@ func Merge(existing, desired []byte) ([]byte, error) {
 		at = i
 	}
 	if at < 0 {
+		if len(wantRoot.Content) == 0 {
+			return existing, nil
+		}
 		// Nothing to keep but comments: the desired config goes after them.
 		text := string(existing)
 		if text != "" && !strings.HasSuffix(text, "\n") {

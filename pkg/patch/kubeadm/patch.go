@@ -64,6 +64,11 @@ func Patch(src []byte, args []Arg, remove []string, volumes []Volume) ([]byte, e
 		if len(doc.Content) == 0 {
 			continue
 		}
+		// Decoding finds what node parsing lets through, like a key
+		// defined twice, which kubeadm would refuse.
+		if _, err := yamledit.Canonical(doc); err != nil {
+			return nil, fmt.Errorf("kubeadm config: document %d: %w", num, err)
+		}
 		docs = append(docs, doc)
 		root := doc.Content[0]
 		_, av := yamledit.Lookup(root, "apiVersion")
@@ -81,6 +86,11 @@ func Patch(src []byte, args []Arg, remove []string, volumes []Volume) ([]byte, e
 			return nil, fmt.Errorf("kubeadm config: documents %d and %d are both a ClusterConfiguration; keep one", ccNum, num)
 		}
 		cc, ccDoc, ccNum = i, doc, num
+	}
+	// The documents are fine one by one; directives and the like are only
+	// checked on the whole stream.
+	if err := yamledit.Check(src); err != nil {
+		return nil, fmt.Errorf("kubeadm config: %w", err)
 	}
 	st := yamledit.DetectStyle(&yaml.Node{Kind: yaml.SequenceNode, Content: docs}, yamledit.Style{Indent: 2, CompactSeq: true})
 
@@ -170,9 +180,6 @@ func checkFlagName(name string) error {
 // editDocument applies the edits to a parsed document and returns its new
 // text, or body itself when the edits change nothing.
 func editDocument(body string, doc *yaml.Node, st yamledit.Style, where string, args []Arg, remove []string, volumes []Volume) (string, error) {
-	if _, err := yamledit.Canonical(doc); err != nil {
-		return "", fmt.Errorf("%s: %w", where, err)
-	}
 	edited := yamledit.Copy(doc)
 	if err := editClusterConfiguration(edited.Content[0], where, args, remove, volumes); err != nil {
 		return "", err

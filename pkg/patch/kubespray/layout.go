@@ -35,10 +35,12 @@ type commentedKey struct {
 	uncommented string // the first line without its "#"
 }
 
+// analyze parses text and locates its variables. Its errors do not carry
+// the package's prefix; callers add it.
 func analyze(text string) (*layout, error) {
 	doc, err := yamledit.ParseOne([]byte(text))
 	if err != nil {
-		return nil, fmt.Errorf("kubespray vars: %w", err)
+		return nil, err
 	}
 	f := &layout{lines: strings.SplitAfter(text, "\n")}
 	if f.lines[len(f.lines)-1] == "" {
@@ -50,9 +52,9 @@ func analyze(text string) (*layout, error) {
 		case root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" && root.Value == "":
 			// "---" alone: a document that is still empty.
 		case root.Kind != yaml.MappingNode:
-			return nil, fmt.Errorf("kubespray vars: line %d: the file holds %s, expected a map of variables", root.Line, yamledit.KindName(root))
+			return nil, fmt.Errorf("line %d: the file holds %s, expected a map of variables", root.Line, yamledit.KindName(root))
 		case root.Style&yaml.FlowStyle != 0:
-			return nil, fmt.Errorf("kubespray vars: line %d: the variables are written as a flow map ({...}); expected one variable per line", root.Line)
+			return nil, fmt.Errorf("line %d: the variables are written as a flow map ({...}); expected one variable per line", root.Line)
 		default:
 			f.root = root
 		}

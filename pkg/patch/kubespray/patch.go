@@ -51,7 +51,7 @@ func Patch(src []byte, vars []Var) ([]byte, error) {
 
 	f, err := analyze(string(src))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kubespray vars: %w", err)
 	}
 	// Decoding checks what the node parser lets through, such as a key
 	// defined twice; it is also what the result is verified against.
@@ -66,7 +66,7 @@ func Patch(src []byte, vars []Var) ([]byte, error) {
 	last := -1 // index of the last line Patch wrote or kept
 	for _, w := range want {
 		if f, err = analyze(strings.Join(lines, "")); err != nil {
-			return nil, fmt.Errorf("kubespray vars: %s: internal error: %w", w.name, err)
+			return nil, fmt.Errorf("kubespray vars: %s: the layout of this file is not supported (%w); set the variables by hand", w.name, err)
 		}
 		k, err := f.active(w.name)
 		if err != nil {

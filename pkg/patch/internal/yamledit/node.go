@@ -129,18 +129,25 @@ func SetString(n *yaml.Node, s string) {
 	Quote11(n)
 }
 
-// Copy returns a deep copy of n.
+// Copy returns a deep copy of n. Aliases in the copy point to the copied
+// anchors; an alias whose anchor lies outside n keeps pointing to it. (Copying
+// alias targets instead would blow up exponentially on nested aliases.)
 func Copy(n *yaml.Node) *yaml.Node {
+	return copyNode(n, map[*yaml.Node]*yaml.Node{})
+}
+
+func copyNode(n *yaml.Node, copied map[*yaml.Node]*yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
 	c := *n
+	copied[n] = &c
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, ch := range n.Content {
-		c.Content[i] = Copy(ch)
+		c.Content[i] = copyNode(ch, copied)
 	}
-	if n.Alias != nil {
-		c.Alias = Copy(n.Alias)
+	if to, ok := copied[n.Alias]; ok {
+		c.Alias = to
 	}
 	return &c
 }

@@ -104,6 +104,26 @@ func (c Chunk) Parse() (*yaml.Node, error) {
 	return ParseOne([]byte(text))
 }
 
+// Check reads every document of the stream src and decodes it, so that
+// what Split cuts apart is known to be valid YAML as a whole (directives
+// included) and free of what only decoding finds, like duplicate keys.
+func Check(src []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return withLine(err)
+		}
+		if _, err := Canonical(&doc); err != nil {
+			return err
+		}
+	}
+}
+
 // ParseOne parses src, which must hold at most one YAML document. Without
 // any, it returns a document node with no content.
 func ParseOne(src []byte) (*yaml.Node, error) {
