@@ -3,22 +3,18 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
-	"testing"
-
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/secrets"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // examples are rendered with fixed secrets and compared with golden files.
 var examples = []string{"dashboard-token", "dex-ldap-kubespray", "kind", "kubeadm", "prometheus-headers"}
@@ -38,26 +34,6 @@ func load(t testing.TB, name string) *config.Stack {
 	return s
 }
 
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/render -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the rendered output; run go test ./pkg/render -update and review the diff", path)
-	}
-}
-
 func TestExamplesMatchGolden(t *testing.T) {
 	exampleEnv(t)
 	for _, name := range examples {
@@ -70,7 +46,7 @@ func TestExamplesMatchGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("..", "..", "testdata", "render", name+".yaml"), out)
+			golden.Assert(t, filepath.Join("..", "..", "testdata", "render", name+".yaml"), out)
 		})
 	}
 }
@@ -260,7 +236,7 @@ func TestVariantsMatchGolden(t *testing.T) {
 					t.Errorf("no %s rendered", want)
 				}
 			}
-			golden(t, filepath.Join("..", "..", "testdata", "render", "variants", v.name+".yaml"), out.Bytes())
+			golden.Assert(t, filepath.Join("..", "..", "testdata", "render", "variants", v.name+".yaml"), out.Bytes())
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 )
 
@@ -41,7 +42,7 @@ func FuzzDexMerge(f *testing.F) {
 			t.Fatalf("merging into the output failed: %v\n%s", err, out)
 		}
 		if !bytes.Equal(again, out) {
-			t.Fatalf("merging into the output changed it:\n%s", lineDiff(out, again))
+			t.Fatalf("merging into the output changed it:\n%s", golden.Diff(out, again))
 		}
 	})
 }

@@ -2,19 +2,15 @@ package dexconfig
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pmezard/go-difflib/difflib"
-	yaml "go.yaml.in/yaml/v3"
-
+	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	yaml "go.yaml.in/yaml/v3"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 func readTestdata(t *testing.T, name string) []byte {
 	t.Helper()
@@ -23,32 +19,6 @@ func readTestdata(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n%s", path, lineDiff(want, got))
-	}
-}
-
-func lineDiff(a, b []byte) string {
-	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-		FromFile: "want", ToFile: "got", Context: 2,
-	})
-	return d
 }
 
 func mustMerge(t *testing.T, existing, desired []byte) []byte {
@@ -62,7 +32,7 @@ func mustMerge(t *testing.T, existing, desired []byte) []byte {
 		t.Fatalf("Merge into its own output: %v", err)
 	}
 	if !bytes.Equal(again, out) {
-		t.Fatalf("second Merge changed the output:\n%s", lineDiff(out, again))
+		t.Fatalf("second Merge changed the output:\n%s", golden.Diff(out, again))
 	}
 	if _, err := yamledit.ParseOne(out); err != nil {
 		t.Fatalf("output is not YAML: %v", err)
@@ -91,7 +61,7 @@ type dexConfig struct {
 
 func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	out := mustMerge(t, readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
-	checkGolden(t, "merged.golden.yaml", out)
+	golden.Assert(t, filepath.Join("testdata", "merged.golden.yaml"), out)
 
 	var c dexConfig
 	if err := yaml.Unmarshal(out, &c); err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 )
 
@@ -56,7 +57,7 @@ func FuzzKubeadmPatch(f *testing.F) {
 			t.Fatalf("patching the output failed: %v\n%s", err, out)
 		}
 		if !bytes.Equal(again, out) {
-			t.Fatalf("patching the output changed it:\n%s", lineDiff(out, again))
+			t.Fatalf("patching the output changed it:\n%s", golden.Diff(out, again))
 		}
 	})
 }

@@ -2,18 +2,14 @@ package kubeadm
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pmezard/go-difflib/difflib"
-
+	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 var oidcFlags = []Arg{
 	{Name: "oidc-issuer-url", Value: "https://dex.lab.example.com:32000/dex"},
@@ -46,32 +42,6 @@ func readTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n%s", path, lineDiff(want, got))
-	}
-}
-
-func lineDiff(a, b []byte) string {
-	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-		FromFile: "want", ToFile: "got", Context: 2,
-	})
-	return d
-}
-
 // mustPatch patches src and checks that the result is YAML and that
 // patching it again changes nothing.
 func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []Volume) []byte {
@@ -85,7 +55,7 @@ func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []
 		t.Fatalf("Patch of its own output: %v", err)
 	}
 	if !bytes.Equal(again, out) {
-		t.Fatalf("second Patch changed the output:\n%s", lineDiff(out, again))
+		t.Fatalf("second Patch changed the output:\n%s", golden.Diff(out, again))
 	}
 	chunks, err := yamledit.Split(out)
 	if err != nil {
@@ -101,7 +71,7 @@ func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []
 
 func TestPatchV1beta3SetsOIDCFlagsInTheArgMap(t *testing.T) {
 	out := mustPatch(t, readTestdata(t, "v1beta3.yaml"), oidcFlags, nil, []Volume{dexCA})
-	checkGolden(t, "v1beta3.oidc.golden.yaml", out)
+	golden.Assert(t, filepath.Join("testdata", "v1beta3.oidc.golden.yaml"), out)
 	for _, want := range []string{
 		"    oidc-issuer-url: https://dex.lab.example.com:32000/dex # replaced by dex\n",
 		"    # keep audit logs for a week\n    audit-log-maxage: \"7\"\n",
@@ -120,7 +90,7 @@ func TestPatchV1beta4SwitchesFromOIDCFlagsToAuthenticationConfig(t *testing.T) {
 		[]Arg{{Name: "authentication-config", Value: authnConfig.MountPath}},
 		oidcFlagNames,
 		[]Volume{authnConfig})
-	checkGolden(t, "multidoc-v1beta4.authn-config.golden.yaml", out)
+	golden.Assert(t, filepath.Join("testdata", "multidoc-v1beta4.authn-config.golden.yaml"), out)
 
 	before, err := yamledit.Split(src)
 	if err != nil {
@@ -138,7 +108,7 @@ func TestPatchV1beta4SwitchesFromOIDCFlagsToAuthenticationConfig(t *testing.T) {
 			continue // the ClusterConfiguration
 		}
 		if before[i].Sep != after[i].Sep || before[i].Body != after[i].Body {
-			t.Errorf("document %d changed:\n%s", i+1, lineDiff([]byte(before[i].Body), []byte(after[i].Body)))
+			t.Errorf("document %d changed:\n%s", i+1, golden.Diff([]byte(before[i].Body), []byte(after[i].Body)))
 		}
 	}
 	if strings.Contains(string(out), "oidc-") {
@@ -148,13 +118,13 @@ func TestPatchV1beta4SwitchesFromOIDCFlagsToAuthenticationConfig(t *testing.T) {
 
 func TestPatchV1beta4SetsOIDCFlagsInTheArgList(t *testing.T) {
 	out := mustPatch(t, readTestdata(t, "multidoc-v1beta4.yaml"), oidcFlags, []string{"authentication-config"}, []Volume{dexCA})
-	checkGolden(t, "multidoc-v1beta4.oidc.golden.yaml", out)
+	golden.Assert(t, filepath.Join("testdata", "multidoc-v1beta4.oidc.golden.yaml"), out)
 }
 
 func TestPatchAppendsAClusterConfigurationOfTheFilesVersion(t *testing.T) {
 	src := readTestdata(t, "no-cluster-configuration.yaml")
 	out := mustPatch(t, src, oidcFlags[:2], nil, nil)
-	checkGolden(t, "no-cluster-configuration.golden.yaml", out)
+	golden.Assert(t, filepath.Join("testdata", "no-cluster-configuration.golden.yaml"), out)
 	if !bytes.HasPrefix(out, src) {
 		t.Errorf("existing documents changed")
 	}

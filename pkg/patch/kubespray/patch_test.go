@@ -2,20 +2,17 @@ package kubespray
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/authstack/authstack/internal/golden"
+	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 	"github.com/pmezard/go-difflib/difflib"
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // oidcVars are the flag-based OIDC settings of kubespray's sample inventory.
 var oidcVars = []Var{
@@ -58,32 +55,6 @@ func readTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n%s", path, lineDiff(want, got))
-	}
-}
-
-func lineDiff(a, b []byte) string {
-	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-		FromFile: "want", ToFile: "got", Context: 2,
-	})
-	return d
-}
-
 func mustPatch(t *testing.T, src []byte, vars []Var) []byte {
 	t.Helper()
 	out, err := Patch(src, vars)
@@ -95,7 +66,7 @@ func mustPatch(t *testing.T, src []byte, vars []Var) []byte {
 		t.Fatalf("Patch of its own output: %v", err)
 	}
 	if !bytes.Equal(again, out) {
-		t.Fatalf("second Patch changed the output:\n%s", lineDiff(out, again))
+		t.Fatalf("second Patch changed the output:\n%s", golden.Diff(out, again))
 	}
 	if _, err := yamledit.ParseOne(out); err != nil {
 		t.Fatalf("output is not YAML: %v", err)
@@ -106,7 +77,7 @@ func mustPatch(t *testing.T, src []byte, vars []Var) []byte {
 func TestPatchUncommentsOnlyTheOIDCLinesOfTheSample(t *testing.T) {
 	src := readTestdata(t, "k8s-cluster.yml")
 	out := mustPatch(t, src, oidcVars)
-	checkGolden(t, "k8s-cluster.oidc.golden.yml", out)
+	golden.Assert(t, filepath.Join("testdata", "k8s-cluster.oidc.golden.yml"), out)
 
 	before := strings.SplitAfter(string(src), "\n")
 	after := strings.SplitAfter(string(out), "\n")
@@ -146,7 +117,7 @@ func TestPatchUncommentsOnlyTheOIDCLinesOfTheSample(t *testing.T) {
 func TestPatchReplacesTheStructuredAuthExampleOnly(t *testing.T) {
 	src := readTestdata(t, "k8s-cluster.yml")
 	out := mustPatch(t, src, structuredVars)
-	checkGolden(t, "k8s-cluster.structured.golden.yml", out)
+	golden.Assert(t, filepath.Join("testdata", "k8s-cluster.structured.golden.yml"), out)
 
 	// Every changed line of the input must be one of the two commented
 	// variables or the commented example value of the jwt list.
