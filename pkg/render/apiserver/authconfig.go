@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -73,6 +74,10 @@ var (
 
 func init() { install.Install(scheme) }
 
+// celCompiler is built once per process: building its CEL environment costs
+// more than validating a configuration with it.
+var celCompiler = sync.OnceValue(authenticationcel.NewDefaultCompiler)
+
 // Validate decodes an AuthenticationConfiguration file strictly and applies
 // the validation the API server runs at start-up.
 func Validate(data []byte) error {
@@ -84,7 +89,7 @@ func Validate(data []byte) error {
 	if !ok {
 		return fmt.Errorf("authentication configuration: decoded %T", obj)
 	}
-	if errs := validation.ValidateAuthenticationConfiguration(authenticationcel.NewDefaultCompiler(), cfg, nil); len(errs) > 0 {
+	if errs := validation.ValidateAuthenticationConfiguration(celCompiler(), cfg, nil); len(errs) > 0 {
 		return fmt.Errorf("authentication configuration is invalid: %w", errs.ToAggregate())
 	}
 	return nil
