@@ -27,6 +27,15 @@ type IO struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+	// Verbosity is the -v level, shared by every command once flags are parsed.
+	Verbosity *int
+}
+
+// Logf prints progress on stderr when -v is at least level.
+func (s IO) Logf(level int, format string, args ...any) {
+	if s.Verbosity != nil && *s.Verbosity >= level {
+		fmt.Fprintf(s.Err, format+"\n", args...)
+	}
 }
 
 // Main runs authstack with args and returns the process exit code.
@@ -61,7 +70,11 @@ func NewRoot(streams IO) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRender(streams), newValidate(streams), newVersion(streams))
+	if streams.Verbosity == nil {
+		streams.Verbosity = new(int)
+	}
+	root.PersistentFlags().IntVarP(streams.Verbosity, "verbose", "v", 0, "log more progress on stderr: 1 the steps, 2 the files read and written, 3 everything")
+	root.AddCommand(newRender(streams), newValidate(streams), newVersion(streams), newInit(streams), newKubeconfig(streams))
 	return root
 }
 

@@ -6,7 +6,6 @@
 package deps
 
 import (
-	_ "github.com/charmbracelet/huh"
 	_ "github.com/chromedp/chromedp"
 	_ "github.com/coreos/go-oidc/v3/oidc"
 )

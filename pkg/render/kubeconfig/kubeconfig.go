@@ -25,6 +25,10 @@ type Input struct {
 	ClientSecret string
 }
 
+// ExecCommand is the credential plugin the kubeconfig runs: kubectl finds
+// kubelogin as its plugin kubectl-oidc_login.
+const ExecCommand = "kubectl"
+
 // ExecArgs are kubelogin's arguments: `kubectl oidc-login get-token ...`.
 func ExecArgs(in Input) []string {
 	spec := in.Spec
@@ -75,7 +79,7 @@ func Render(in Input) ([]byte, error) {
 			Name: user,
 			AuthInfo: clientcmdv1.AuthInfo{Exec: &clientcmdv1.ExecConfig{
 				APIVersion:      "client.authentication.k8s.io/v1",
-				Command:         "kubectl",
+				Command:         ExecCommand,
 				Args:            ExecArgs(in),
 				InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
 				InstallHint:     "kubelogin is needed to log in: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
