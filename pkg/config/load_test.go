@@ -224,3 +224,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTellsAURLIsNotAHost(t *testing.T) {
+	_, err := Parse("a.yaml", []byte(strings.Replace(minimal, "host: dex.example.com", "host: https://dex.example.com", 1)))
+	if err == nil || !strings.Contains(err.Error(), "spec.issuer.dex.host: Invalid value: \"https://dex.example.com\": must be a host name such as dex.example.com, not a URL") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -460,6 +460,9 @@ func hostPort(v string, p *field.Path) field.ErrorList {
 	if v == "" {
 		return field.ErrorList{field.Required(p, "")}
 	}
+	if strings.Contains(v, "://") || strings.Contains(v, "/") {
+		return field.ErrorList{field.Invalid(p, v, "must be a host name such as dex.example.com, not a URL")}
+	}
 	host, port, err := net.SplitHostPort(v)
 	if err != nil {
 		host, port = v, ""
