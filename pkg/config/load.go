@@ -365,3 +365,19 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// ReadCA reads a PEM CA bundle named in the spec (relative to the spec's
+// directory); what names the field in errors.
+func (s *Stack) ReadCA(path, what string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(s.Path(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if !bytes.Contains(data, []byte("-----BEGIN CERTIFICATE-----")) {
+		return nil, fmt.Errorf("%s %s: no PEM certificate in the file", what, path)
+	}
+	return data, nil
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -125,24 +124,13 @@ type renderer struct {
 }
 
 func (r *renderer) readCAs() error {
-	if p := r.spec.IssuerCAFile(); p != "" {
-		data, err := os.ReadFile(r.stack.Path(p))
-		if err != nil {
-			return fmt.Errorf("issuer CA: %w", err)
-		}
-		if !bytes.Contains(data, []byte("-----BEGIN CERTIFICATE-----")) {
-			return fmt.Errorf("issuer CA %s: no PEM certificate in the file", p)
-		}
-		r.issuerCA = string(data)
+	ca, err := r.stack.ReadCA(r.spec.IssuerCAFile(), "issuer CA")
+	if err != nil {
+		return err
 	}
-	if p := r.spec.Cluster.CertificateAuthority; p != "" {
-		data, err := os.ReadFile(r.stack.Path(p))
-		if err != nil {
-			return fmt.Errorf("cluster CA: %w", err)
-		}
-		r.clusterCA = data
-	}
-	return nil
+	r.issuerCA = string(ca)
+	r.clusterCA, err = r.stack.ReadCA(r.spec.Cluster.CertificateAuthority, "cluster CA")
+	return err
 }
 
 func (r *renderer) labels(component string) map[string]string {

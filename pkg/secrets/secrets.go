@@ -96,6 +96,17 @@ func (s *FileStore) Generated(name string, size int) (string, error) {
 	return v, nil
 }
 
+// Lookup returns a kept value without generating one.
+func (s *FileStore) Lookup(name string) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(); err != nil {
+		return "", false, err
+	}
+	v, ok := s.values[name]
+	return v, ok, nil
+}
+
 // Provided implements Source.
 func (s *FileStore) Provided(ref *v1alpha1.SecretRef) (string, error) {
 	return Resolve(ref, s.Dir)
