@@ -231,3 +231,13 @@ func TestParseTellsAURLIsNotAHost(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestParseRefusesIPHosts(t *testing.T) {
+	_, err := Parse("a.yaml", []byte(strings.Replace(minimal, "host: dex.example.com", "host: 127.0.0.1:8443", 1)))
+	if err == nil || !strings.Contains(err.Error(), "Ingress hosts cannot be IP addresses") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Parse("a.yaml", []byte(strings.Replace(minimal, "host: dex.example.com", "host: localhost:8443", 1))); err != nil {
+		t.Fatalf("localhost with a port is a valid host: %v", err)
+	}
+}

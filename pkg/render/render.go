@@ -203,6 +203,13 @@ func (r *renderer) dex() error {
 	if err := r.namespace(d.Namespace); err != nil {
 		return err
 	}
+	if d.Storage.Type == v1alpha1.StorageKubernetes {
+		for _, crd := range dex.CRDs(r.labels("dex")) {
+			if err := r.add(dexFile, crd); err != nil {
+				return err
+			}
+		}
+	}
 	if err := r.secret(secretsFile, DexConfigSecret, d.Namespace, "dex", map[string]string{"config.yaml": string(cfg)}); err != nil {
 		return err
 	}

@@ -36,7 +36,8 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 	c.Issuer = issuer
 	c.Storage = Storage{Type: string(d.Storage.Type)}
 	if d.Storage.Type == v1alpha1.StorageKubernetes {
-		c.Storage.Config = map[string]any{"inCluster": true}
+		// authstack applies dex's CRDs itself (see CRDs).
+		c.Storage.Config = map[string]any{"inCluster": true, "crdHandling": "check"}
 	}
 	c.Web = Web{HTTP: "0.0.0.0:5556"}
 	c.Telemetry = Telemetry{HTTP: "0.0.0.0:5558"}

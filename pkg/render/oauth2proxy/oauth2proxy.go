@@ -44,7 +44,7 @@ func CookieRefresh(spec *v1alpha1.Spec) time.Duration {
 			lifetime = l
 		}
 	}
-	return max(lifetime/2, time.Minute)
+	return lifetime / 2
 }
 
 // Config renders oauth2_proxy.cfg for app. It holds no secret: the client
@@ -100,7 +100,7 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
 func Annotations(app *v1alpha1.App) map[string]string {
 	a := map[string]string{
 		"nginx.ingress.kubernetes.io/auth-url":          fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/oauth2/auth", Name(app), app.Namespace, Port),
-		"nginx.ingress.kubernetes.io/auth-signin":       "https://" + app.Host + "/oauth2/start?rd=$scheme://$host$escaped_request_uri",
+		"nginx.ingress.kubernetes.io/auth-signin":       "https://" + app.Host + "/oauth2/start?rd=" + returnTo(app),
 		"nginx.ingress.kubernetes.io/proxy-buffer-size": ProxyBufferSize,
 	}
 	if app.Identity == v1alpha1.IdentityToken {
@@ -112,6 +112,16 @@ func Annotations(app *v1alpha1.App) map[string]string {
 		a["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
 	}
 	return a
+}
+
+// returnTo is where oauth2-proxy sends the user back after login: the page
+// they asked for. nginx's $host has no port, so a host with a port needs
+// $http_host, or oauth2-proxy refuses the redirect as not whitelisted.
+func returnTo(app *v1alpha1.App) string {
+	if v1alpha1.Hostname(app.Host) != app.Host {
+		return "$scheme://$http_host$escaped_request_uri"
+	}
+	return "$scheme://$host$escaped_request_uri"
 }
 
 type cfgWriter struct{ b strings.Builder }

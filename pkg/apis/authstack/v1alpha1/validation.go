@@ -454,7 +454,7 @@ func dnsSubdomain(v string, p *field.Path) field.ErrorList {
 	return nil
 }
 
-// hostPort accepts a DNS name or IP address, with an optional port for
+// hostPort accepts a DNS name, with an optional port for
 // setups where the ingress is not on 443 (local clusters, tests).
 func hostPort(v string, p *field.Path) field.ErrorList {
 	if v == "" {
@@ -473,7 +473,7 @@ func hostPort(v string, p *field.Path) field.ErrorList {
 		}
 	}
 	if net.ParseIP(host) != nil {
-		return nil
+		return field.ErrorList{field.Invalid(p, v, "must be a DNS name: Ingress hosts cannot be IP addresses (for a local test use localhost or a name in /etc/hosts)")}
 	}
 	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
 		return field.ErrorList{field.Invalid(p, v, "must be a DNS name, optionally with :port")}

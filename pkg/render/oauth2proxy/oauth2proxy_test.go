@@ -1,0 +1,43 @@
+package oauth2proxy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+)
+
+func TestSigninKeepsThePortOfTheHost(t *testing.T) {
+	tests := []struct{ host, want string }{
+		{"dash.example.com", "https://dash.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri"},
+		{"localhost:8443", "https://localhost:8443/oauth2/start?rd=$scheme://$http_host$escaped_request_uri"},
+	}
+	for _, tt := range tests {
+		app := &v1alpha1.App{Name: "a", Host: tt.host, Namespace: "apps", Identity: v1alpha1.IdentityToken}
+		if got := Annotations(app)["nginx.ingress.kubernetes.io/auth-signin"]; got != tt.want {
+			t.Errorf("host %s: auth-signin = %q, want %q", tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestNoSnippetAnnotations(t *testing.T) {
+	for _, mode := range []v1alpha1.IdentityMode{v1alpha1.IdentityToken, v1alpha1.IdentityHeaders} {
+		app := &v1alpha1.App{Name: "a", Host: "a.example.com", Namespace: "apps", Identity: mode, Upstream: v1alpha1.Upstream{Protocol: "HTTPS"}}
+		for k := range Annotations(app) {
+			if strings.Contains(k, "snippet") {
+				t.Errorf("%s mode renders the snippet annotation %s", mode, k)
+			}
+		}
+	}
+}
+
+func TestCookieRefreshIsShorterThanTheIDToken(t *testing.T) {
+	for _, lifetime := range []string{"1h", "10m", "24h", "1m"} {
+		spec := &v1alpha1.Spec{Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{IDTokenLifetime: lifetime}}}
+		got := CookieRefresh(spec)
+		if lt, _ := time.ParseDuration(lifetime); got <= 0 || got >= lt {
+			t.Errorf("id token %s: cookie_refresh %s is not shorter", lifetime, got)
+		}
+	}
+}
