@@ -50,9 +50,12 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	fmt.Fprintln(errOut, "error:", err)
 	var invalid *config.InvalidError
 	var usage usageError
+	var findings findingsError
 	switch {
 	case errors.As(err, &invalid), errors.As(err, &usage):
 		return ExitInvalid
+	case errors.As(err, &findings):
+		return ExitFindings
 	}
 	return ExitFailure
 }
@@ -74,7 +77,7 @@ func NewRoot(streams IO) *cobra.Command {
 		streams.Verbosity = new(int)
 	}
 	root.PersistentFlags().IntVarP(streams.Verbosity, "verbose", "v", 0, "log more progress on stderr: 1 the steps, 2 the files read and written, 3 everything")
-	root.AddCommand(newRender(streams), newValidate(streams), newVersion(streams), newInit(streams), newKubeconfig(streams))
+	root.AddCommand(newRender(streams), newValidate(streams), newVersion(streams), newInit(streams), newKubeconfig(streams), newDoctor(streams))
 	return root
 }
 

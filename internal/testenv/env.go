@@ -1,0 +1,391 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// readyTimeout bounds every wait for a started process.
+const readyTimeout = 60 * time.Second
+
+const hint = "run hack/e2e-binaries.sh to build the upstream binaries"
+
+// BinDir is where the upstream binaries are: $AUTHSTACK_E2E_BIN, else the
+// bin directory of the cache hack/e2e-binaries.sh fills.
+func BinDir() (string, error) {
+	dir := os.Getenv("AUTHSTACK_E2E_BIN")
+	if dir == "" {
+		cache := os.Getenv("AUTHSTACK_E2E_CACHE")
+		if cache == "" {
+			base := os.Getenv("XDG_CACHE_HOME")
+			if base == "" {
+				home, err := os.UserHomeDir()
+				if err != nil {
+					return "", fmt.Errorf("find the e2e binary cache: %w; set AUTHSTACK_E2E_BIN or %s", err, hint)
+				}
+				base = filepath.Join(home, ".cache")
+			}
+			cache = filepath.Join(base, "authstack-e2e")
+		}
+		dir = filepath.Join(cache, "bin")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("e2e binary directory %s does not exist: %s", dir, hint)
+	}
+	return dir, nil
+}
+
+// Bin returns the path of the upstream binary name, or fails the test with a
+// hint to build it.
+func Bin(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	st, err := os.Stat(p)
+	if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		t.Fatalf("binary %s not found in %s: %s", name, dir, hint)
+	}
+	return p
+}
+
+// Options configures Start.
+type Options struct {
+	// Dir holds PKI, data and logs; default t.TempDir().
+	Dir string
+	// APIServerFlags are extra kube-apiserver flags, e.g.
+	// "--authentication-config=/path" or "--oidc-issuer-url=...".
+	APIServerFlags []string
+	// ControllerManager also starts kube-controller-manager with the
+	// clusterrole-aggregation and serviceaccount controllers, so the built-in
+	// view/edit/admin ClusterRoles get their rules.
+	ControllerManager bool
+}
+
+// Env is a running test control plane.
+type Env struct {
+	Dir string
+	// URL is https://127.0.0.1:PORT of the kube-apiserver.
+	URL string
+	// CA is the cluster CA; it also signs the apiserver serving certificate.
+	CA *CA
+	// AdminKubeconfig is a kubeconfig file with a system:masters client cert.
+	AdminKubeconfig string
+	// Config is the admin rest.Config.
+	Config *rest.Config
+}
+
+// Start runs etcd and kube-apiserver (and kube-controller-manager when asked)
+// and waits until the apiserver is ready. Everything is stopped in t.Cleanup,
+// the apiserver before etcd.
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	etcdBin := Bin(t, "etcd")
+	apiBin := Bin(t, "kube-apiserver")
+	kcmBin := ""
+	if opts.ControllerManager {
+		kcmBin = Bin(t, "kube-controller-manager")
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	pki := filepath.Join(dir, "pki")
+	e := &Env{Dir: dir}
+	e.CA = NewCA(t, pki, "ca")
+	serverCert, serverKey := e.CA.Issue(t, pki, "apiserver", "kube-apiserver", nil,
+		[]string{"127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.0.0.1"}, true, false)
+	adminCert, adminKey := e.CA.Issue(t, pki, "admin", "admin", []string{"system:masters"}, nil, false, true)
+	saKey, saPub := serviceAccountKeys(t, pki)
+
+	// etcd
+	clientPort, peerPort := freePort(t), freePort(t)
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(clientPort)
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
+	etcd := startProcess(t, dir, "etcd", etcdBin,
+		"--name=testenv",
+		"--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+etcdURL,
+		"--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL,
+		"--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=testenv="+peerURL,
+		"--unsafe-no-fsync=true",
+		"--log-level=warn",
+	)
+	waitFor(t, etcd, "etcd health", func() error { return httpOK(http.DefaultClient, etcdURL+"/health") })
+
+	// kube-apiserver
+	port := freePort(t)
+	e.URL = "https://127.0.0.1:" + strconv.Itoa(port)
+	args := []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--advertise-address=127.0.0.1",
+		"--endpoint-reconciler-type=none",
+		"--tls-cert-file=" + serverCert,
+		"--tls-private-key-file=" + serverKey,
+		"--client-ca-file=" + e.CA.CertFile,
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc",
+		"--service-account-key-file=" + saPub,
+		"--service-account-signing-key-file=" + saKey,
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--profiling=false",
+	}
+	args = append(args, opts.APIServerFlags...)
+	api := startProcess(t, dir, "kube-apiserver", apiBin, args...)
+
+	e.AdminKubeconfig = writeKubeconfig(t, dir, "admin.kubeconfig", e.URL, e.CA.CertFile, adminCert, adminKey)
+	e.Config = &rest.Config{
+		Host: e.URL,
+		TLSClientConfig: rest.TLSClientConfig{
+			CAFile:   e.CA.CertFile,
+			CertFile: adminCert,
+			KeyFile:  adminKey,
+		},
+		QPS:   200,
+		Burst: 400,
+	}
+	client, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		t.Fatalf("admin client: %v", err)
+	}
+	waitFor(t, api, "kube-apiserver /readyz", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, body)
+		}
+		return nil
+	})
+
+	if opts.ControllerManager {
+		kcmCert, kcmKey := e.CA.Issue(t, pki, "kube-controller-manager", "system:kube-controller-manager", nil, nil, false, true)
+		kcmConfig := writeKubeconfig(t, dir, "kube-controller-manager.kubeconfig", e.URL, e.CA.CertFile, kcmCert, kcmKey)
+		kcm := startProcess(t, dir, "kube-controller-manager", kcmBin,
+			"--kubeconfig="+kcmConfig,
+			"--authentication-kubeconfig="+kcmConfig,
+			"--authorization-kubeconfig="+kcmConfig,
+			"--bind-address=127.0.0.1",
+			"--secure-port="+strconv.Itoa(freePort(t)),
+			"--leader-elect=false",
+			"--use-service-account-credentials=true",
+			"--controllers=clusterrole-aggregation,serviceaccount",
+			"--service-account-private-key-file="+saKey,
+			"--root-ca-file="+e.CA.CertFile,
+		)
+		waitFor(t, kcm, `aggregated rules of ClusterRole "view"`, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			role, err := client.RbacV1().ClusterRoles().Get(ctx, "view", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if len(role.Rules) == 0 {
+				return errors.New("ClusterRole view has no rules yet")
+			}
+			return nil
+		})
+	}
+	return e
+}
+
+// Kubectl runs the kubectl binary with kubeconfig (the admin one when empty).
+func (e *Env) Kubectl(t testing.TB, kubeconfig string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	if kubeconfig == "" {
+		kubeconfig = e.AdminKubeconfig
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Bin(t, "kubectl"), append([]string{"--kubeconfig=" + kubeconfig}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Env = append(os.Environ(), "KUBECACHEDIR="+filepath.Join(e.Dir, "kubectl-cache"))
+	err = cmd.Run()
+	if err != nil {
+		err = fmt.Errorf("kubectl %s: %w", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), err
+}
+
+// process is a started binary; done is closed when it exits.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+	err  error
+}
+
+func startProcess(t testing.TB, dir, name, bin string, args ...string) *process {
+	t.Helper()
+	logPath := filepath.Join(dir, name+".log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatalf("create log for %s: %v", name, err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("%s log (last lines of %s):\n%s", name, logPath, tail(logPath, 30))
+		}
+	})
+	return p
+}
+
+// stop ends the process by its PID: SIGTERM, then SIGKILL after a grace period.
+func (p *process) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(10 * time.Second):
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// waitFor polls check until it succeeds, the process exits, or readyTimeout.
+func waitFor(t testing.TB, p *process, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(readyTimeout)
+	ticker := time.NewTicker(100 * time.Millisecond)
+	defer ticker.Stop()
+	var last error
+	for {
+		if last = check(); last == nil {
+			return
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited while waiting for %s (%v); log %s:\n%s", p.name, what, p.err, p.log, tail(p.log, 40))
+		case <-ticker.C:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s: %v; log %s:\n%s", readyTimeout, what, last, p.log, tail(p.log, 40))
+		}
+	}
+}
+
+func httpOK(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func serviceAccountKeys(t testing.TB, dir string) (keyFile, pubFile string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("service account key: %v", err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatalf("service account public key: %v", err)
+	}
+	keyFile = writeFile(t, dir, "sa.key", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	pubFile = writeFile(t, dir, "sa.pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	return keyFile, pubFile
+}
+
+// UserKubeconfig writes a kubeconfig named name (under Dir) for this API
+// server that authenticates with user, for example a kubelogin exec plugin
+// or a client certificate issued by CA.
+func (e *Env) UserKubeconfig(t testing.TB, name string, user *clientcmdapi.AuthInfo) string {
+	t.Helper()
+	return writeKubeconfigAuth(t, e.Dir, name, e.URL, e.CA.CertFile, user)
+}
+
+func writeKubeconfig(t testing.TB, dir, name, server, caFile, certFile, keyFile string) string {
+	t.Helper()
+	return writeKubeconfigAuth(t, dir, name, server, caFile, &clientcmdapi.AuthInfo{ClientCertificate: certFile, ClientKey: keyFile})
+}
+
+func writeKubeconfigAuth(t testing.TB, dir, name, server, caFile string, user *clientcmdapi.AuthInfo) string {
+	t.Helper()
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["testenv"] = &clientcmdapi.Cluster{Server: server, CertificateAuthority: caFile}
+	cfg.AuthInfos["testenv"] = user
+	cfg.Contexts["testenv"] = &clientcmdapi.Context{Cluster: "testenv", AuthInfo: "testenv"}
+	cfg.CurrentContext = "testenv"
+	p := filepath.Join(dir, name)
+	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
+		t.Fatalf("write kubeconfig %s: %v", p, err)
+	}
+	return p
+}

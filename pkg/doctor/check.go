@@ -1,0 +1,139 @@
+package doctor
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Need is a kind of evidence a check needs; a check runs only when the
+// model has every kind it needs.
+type Need int
+
+// The kinds of evidence.
+const (
+	NeedAPIServer Need = iota
+	NeedToken
+	NeedDex
+	NeedProxy
+	NeedIngress
+	NeedRBAC
+	NeedKubeconfig
+	NeedKubespray
+	NeedKubeadm
+	NeedLive
+	// NeedJWT is an API server view with at least one issuer.
+	NeedJWT
+	// NeedIssuers is two or more artifacts that name an issuer, to compare.
+	NeedIssuers
+)
+
+// Check is one unit of diagnosis. Adding a check is adding one Check to the
+// table with register, in its own file, and a test case.
+type Check struct {
+	Code     string
+	Name     string
+	Category Category
+	// Severity is the usual severity of the check's findings; a finding may
+	// lower it.
+	Severity Severity
+	// Title is what the check verifies, shown with ✓ when it passes.
+	Title string
+	// Symptom, Cause and Fix document the check in docs/doctor.md.
+	Symptom, Cause, Fix string
+	Needs               []Need
+	Run                 func(m *Model) []Finding
+}
+
+var checks []Check
+
+// register adds a check to the table; codes are unique.
+func register(c Check) bool {
+	for _, o := range checks {
+		if o.Code == c.Code || o.Name == c.Name {
+			panic(fmt.Sprintf("doctor: check %s %s registered twice", c.Code, c.Name))
+		}
+	}
+	checks = append(checks, c)
+	sort.Slice(checks, func(i, j int) bool { return checks[i].Code < checks[j].Code })
+	return true
+}
+
+// Checks returns the table of checks, sorted by code.
+func Checks() []Check { return append([]Check(nil), checks...) }
+
+// Diagnose runs every check that has its evidence and returns the report.
+func Diagnose(m *Model) *Report {
+	r := &Report{Findings: []Finding{}}
+	seen := map[string]bool{}
+	for _, c := range checks {
+		if !m.has(c.Needs) {
+			continue
+		}
+		r.Ran = append(r.Ran, c.Code)
+		for _, f := range c.Run(m) {
+			f.Code, f.Name, f.Category = c.Code, c.Name, c.Category
+			if f.Severity == "" {
+				f.Severity = c.Severity
+			}
+			if f.Evidence == nil {
+				f.Evidence = []string{}
+			}
+			key := f.Code + "\x00" + f.Message
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	sortFindings(r.Findings)
+	return r
+}
+
+func (m *Model) has(needs []Need) bool {
+	for _, n := range needs {
+		ok := false
+		switch n {
+		case NeedAPIServer:
+			ok = len(m.APIServers) > 0
+		case NeedToken:
+			ok = m.Token != nil
+		case NeedDex:
+			ok = m.Dex != nil
+		case NeedProxy:
+			ok = len(m.Proxies) > 0
+		case NeedIngress:
+			ok = len(m.Ingresses) > 0
+		case NeedRBAC:
+			ok = m.RBAC != nil
+		case NeedKubeconfig:
+			ok = len(m.Kubeconfigs) > 0
+		case NeedKubespray:
+			ok = m.Kubespray != nil
+		case NeedKubeadm:
+			ok = m.Kubeadm != nil
+		case NeedLive:
+			ok = m.Live != nil
+		case NeedJWT:
+			ok = len(m.jwts()) > 0
+		case NeedIssuers:
+			ok = m.issuerSources() >= 2
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// issuerSources counts the artifacts that name an issuer.
+func (m *Model) issuerSources() int {
+	n := len(m.jwts()) + len(m.Proxies) + len(m.Kubeconfigs)
+	if m.Dex != nil {
+		n++
+	}
+	if m.Token != nil {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,193 @@
+package doctor
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// kubeloginRedirects are kubelogin's default redirect URIs (it binds the
+// first free port of 8000 and 18000, with hostname localhost).
+var kubeloginRedirects = []string{"http://localhost:8000", "http://localhost:18000"}
+
+// redirectAllowed mirrors dex's validateRedirectURI: exact match, and for
+// public clients without redirectURIs any http loopback URL.
+func (c *DexClient) redirectAllowed(uri string) bool {
+	if contains(c.RedirectURIs, uri) {
+		return true
+	}
+	if !c.Public || len(c.RedirectURIs) > 0 {
+		return false
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}
+
+var _ = register(Check{
+	Code: "AS-40", Name: "dex-redirect-uri-missing", Category: CatDex, Severity: Error,
+	Title:   "dex allows every client's redirect URI",
+	Symptom: "the browser shows dex's \"Unregistered redirect_uri.\" instead of the login page.",
+	Cause:   "The redirect URI the client sends (oauth2-proxy redirect_url, kubelogin's http://localhost:8000) is not in the dex static client's redirectURIs.",
+	Fix:     "Add the exact URI to staticClients[].redirectURIs of the client in dex's config.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			c := m.Dex.Client(p.ClientID)
+			if c == nil || p.RedirectURL == "" || c.redirectAllowed(p.RedirectURL) {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("oauth2-proxy %s redirects to %q, which dex client %q does not allow", p.App, p.RedirectURL, c.ID),
+				Evidence: []string{p.Source + ": redirect_url = " + q(p.RedirectURL), fmt.Sprintf("%s: staticClients[%d].redirectURIs = %s", m.Dex.Source, c.Index, ql(c.RedirectURIs))},
+				Fix:      fmt.Sprintf("add %q to staticClients[%d].redirectURIs in %s", p.RedirectURL, c.Index, m.Dex.Source),
+			})
+		}
+		for _, u := range m.Kubeconfigs {
+			c := m.Dex.Client(u.ClientID)
+			if c == nil || !u.OIDCLogin || c.redirectAllowed(kubeloginRedirects[0]) {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("kubelogin (user %s) redirects to %s, which dex client %q does not allow", u.Name, kubeloginRedirects[0], c.ID),
+				Evidence: []string{fmt.Sprintf("%s: staticClients[%d].redirectURIs = %s", m.Dex.Source, c.Index, ql(c.RedirectURIs))},
+				Fix:      fmt.Sprintf("add %s to staticClients[%d].redirectURIs in %s", strings.Join(kubeloginRedirects, " and "), c.Index, m.Dex.Source),
+			})
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-41", Name: "dex-client-unknown", Category: CatDex, Severity: Error,
+	Title:   "every client id is a dex static client",
+	Symptom: "dex answers \"Invalid client_id.\" when the login starts.",
+	Cause:   "oauth2-proxy's client_id or kubelogin's --oidc-client-id names no staticClients entry.",
+	Fix:     "Use the id of a dex static client, or add one.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		ids := func() []string {
+			var l []string
+			for _, c := range m.Dex.Clients {
+				l = append(l, c.ID)
+			}
+			return l
+		}
+		for _, p := range m.Proxies {
+			if p.ClientID != "" && m.Dex.Client(p.ClientID) == nil {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s uses client_id %q, which dex does not know", p.App, p.ClientID),
+					Evidence: []string{p.Source + ": client_id = " + q(p.ClientID), m.Dex.Source + ": staticClients[].id = " + ql(ids())},
+					Fix:      fmt.Sprintf("set client_id to the dex client of this app, or add a static client %q to %s", p.ClientID, m.Dex.Source),
+				})
+			}
+		}
+		for _, u := range m.Kubeconfigs {
+			if u.OIDCLogin && u.ClientID != "" && m.Dex.Client(u.ClientID) == nil {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("kubeconfig user %s logs in as client %q, which dex does not know", u.Name, u.ClientID),
+					Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-client-id = %q", u.Source, u.Name, u.ClientID), m.Dex.Source + ": staticClients[].id = " + ql(ids())},
+					Fix:      fmt.Sprintf("set --oidc-client-id to one of %s", ql(ids())),
+				})
+			}
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-42", Name: "client-secret-mismatch", Category: CatDex, Severity: Error,
+	Title:   "clients and dex agree on the client secrets",
+	Symptom: "after the login form, the callback fails: oauth2-proxy logs \"invalid_client\" / kubelogin \"oauth2: cannot fetch token: 401\".",
+	Cause:   "The client secret the client sends differs from the static client's secret in dex (or a public client sends one / a confidential client sends none).",
+	Fix:     "Give both sides the same secret (dex staticClients[].secret or secretEnv, oauth2-proxy client_secret, kubelogin --oidc-client-secret).",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		check := func(who, where, id, secret string, known bool) {
+			c := m.Dex.Client(id)
+			if c == nil || !known || !c.SecretKnown || c.Public {
+				return
+			}
+			if secret != c.Secret {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("%s and dex client %q have different client secrets (the two values differ; neither is shown)", who, id),
+					Evidence: []string{where, fmt.Sprintf("%s: staticClients[%d] secret", m.Dex.Source, c.Index)},
+					Fix:      fmt.Sprintf("copy the secret of dex client %q to %s", id, where),
+				})
+			}
+		}
+		for _, p := range m.Proxies {
+			check("oauth2-proxy "+p.App, p.Source+": client_secret", p.ClientID, p.ClientSecret, p.SecretKnown)
+			if c := m.Dex.Client(p.ClientID); c != nil && !c.Public && !p.SecretKnown && p.Keys["client_id"] && !strings.Contains(p.Source, "ConfigMap") {
+				out = append(out, Finding{
+					Severity: Info,
+					Message:  fmt.Sprintf("oauth2-proxy %s's client secret is not in its config file (environment?): not compared", p.App),
+					Evidence: []string{p.Source},
+				})
+			}
+		}
+		for _, u := range m.Kubeconfigs {
+			check("kubeconfig user "+u.Name, fmt.Sprintf("%s: users.%s --oidc-client-secret", u.Source, u.Name), u.ClientID, u.Secret, u.SecretKnown)
+			if c := m.Dex.Client(u.ClientID); c != nil && u.OIDCLogin && !c.Public && !u.SecretKnown {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("dex client %q is confidential but kubeconfig user %s sends no client secret", c.ID, u.Name),
+					Evidence: []string{fmt.Sprintf("%s: staticClients[%d].public = false", m.Dex.Source, c.Index), fmt.Sprintf("%s: users.%s has no --oidc-client-secret", u.Source, u.Name)},
+					Fix:      fmt.Sprintf("make dex client %q public (PKCE, no secret) or add --oidc-client-secret", c.ID),
+				})
+			}
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-43", Name: "dex-trusted-peers-missing", Category: CatDex, Severity: Error,
+	Title:   "clients that forward tokens to the API server are trusted peers of its client",
+	Symptom: "oauth2-proxy's login is redirected back with error=invalid_scope: dex says \"Client can't request scope(s) [\\\"audience:server:client_id:kubernetes\\\"]\".",
+	Cause:   "A proxy that forwards the id token to the API server needs a token for the API server's audience: dex issues it only if the audience client lists the proxy in trustedPeers.",
+	Fix:     "Add the proxy's client id to trustedPeers of the client the API server accepts, and request scope audience:server:client_id:<that client>.",
+	Needs:   []Need{NeedDex, NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			for _, aud := range p.crossClientAudiences() {
+				c := m.Dex.Client(aud)
+				if c == nil || contains(c.TrustedPeers, p.ClientID) {
+					continue
+				}
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s asks dex for audience %q, but dex client %q does not list %q in trustedPeers", p.App, aud, aud, p.ClientID),
+					Evidence: []string{p.Source + ": scope contains " + q("audience:server:client_id:"+aud), fmt.Sprintf("%s: staticClients[%d].trustedPeers = %s", m.Dex.Source, c.Index, ql(c.TrustedPeers))},
+					Fix:      fmt.Sprintf("add %q to staticClients[%d].trustedPeers in %s", p.ClientID, c.Index, m.Dex.Source),
+				})
+			}
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-44", Name: "dex-memory-storage-replicas", Category: CatDex, Severity: Error,
+	Title:   "dex with more than one replica uses shared storage",
+	Symptom: "logins loop or fail at random with \"Invalid state\" / \"Requested resource does not exist\"; tokens fail signature checks after a restart.",
+	Cause:   "memory storage is per process: the authorization request, the code and the signing keys live in one replica while the next request lands on another.",
+	Fix:     "Use storage type kubernetes (CRDs), etcd, or postgres; or run one replica.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		d := m.Dex
+		if d.StorageType != "memory" || d.Replicas <= 1 {
+			return nil
+		}
+		return []Finding{{
+			Message:  fmt.Sprintf("dex runs %d replicas with memory storage; each replica has its own logins and keys", d.Replicas),
+			Evidence: []string{d.Source + ": storage.type = \"memory\"", fmt.Sprintf("%s = %d", d.ReplicasSource, d.Replicas)},
+			Fix:      "set storage.type to kubernetes (with config.inCluster: true) in " + d.Source + ", or scale dex to 1 replica",
+		}}
+	},
+})

@@ -1,0 +1,169 @@
+package doctor
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ingress-nginx annotations doctor reads.
+const (
+	annAuthURL         = "nginx.ingress.kubernetes.io/auth-url"
+	annAuthSignin      = "nginx.ingress.kubernetes.io/auth-signin"
+	annResponseHeaders = "nginx.ingress.kubernetes.io/auth-response-headers"
+	annBufferSize      = "nginx.ingress.kubernetes.io/proxy-buffer-size"
+)
+
+func (in *Ingress) ref() string { return fmt.Sprintf("Ingress %s/%s", in.Namespace, in.Name) }
+
+func (in *Ingress) ann(k string) string {
+	return fmt.Sprintf("%s: %s metadata.annotations[%s]", in.Source, in.ref(), k)
+}
+
+// proxyFor finds the oauth2-proxy that serves one of the Ingress's hosts.
+func (m *Model) proxyFor(in *Ingress) *Proxy {
+	for _, p := range m.Proxies {
+		for _, h := range in.Hosts {
+			if hostOf(p.RedirectURL) == h {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+func forwardsAuthorization(in *Ingress) bool {
+	for _, h := range strings.Split(in.Annotations[annResponseHeaders], ",") {
+		if strings.EqualFold(strings.TrimSpace(h), "Authorization") {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = register(Check{
+	Code: "AS-60", Name: "authorization-header-not-forwarded", Category: CatIngress, Severity: Error,
+	Title:   "the id token reaches apps that need it",
+	Symptom: "the Dashboard or Headlamp shows its own login page or 401 although the user logged in through oauth2-proxy.",
+	Cause:   "oauth2-proxy must set the Authorization header (set_authorization_header) and ingress-nginx must copy it to the app (auth-response-headers: Authorization); one of the two is missing.",
+	Fix:     "Set set_authorization_header = true in oauth2-proxy and nginx.ingress.kubernetes.io/auth-response-headers: Authorization on the app's Ingress.",
+	Needs:   []Need{NeedIngress},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, in := range m.Ingresses {
+			if in.Annotations[annAuthURL] == "" {
+				continue
+			}
+			p := m.proxyFor(in)
+			fwd := forwardsAuthorization(in)
+			switch {
+			case p != nil && p.SetAuthz && !fwd:
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s sets the Authorization header but %s does not pass it to the app", p.App, in.ref()),
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header = true"},
+					Fix:      fmt.Sprintf("add Authorization to %s on %s", annResponseHeaders, in.ref()),
+				})
+			case p != nil && !p.SetAuthz && fwd:
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("%s passes the Authorization header to the app, but oauth2-proxy %s does not set it", in.ref(), p.App),
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header is not true"},
+					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
+				})
+			}
+		}
+		return out
+	},
+})
+
+// parseSize reads an nginx size ("16k", "1m", "4096") in bytes.
+func parseSize(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1024, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "m"):
+		mult, s = 1024*1024, strings.TrimSuffix(s, "m")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// neededBuffer estimates the response header buffer the session cookie
+// needs: oauth2-proxy stores the id, access and refresh tokens encrypted
+// and base64 encoded (about 1.4x), and the Authorization header repeats
+// the id token.
+func (m *Model) neededBuffer(forwards bool) int {
+	tokenLen := 1200 // a dex id token with a few groups
+	if m.Token != nil {
+		tokenLen = len(m.Token.Raw())
+	}
+	need := tokenLen*2*14/10 + 1024
+	if forwards {
+		need += tokenLen
+	}
+	size := 4096
+	for size < need {
+		size *= 2
+	}
+	return max(size, 8192)
+}
+
+var _ = register(Check{
+	Code: "AS-61", Name: "proxy-buffer-too-small", Category: CatIngress, Severity: Warning,
+	Title:   "ingress-nginx's header buffer holds the session cookie",
+	Symptom: "502 Bad Gateway right after login; the ingress-nginx log says \"upstream sent too big header while reading response header from upstream\".",
+	Cause:   "oauth2-proxy's session cookie (and the forwarded Authorization header) exceed nginx's default 4k/8k proxy buffer.",
+	Fix:     "Set nginx.ingress.kubernetes.io/proxy-buffer-size: 16k (or more) on the app Ingress and on oauth2-proxy's /oauth2 Ingress.",
+	Needs:   []Need{NeedIngress},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, in := range m.Ingresses {
+			isProxy := strings.HasPrefix(in.Name, "oauth2-proxy")
+			if in.Annotations[annAuthURL] == "" && !isProxy {
+				continue
+			}
+			need := m.neededBuffer(forwardsAuthorization(in))
+			got, ok := parseSize(in.Annotations[annBufferSize])
+			if !ok {
+				got = 4096
+			}
+			if got >= need {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("%s's proxy buffer is %dk, the session cookie needs about %dk", in.ref(), got/1024, need/1024),
+				Evidence: []string{in.ann("proxy-buffer-size") + " = " + q(in.Annotations[annBufferSize])},
+				Fix:      fmt.Sprintf("set %s: %dk on %s", annBufferSize, need/1024, in.ref()),
+			})
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-62", Name: "auth-signin-missing", Category: CatIngress, Severity: Warning,
+	Title:   "protected Ingresses send anonymous users to the login",
+	Symptom: "the browser shows a bare 401 Authorization Required page from nginx instead of the login.",
+	Cause:   "The Ingress has auth-url but no auth-signin, so ingress-nginx does not redirect unauthenticated users to oauth2-proxy.",
+	Fix:     "Add nginx.ingress.kubernetes.io/auth-signin: https://<host>/oauth2/start?rd=$scheme://$host$escaped_request_uri.",
+	Needs:   []Need{NeedIngress},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, in := range m.Ingresses {
+			if in.Annotations[annAuthURL] == "" || in.Annotations[annAuthSignin] != "" {
+				continue
+			}
+			host := first(in.Hosts)
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("%s checks logins (auth-url) but does not redirect to the login (no auth-signin)", in.ref()),
+				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL])},
+				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, host),
+			})
+		}
+		return out
+	},
+})

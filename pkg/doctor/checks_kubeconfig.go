@@ -1,0 +1,86 @@
+package doctor
+
+import "fmt"
+
+var _ = register(Check{
+	Code: "AS-70", Name: "exec-plugin-api-removed", Category: CatKubeconfig, Severity: Error,
+	Title:   "the kubeconfig's credential plugin uses a supported API version",
+	Symptom: "kubectl fails before any request: \"exec plugin: invalid apiVersion \\\"client.authentication.k8s.io/v1alpha1\\\"\".",
+	Cause:   "client.authentication.k8s.io/v1alpha1 was removed from kubectl/client-go in 1.24; only v1beta1 and v1 remain. The legacy oidc auth-provider is deprecated and does not use kubelogin.",
+	Fix:     "Set users[].user.exec.apiVersion: client.authentication.k8s.io/v1 (kubelogin supports it).",
+	Needs:   []Need{NeedKubeconfig},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, u := range m.Kubeconfigs {
+			switch u.APIVersion {
+			case "client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1":
+			case "auth-provider/oidc":
+				out = append(out, Finding{
+					Severity: Warning,
+					Message:  fmt.Sprintf("user %s uses the deprecated oidc auth-provider", u.Name),
+					Evidence: []string{fmt.Sprintf("%s: users.%s.auth-provider.name = \"oidc\"", u.Source, u.Name)},
+					Fix:      "replace it with an exec plugin: kubectl oidc-login get-token (client.authentication.k8s.io/v1)",
+				})
+			default:
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("user %s's exec plugin uses apiVersion %q, which kubectl no longer accepts", u.Name, u.APIVersion),
+					Evidence: []string{fmt.Sprintf("%s: users.%s.exec.apiVersion = %q", u.Source, u.Name, u.APIVersion)},
+					Fix:      fmt.Sprintf("set users.%s.exec.apiVersion to client.authentication.k8s.io/v1", u.Name),
+				})
+			}
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-71", Name: "kubeconfig-offline-access-missing", Category: CatKubeconfig, Severity: Warning,
+	Title:   "kubelogin requests offline_access",
+	Symptom: "kubectl opens the browser for a new login every time the id token expires (1h by default in authstack, 24h in dex).",
+	Cause:   "Without the offline_access scope dex issues no refresh token, so kubelogin cannot renew the token silently.",
+	Fix:     "Add --oidc-extra-scope=offline_access to the exec args.",
+	Needs:   []Need{NeedKubeconfig},
+	Run: func(m *Model) []Finding {
+		return m.missingScope("offline_access", "no refresh token, a new browser login at every expiry")
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-72", Name: "kubeconfig-groups-scope-missing", Category: CatKubeconfig, Severity: Warning,
+	Title:   "kubelogin requests the groups scope when RBAC binds groups",
+	Symptom: "403 Forbidden for users who should get access through a group.",
+	Cause:   "dex puts the groups claim in the token only for the groups scope.",
+	Fix:     "Add --oidc-extra-scope=groups to the exec args.",
+	Needs:   []Need{NeedKubeconfig},
+	Run: func(m *Model) []Finding {
+		bindsGroups := m.RBAC == nil
+		if m.RBAC != nil {
+			for _, b := range m.RBAC.Bindings {
+				for _, s := range b.Subjects {
+					if s.Kind == "Group" && oidcSubject(s) {
+						bindsGroups = true
+					}
+				}
+			}
+		}
+		if !bindsGroups {
+			return nil
+		}
+		return m.missingScope("groups", "the token carries no groups, group bindings do not apply")
+	},
+})
+
+// missingScope reports the kubelogin users that do not request scope.
+func (m *Model) missingScope(scope, consequence string) []Finding {
+	var out []Finding
+	for _, u := range m.Kubeconfigs {
+		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" && !contains(u.ExtraScopes, scope) {
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("user %s does not request the %s scope: %s", u.Name, scope, consequence),
+				Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-extra-scope = %s", u.Source, u.Name, ql(u.ExtraScopes))},
+				Fix:      fmt.Sprintf("add --oidc-extra-scope=%s to users.%s.exec.args", scope, u.Name),
+			})
+		}
+	}
+	return out
+}

@@ -1,0 +1,292 @@
+package doctor
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// cookieSecretBytes mirrors oauth2-proxy's SecretBytes: a base64 value that
+// decodes to 16, 24 or 32 bytes is used decoded, anything else raw.
+func cookieSecretBytes(s string) int {
+	if b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "=")); err == nil {
+		switch len(b) {
+		case 16, 24, 32:
+			return len(b)
+		}
+	}
+	return len(s)
+}
+
+var _ = register(Check{
+	Code: "AS-50", Name: "cookie-secret-length", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "oauth2-proxy's cookie secret is an AES key size",
+	Symptom: "oauth2-proxy does not start: \"cookie_secret must be 16, 24, or 32 bytes to create an AES cipher\".",
+	Cause:   "The cookie secret is neither 16, 24 or 32 bytes nor the base64 of such bytes.",
+	Fix:     "Generate one: openssl rand -base64 32 | tr -- '+/' '-_'.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			if !p.CookieKnown {
+				continue
+			}
+			if n := cookieSecretBytes(p.CookieSecret); n != 16 && n != 24 && n != 32 {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s's cookie secret is %d bytes; it must be 16, 24 or 32 bytes (or their base64)", p.App, n),
+					Evidence: []string{p.Source + ": cookie_secret (value not shown)"},
+					Fix:      "replace cookie_secret with the output of: openssl rand -base64 32 | tr -- '+/' '-_'",
+				})
+			}
+		}
+		return out
+	},
+})
+
+// idTokenLifetime is the id token lifetime known from dex or the token.
+func (m *Model) idTokenLifetime() (time.Duration, string) {
+	if m.Dex != nil && m.Dex.IDTokenLifetime > 0 {
+		return m.Dex.IDTokenLifetime, m.Dex.Source + ": expiry.idTokens"
+	}
+	if m.Token != nil {
+		iat, ok1 := m.Token.Time("iat")
+		exp, ok2 := m.Token.Time("exp")
+		if ok1 && ok2 && exp.After(iat) {
+			return exp.Sub(iat), "token: exp - iat"
+		}
+	}
+	return 0, ""
+}
+
+var _ = register(Check{
+	Code: "AS-51", Name: "cookie-refresh-too-long", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "oauth2-proxy refreshes the session before the id token expires",
+	Symptom: "after an hour the app gets 401 from the API server (expired forwarded token) or the browser loops through the login.",
+	Cause:   "cookie_refresh is not shorter than the id token lifetime, so the session keeps serving an expired id token; or it is not shorter than cookie_expire, which oauth2-proxy refuses.",
+	Fix:     "Set cookie_refresh to less than the id token lifetime (half of it is a good value), and request offline_access so the refresh can happen.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		life, where := m.idTokenLifetime()
+		for _, p := range m.Proxies {
+			if p.CookieRefresh == 0 {
+				if life > 0 && p.SetAuthz {
+					out = append(out, Finding{
+						Severity: Warning,
+						Message:  fmt.Sprintf("oauth2-proxy %s forwards the id token but never refreshes it (cookie_refresh unset); it expires after %s", p.App, life),
+						Evidence: []string{p.Source + ": cookie_refresh is not set", fmt.Sprintf("%s = %s", where, life)},
+						Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
+					})
+				}
+				continue
+			}
+			if p.CookieRefresh >= p.CookieExpire {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s: cookie_refresh %s is not less than cookie_expire %s; oauth2-proxy refuses to start", p.App, p.CookieRefresh, p.CookieExpire),
+					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh), fmt.Sprintf("%s: cookie_expire = %q", p.Source, p.CookieExpire)},
+					Fix:      "set cookie_refresh below cookie_expire",
+				})
+			}
+			if life > 0 && p.CookieRefresh >= life {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s refreshes every %s, but id tokens live %s: the session holds an expired token in between", p.App, p.CookieRefresh, life),
+					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh.String()), fmt.Sprintf("%s = %s", where, life)},
+					Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
+				})
+			}
+		}
+		return out
+	},
+})
+
+// appHosts are the hosts an oauth2-proxy serves: its redirect URL's host
+// and the hosts of the Ingresses that send their auth requests to it.
+func (m *Model) appHosts(p *Proxy) []string {
+	var hosts []string
+	if h := hostOf(p.RedirectURL); h != "" {
+		hosts = append(hosts, h)
+	}
+	for _, in := range m.Ingresses {
+		signin := in.Annotations["nginx.ingress.kubernetes.io/auth-signin"]
+		if signin == "" {
+			continue
+		}
+		// The Ingress sends its users to this proxy's sign-in page.
+		if hostOf(signin) != hostOf(p.RedirectURL) || hostOf(signin) == "" {
+			continue
+		}
+		for _, h := range in.Hosts {
+			if !contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		}
+	}
+	return hosts
+}
+
+var _ = register(Check{
+	Code: "AS-52", Name: "whitelist-domain-missing", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "oauth2-proxy may redirect back to the app's host after login",
+	Symptom: "after logging in the user lands on / of the proxy instead of the page they asked for, or loops back to the login; oauth2-proxy logs \"Rejecting invalid redirect ... domain / port not in whitelist\".",
+	Cause:   "The ingress-nginx auth-signin passes rd=https://<app host>/...; oauth2-proxy follows absolute redirects only to whitelist_domains.",
+	Fix:     "Add the app's host (with :port if not 443) to whitelist_domains.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			for _, h := range m.appHosts(p) {
+				if hostAllowed(h, p.Whitelist) {
+					continue
+				}
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s serves %s but may not redirect back to it after login", p.App, h),
+					Evidence: []string{p.Source + ": whitelist_domains = " + ql(p.Whitelist)},
+					Fix:      fmt.Sprintf("add %q to whitelist_domains in %s", h, p.Source),
+				})
+			}
+		}
+		return out
+	},
+})
+
+// hostAllowed mirrors oauth2-proxy's IsEndpointAllowed for an https URL to host.
+func hostAllowed(host string, whitelist []string) bool {
+	u, err := url.Parse("https://" + host)
+	if err != nil {
+		return false
+	}
+	name, port := u.Hostname(), u.Port()
+	for _, w := range whitelist {
+		wh, wp := w, ""
+		if i := strings.LastIndex(w, ":"); i >= 0 && !strings.Contains(w[i:], "]") {
+			wh, wp = w[:i], w[i+1:]
+		}
+		match := name == strings.TrimPrefix(wh, ".") || name == strings.TrimPrefix(wh, "*.") ||
+			(strings.HasPrefix(wh, ".") && strings.HasSuffix(name, wh)) ||
+			(strings.HasPrefix(wh, "*.") && strings.HasSuffix(name, wh[1:]))
+		if match && (wp == "*" || wp == port) {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = register(Check{
+	Code: "AS-53", Name: "proxy-groups-scope-missing", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "oauth2-proxy requests the groups scope when it needs groups",
+	Symptom: "every user gets 403 \"Permission Denied\" from oauth2-proxy (allowed_groups), or the app sees no groups.",
+	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it.",
+	Fix:     "Add groups to oauth2-proxy's scope.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			if p.has("groups") || (len(p.AllowedGroups) == 0 && !p.SetAuthz) {
+				continue
+			}
+			why := "allowed_groups is set"
+			if len(p.AllowedGroups) == 0 {
+				why = "it forwards the id token to an app that uses the groups"
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("oauth2-proxy %s does not request the groups scope, but %s", p.App, why),
+				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Fix:      fmt.Sprintf("set scope = %q in %s", strings.Join(append(append([]string{}, p.Scopes...), "groups"), " "), p.Source),
+			})
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-54", Name: "groups-claim-name-mismatch", Category: CatOAuth2Proxy, Severity: Warning,
+	Title:   "oauth2-proxy and the API server read groups from the same claim",
+	Symptom: "allowed_groups rejects members, or the API server sees no groups although the app does.",
+	Cause:   "oidc_groups_claim and the API server's groups claim name different claims; dex emits \"groups\".",
+	Fix:     "Use the claim the issuer emits (dex: groups) in both.",
+	Needs:   []Need{NeedProxy, NeedJWT},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		j := m.jwts()[0]
+		for _, p := range m.Proxies {
+			if j.GroupsClaim == "" || p.GroupsClaim == j.GroupsClaim {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("oauth2-proxy %s reads groups from %q, the API server from %q", p.App, p.GroupsClaim, j.GroupsClaim),
+				Evidence: []string{p.Source + ": oidc_groups_claim = " + q(p.GroupsClaim), j.GroupsField + ".claim = " + q(j.GroupsClaim)},
+				Fix:      "set both to the claim the issuer emits (dex: \"groups\")",
+			})
+		}
+		if m.Dex != nil && j.GroupsClaim != "" && j.GroupsClaim != "groups" && j.GroupsExpr == "" {
+			out = append(out, Finding{
+				Severity: Error,
+				Message:  fmt.Sprintf("dex puts groups in the \"groups\" claim, the API server reads %q", j.GroupsClaim),
+				Evidence: []string{j.GroupsField + ".claim = " + q(j.GroupsClaim), m.Dex.Source + ": issuer = " + q(m.Dex.Issuer)},
+				Fix:      fmt.Sprintf("set %s.claim to \"groups\"", j.GroupsField),
+			})
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-55", Name: "proxy-offline-access-missing", Category: CatOAuth2Proxy, Severity: Warning,
+	Title:   "oauth2-proxy gets a refresh token when it refreshes sessions",
+	Symptom: "sessions end (new login, or 401 from the API server) when the id token expires, despite cookie_refresh.",
+	Cause:   "dex issues refresh tokens only for the offline_access scope.",
+	Fix:     "Add offline_access to oauth2-proxy's scope.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			if p.CookieRefresh == 0 || p.has("offline_access") {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("oauth2-proxy %s refreshes sessions every %s but does not request offline_access: there is no refresh token", p.App, p.CookieRefresh),
+				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Fix:      fmt.Sprintf("add offline_access to scope in %s", p.Source),
+			})
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-56", Name: "forwarded-token-audience", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "tokens forwarded by oauth2-proxy are accepted by the API server and by oauth2-proxy itself",
+	Symptom: "the Dashboard/Headlamp shows 401 Unauthorized from the API server, or oauth2-proxy's callback fails with \"audience from claim aud with value [...] does not match with any of allowed audiences\".",
+	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts (cross-client scope audience:server:client_id:<client>), and oauth2-proxy must accept that audience (oidc_extra_audiences).",
+	Fix:     "Request scope audience:server:client_id:<API server audience>, list that client in oidc_extra_audiences, and make the proxy a trusted peer of it in dex.",
+	Needs:   []Need{NeedProxy, NeedJWT},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		j := m.jwts()[0]
+		for _, p := range m.Proxies {
+			if !p.SetAuthz {
+				continue
+			}
+			crossAud := p.crossClientAudiences()
+			if !contains(j.Audiences, p.ClientID) && !anyIn(crossAud, j.Audiences) {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences)),
+					Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " ")), p.Source + ": set_authorization_header = true", j.AudField + " = " + ql(j.Audiences)},
+					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope and oidc_extra_audiences = [%q] in %s", first(j.Audiences), first(j.Audiences), p.Source),
+				})
+			}
+			for _, a := range crossAud {
+				if !contains(p.ExtraAuds, a) {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("oauth2-proxy %s asks for tokens with audience %q but does not accept that audience itself", p.App, a),
+						Evidence: []string{p.Source + ": oidc_extra_audiences = " + ql(p.ExtraAuds)},
+						Fix:      fmt.Sprintf("set oidc_extra_audiences = [%q] in %s", a, p.Source),
+					})
+				}
+			}
+		}
+		return out
+	},
+})

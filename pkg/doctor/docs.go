@@ -1,0 +1,123 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Docs renders docs/doctor.md from the check table, so the list of codes
+// cannot drift from the code.
+func Docs() []byte {
+	var b strings.Builder
+	b.WriteString(`# authstack doctor
+
+<!-- Generated from pkg/doctor's check table by ` + "`go test ./pkg/doctor -run TestDocs -update`" + `. Do not edit. -->
+
+` + "`authstack doctor`" + ` explains why an OIDC login to Kubernetes fails: 401 from the API server,
+403 from RBAC, a redirect loop in the browser. It reads the files you have (you do not
+need to have installed with authstack), a token, and optionally the live cluster, and
+checks them against each other.
+
+## Usage
+
+` + "```" + `
+authstack doctor [-f authstack.yaml] [--authentication-config F] [--apiserver-manifest F]
+                 [--kubespray-vars F] [--kubeadm-config F] [--dex-config F]
+                 [--oauth2-proxy-config F]... [--ingress F]... [--rbac F]... [--manifests F]...
+                 [--kubeconfig F]
+                 [--token F|-] [--jwks F] [--now RFC3339]
+                 [--live [--live-kubeconfig F] [--context C]] [-o text|json]
+` + "```" + `
+
+Every artifact is optional; each check runs when its evidence is there. ` + "`-f authstack.yaml`" + `
+renders the spec (with placeholder secrets) and checks the result as if it were your files.
+` + "`--token`" + ` takes a raw JWT or the ExecCredential JSON kubelogin prints
+(` + "`kubectl oidc-login get-token ... | authstack doctor --token - ...`" + `). ` + "`--ingress`" + `, ` + "`--rbac`" + ` and
+` + "`--manifests`" + ` read multi-document YAML or a List (` + "`kubectl get deploy,cm,secret -o yaml`" + `) and take
+from it Ingresses, bindings, the dex Deployment (replicas) and its dex-config/dex-env Secrets, and
+oauth2-proxy ConfigMaps with their Secrets (client-secret, cookie-secret).
+
+` + "`--live`" + ` uses the current kubeconfig context: it reads the kube-apiserver Pod's flags in
+kube-system when visible, fetches the issuer's discovery document and keys with the CA the
+API server is given (reporting TLS trust), reads dex and oauth2-proxy as deployed by authstack
+(label app.kubernetes.io/managed-by=authstack; with -f, differences are drift), and with a token
+asks the API server who the token's user is (SelfSubjectReview) and what it may do
+(SubjectAccessReview).
+
+Exit codes: 0 no error finding, 3 at least one error finding, 2 bad input (an artifact that
+cannot be read or parsed; the message names the file), 1 another failure.
+
+Secrets are never printed: client and cookie secrets are compared ("the two values differ") or
+measured (their length), and a token is shown as its header and claims, never its signature.
+
+## Output
+
+The text output groups the checks by category, like ` + "`linkerd check`" + `: ✓ passed, ‼ warning,
+× error, ℹ information; colors only on a terminal, and never with NO_COLOR set.
+
+` + "`-o json`" + ` prints one object with a stable schema:
+
+` + "```json" + `
+{
+  "findings": [
+    {
+      "code": "AS-01",
+      "name": "issuer-mismatch",
+      "severity": "error",
+      "category": "apiserver",
+      "message": "the API server trusts issuer \"https://dex.example.com/\" but dex issues tokens as \"https://dex.example.com\": they differ only by a trailing slash",
+      "evidence": [
+        "authn.yaml: jwt[0].issuer.url = \"https://dex.example.com/\"",
+        "dex.yaml: issuer = \"https://dex.example.com\""
+      ],
+      "fix": "set authn.yaml: jwt[0].issuer.url to \"https://dex.example.com\""
+    }
+  ]
+}
+` + "```" + `
+
+| field | type | meaning |
+|---|---|---|
+| code | string | stable code ` + "`AS-NN`" + `, listed below; never reused |
+| name | string | stable slug of the code |
+| severity | string | ` + "`error`" + ` (breaks logins; exit 3), ` + "`warning`" + ` (breaks some, or will), ` + "`info`" + ` (facts: the token's user, matching bindings) |
+| category | string | one of ` + "`" + joinCats() + "`" + ` |
+| message | string | what is wrong, in plain language |
+| evidence | array of strings | where it shows: ` + "`file: field path = value`" + ` or ` + "`token: claim name = value`" + ` |
+| fix | string | the exact value to change and where (may be empty for info) |
+
+Findings are sorted by category (in the order above), then code. Passed checks are not listed
+in JSON.
+
+## Codes
+`)
+	for _, cat := range Categories {
+		first := true
+		for _, c := range checks {
+			if c.Category != cat {
+				continue
+			}
+			if first {
+				fmt.Fprintf(&b, "\n### %s\n", cat)
+				first = false
+			}
+			fmt.Fprintf(&b, "\n#### %s %s (%s)\n\nChecks that %s.\n\n", c.Code, c.Name, c.Severity, c.Title)
+			if c.Symptom != "-" {
+				fmt.Fprintf(&b, "- Symptom: %s\n", c.Symptom)
+			}
+			fmt.Fprintf(&b, "- Cause: %s\n", c.Cause)
+			if c.Fix != "-" {
+				fmt.Fprintf(&b, "- Fix: %s\n", c.Fix)
+			}
+		}
+	}
+	return []byte(b.String())
+}
+
+func joinCats() string {
+	s := make([]string, len(Categories))
+	for i, c := range Categories {
+		s[i] = string(c)
+	}
+	return strings.Join(s, "`, `")
+}

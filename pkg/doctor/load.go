@@ -1,0 +1,326 @@
+package doctor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	yamlv3 "gopkg.in/yaml.v3"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/yaml"
+)
+
+// Inputs names the artifacts to read; every one is optional.
+type Inputs struct {
+	AuthenticationConfig string
+	APIServerManifest    string
+	KubesprayVars        string
+	KubeadmConfig        string
+	DexConfig            string
+	OAuth2ProxyConfigs   []string
+	Ingress              []string
+	RBAC                 []string
+	// Manifests are other Kubernetes objects: the dex Deployment and its
+	// dex-config/dex-env Secrets, oauth2-proxy ConfigMaps and Secrets.
+	Manifests  []string
+	Kubeconfig string
+	// Spec is an authstack.yaml; its rendered outputs are read as if they
+	// were the user's files.
+	Spec string
+	// Token is a file with a raw JWT or an ExecCredential, or "-" for Stdin.
+	Token string
+	Stdin io.Reader
+	JWKS  string
+	Now   time.Time
+}
+
+// InputError is an artifact that cannot be read or parsed; the CLI exits 2.
+type InputError struct {
+	File string
+	Err  error
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(file string, format string, args ...any) error {
+	return &InputError{File: file, Err: fmt.Errorf(format, args...)}
+}
+
+// Load reads every artifact named in in into a Model.
+func Load(in Inputs) (*Model, error) {
+	m := &Model{Now: in.Now}
+	if m.Now.IsZero() {
+		m.Now = time.Now().UTC()
+	}
+	type loader struct {
+		path string
+		fn   func(string, []byte) error
+	}
+	loaders := []loader{
+		{in.AuthenticationConfig, m.AddAuthenticationConfig},
+		{in.APIServerManifest, m.AddAPIServerManifest},
+		{in.KubesprayVars, m.AddKubesprayVars},
+		{in.KubeadmConfig, m.AddKubeadmConfig},
+		{in.DexConfig, m.AddDexConfig},
+		{in.Kubeconfig, m.AddKubeconfig},
+		{in.JWKS, m.AddJWKS},
+	}
+	for _, p := range in.OAuth2ProxyConfigs {
+		loaders = append(loaders, loader{p, func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }})
+	}
+	for _, p := range in.Ingress {
+		loaders = append(loaders, loader{p, m.AddIngresses})
+	}
+	for _, p := range in.RBAC {
+		loaders = append(loaders, loader{p, m.AddRBAC})
+	}
+	for _, p := range in.Manifests {
+		loaders = append(loaders, loader{p, m.AddIngresses})
+	}
+	for _, l := range loaders {
+		if l.path == "" {
+			continue
+		}
+		data, err := os.ReadFile(l.path)
+		if err != nil {
+			return nil, &InputError{File: l.path, Err: errors.Unwrap(err)}
+		}
+		if err := l.fn(l.path, data); err != nil {
+			return nil, err
+		}
+	}
+	if in.Spec != "" {
+		if err := m.AddSpec(in.Spec); err != nil {
+			return nil, err
+		}
+	}
+	if in.Token != "" {
+		var data []byte
+		var err error
+		name := in.Token
+		if in.Token == "-" {
+			name = "stdin"
+			if in.Stdin == nil {
+				return nil, inputErr(name, "no input to read the token from")
+			}
+			data, err = io.ReadAll(in.Stdin)
+		} else {
+			data, err = os.ReadFile(in.Token)
+		}
+		if err != nil {
+			return nil, &InputError{File: name, Err: err}
+		}
+		t, err := ParseToken(name, data)
+		if err != nil {
+			return nil, inputErr(name, "token: %v", err)
+		}
+		m.Token = t
+	}
+	return m, nil
+}
+
+func appName(path string) string {
+	base := filepath.Base(path)
+	for _, ext := range []string{".cfg", ".yaml", ".yml", ".toml"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}
+
+// splitYAML returns the non-empty documents of a YAML stream as generic maps.
+func splitYAML(source string, data []byte) ([]map[string]any, error) {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	var out []map[string]any
+	for i := 0; ; i++ {
+		var node yamlv3.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, inputErr(source, "not valid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		b, err := yamlv3.Marshal(&node)
+		if err != nil {
+			return nil, inputErr(source, "document %d: %v", i+1, err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return nil, inputErr(source, "document %d is not a YAML mapping: %v", i+1, err)
+		}
+		if len(doc) == 0 {
+			continue
+		}
+		// A List holds its objects in items.
+		if items, ok := doc["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(doc["kind"]), "List") {
+			for _, it := range items {
+				if mm, ok := it.(map[string]any); ok {
+					out = append(out, mm)
+				}
+			}
+			continue
+		}
+		out = append(out, doc)
+	}
+}
+
+// AddIngresses reads a YAML stream of Kubernetes objects: Ingresses and,
+// since users often keep everything in one file, bindings, Deployments and
+// oauth2-proxy ConfigMaps too. Other kinds are skipped.
+func (m *Model) AddIngresses(source string, data []byte) error { return m.addManifests(source, data) }
+
+// AddRBAC reads RoleBindings and ClusterRoleBindings (and the other objects
+// AddIngresses knows) from a YAML stream.
+func (m *Model) AddRBAC(source string, data []byte) error {
+	if m.RBAC == nil {
+		m.RBAC = &RBAC{Source: source}
+	}
+	return m.addManifests(source, data)
+}
+
+func (m *Model) addManifests(source string, data []byte) error {
+	docs, err := splitYAML(source, data)
+	if err != nil {
+		return err
+	}
+	// Secrets first: the configs that follow take their secret values from them.
+	secretsByName := map[string]map[string]string{}
+	var objs []*unstructured.Unstructured
+	for i, d := range docs {
+		u := &unstructured.Unstructured{Object: d}
+		if u.GetKind() != "Secret" {
+			objs = append(objs, u)
+			continue
+		}
+		var s corev1.Secret
+		if err := fromUnstructured(u, &s); err != nil {
+			return inputErr(source, "document %d: %v", i+1, err)
+		}
+		secretsByName[s.Namespace+"/"+s.Name] = secretData(&s)
+	}
+	for key, data := range secretsByName {
+		if cfg, ok := data["config.yaml"]; ok && strings.HasSuffix(key, "/dex-config") && (m.Dex == nil || m.Dex.Issuer == "") {
+			ns := strings.TrimSuffix(key, "/dex-config")
+			if err := m.addDex(fmt.Sprintf("%s: Secret %s config.yaml", source, key), []byte(cfg), secretsByName[ns+"/dex-env"]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, u := range objs {
+		if err := m.addObject(source, u, secretsByName); err != nil {
+			return inputErr(source, "%v", err)
+		}
+	}
+	return nil
+}
+
+func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {
+	in := &Ingress{Source: source, Namespace: ing.Namespace, Name: ing.Name, Annotations: ing.Annotations}
+	for _, r := range ing.Spec.Rules {
+		if r.Host != "" {
+			in.Hosts = append(in.Hosts, r.Host)
+		}
+	}
+	m.Ingresses = append(m.Ingresses, in)
+}
+
+func (m *Model) addBinding(source, kind, ns, name string, ref rbacv1.RoleRef, subjects []rbacv1.Subject) {
+	if m.RBAC == nil {
+		m.RBAC = &RBAC{Source: source}
+	}
+	if kind == "ClusterRoleBinding" {
+		ns = ""
+	}
+	m.RBAC.Bindings = append(m.RBAC.Bindings, Binding{Source: source, Kind: kind, Namespace: ns, Name: name, RoleRef: ref, Subjects: subjects})
+}
+
+// AddKubeconfig reads the exec-plugin users of a kubeconfig.
+func (m *Model) AddKubeconfig(source string, data []byte) error {
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		return inputErr(source, "not a kubeconfig: %v", err)
+	}
+	for name, ai := range cfg.AuthInfos {
+		u := &KubeUser{Source: source, Name: name}
+		switch {
+		case ai.Exec != nil:
+			u.APIVersion = ai.Exec.APIVersion
+			u.Command = ai.Exec.Command
+			args := ai.Exec.Args
+			u.OIDCLogin = strings.Contains(u.Command, "oidc-login") || strings.Contains(u.Command, "kubelogin") || (len(args) > 0 && args[0] == "oidc-login")
+			for _, a := range args {
+				k, v, _ := strings.Cut(a, "=")
+				switch k {
+				case "--oidc-issuer-url":
+					u.IssuerURL = v
+				case "--oidc-client-id":
+					u.ClientID = v
+				case "--oidc-client-secret":
+					u.Secret, u.SecretKnown = v, true
+				case "--oidc-extra-scope":
+					for _, s := range strings.Split(v, ",") {
+						u.ExtraScopes = append(u.ExtraScopes, strings.TrimSpace(s))
+					}
+				case "--certificate-authority", "--certificate-authority-data":
+					u.HasCA = true
+				}
+			}
+		case ai.AuthProvider != nil && ai.AuthProvider.Name == "oidc":
+			// The oidc auth provider was removed from client-go in 1.26.
+			u.APIVersion = "auth-provider/oidc"
+			u.OIDCLogin = true
+			c := ai.AuthProvider.Config
+			u.IssuerURL, u.ClientID = c["idp-issuer-url"], c["client-id"]
+			u.Secret, u.SecretKnown = c["client-secret"], c["client-secret"] != ""
+		default:
+			continue
+		}
+		if u.HasCA && u.IssuerURL != "" {
+			m.IssuerCAs = append(m.IssuerCAs, fmt.Sprintf("%s: users.%s.exec --certificate-authority", source, name))
+		}
+		m.Kubeconfigs = append(m.Kubeconfigs, u)
+	}
+	sort.Slice(m.Kubeconfigs, func(i, j int) bool {
+		a, b := m.Kubeconfigs[i], m.Kubeconfigs[j]
+		return a.Source+"\x00"+a.Name < b.Source+"\x00"+b.Name
+	})
+	return nil
+}
+
+// AddJWKS reads a JSON Web Key Set.
+func (m *Model) AddJWKS(source string, data []byte) error {
+	var ks jose.JSONWebKeySet
+	if err := yaml.Unmarshal(data, &ks); err != nil {
+		return inputErr(source, "not a JSON Web Key Set: %v", err)
+	}
+	if len(ks.Keys) == 0 {
+		return inputErr(source, "the key set has no keys")
+	}
+	m.JWKS = &JWKS{Source: source, Keys: ks}
+	return nil
+}
+
+// secretData decodes the data of a Secret.
+func secretData(s *corev1.Secret) map[string]string {
+	out := map[string]string{}
+	for k, v := range s.Data {
+		out[k] = string(v)
+	}
+	for k, v := range s.StringData {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package doctor
+
+import (
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// dexDefaultIDTokens is dex's default expiry.idTokens.
+const dexDefaultIDTokens = 24 * time.Hour
+
+type dexFile struct {
+	Issuer  string `json:"issuer"`
+	Storage struct {
+		Type string `json:"type"`
+	} `json:"storage"`
+	Expiry struct {
+		IDTokens string `json:"idTokens"`
+	} `json:"expiry"`
+	StaticClients []struct {
+		ID           string   `json:"id"`
+		Secret       string   `json:"secret"`
+		SecretEnv    string   `json:"secretEnv"`
+		Public       bool     `json:"public"`
+		RedirectURIs []string `json:"redirectURIs"`
+		TrustedPeers []string `json:"trustedPeers"`
+	} `json:"staticClients"`
+}
+
+// AddDexConfig reads dex's config file. env resolves secretEnv references
+// when the values are known (rendered or live dex-env Secret).
+func (m *Model) AddDexConfig(source string, data []byte) error {
+	return m.addDex(source, data, nil)
+}
+
+func (m *Model) addDex(source string, data []byte, env map[string]string) error {
+	var f dexFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return inputErr(source, "not a dex config: %v", err)
+	}
+	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens}
+	if f.Expiry.IDTokens != "" {
+		l, err := time.ParseDuration(f.Expiry.IDTokens)
+		if err != nil {
+			return inputErr(source, "expiry.idTokens %q: %v", f.Expiry.IDTokens, err)
+		}
+		d.IDTokenLifetime = l
+	}
+	for i, c := range f.StaticClients {
+		dc := &DexClient{Index: i, ID: c.ID, Public: c.Public, RedirectURIs: c.RedirectURIs, TrustedPeers: c.TrustedPeers, SecretEnv: c.SecretEnv}
+		switch {
+		case c.Secret != "":
+			dc.Secret, dc.SecretKnown = c.Secret, true
+		case c.SecretEnv != "":
+			if v, ok := env[c.SecretEnv]; ok {
+				dc.Secret, dc.SecretKnown = v, true
+			}
+		}
+		d.Clients = append(d.Clients, dc)
+	}
+	if m.Dex != nil && m.Dex.Replicas > 0 {
+		d.Replicas, d.ReplicasSource = m.Dex.Replicas, m.Dex.ReplicasSource
+	}
+	m.Dex = d
+	return nil
+}
+
+// Client finds a static client by id.
+func (d *Dex) Client(id string) *DexClient {
+	for _, c := range d.Clients {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/render"
+	"github.com/authstack/authstack/pkg/secrets"
+)
+
+// AddSpec renders an authstack.yaml with deterministic secrets and reads
+// its outputs as if they were the user's files. Secret values are only
+// compared, never shown.
+func (m *Model) AddSpec(path string) error {
+	stack, err := config.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	res, err := render.Render(stack, render.Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		return &InputError{File: path, Err: err}
+	}
+	return m.addRendered(path, res)
+}
+
+func (m *Model) addRendered(spec string, res *render.Result) error {
+	src := func(p string) string { return fmt.Sprintf("%s (rendered %s)", spec, p) }
+	files := map[string][]byte{}
+	for _, f := range res.Files {
+		files[f.Path] = f.Data
+	}
+	secretsByName := map[string]map[string]string{}
+	for _, o := range res.Objects {
+		if o.Object.GetKind() == "Secret" {
+			var s corev1.Secret
+			if err := fromUnstructured(o.Object, &s); err != nil {
+				return &InputError{File: spec, Err: err}
+			}
+			secretsByName[s.Namespace+"/"+s.Name] = secretData(&s)
+		}
+	}
+	switch {
+	case files["apiserver/kubespray-vars.yaml"] != nil:
+		if err := m.AddKubesprayVars(src("apiserver/kubespray-vars.yaml"), files["apiserver/kubespray-vars.yaml"]); err != nil {
+			return err
+		}
+	case files["apiserver/authentication-config.yaml"] != nil:
+		if err := m.AddAuthenticationConfig(src("apiserver/authentication-config.yaml"), files["apiserver/authentication-config.yaml"]); err != nil {
+			return err
+		}
+	case files["apiserver/flags.txt"] != nil:
+		var args []string
+		for _, l := range strings.Split(string(files["apiserver/flags.txt"]), "\n") {
+			if strings.HasPrefix(l, "--") {
+				args = append(args, l)
+			}
+		}
+		m.addFlags(src("apiserver/flags.txt"), parseFlags(args), func(n string) string { return "--" + n })
+	}
+	if data := files["dex/config.yaml"]; data != nil {
+		var env map[string]string
+		for k, v := range secretsByName {
+			if strings.HasSuffix(k, "/"+render.DexEnvSecret) {
+				env = v
+			}
+		}
+		m.remember("dex", data)
+		if err := m.addDex(src("dex/config.yaml"), data, env); err != nil {
+			return err
+		}
+	}
+	if data := files["kubeconfig.yaml"]; data != nil {
+		if err := m.AddKubeconfig(src("kubeconfig.yaml"), data); err != nil {
+			return err
+		}
+	}
+	for _, o := range res.Objects {
+		if o.Object.GetKind() == "ConfigMap" {
+			if cfg, ok, _ := unstructured.NestedString(o.Object.Object, "data", "oauth2_proxy.cfg"); ok {
+				m.remember("proxy/"+o.Object.GetNamespace()+"/"+o.Object.GetName(), []byte(cfg))
+			}
+		}
+		if err := m.addObject(src(o.File), o.Object, secretsByName); err != nil {
+			return &InputError{File: spec, Err: err}
+		}
+	}
+	return nil
+}
+
+// addObject reads the objects doctor understands: Ingresses, bindings,
+// the dex Deployment's replicas and oauth2-proxy ConfigMaps.
+func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsByName map[string]map[string]string) error {
+	switch u.GetKind() {
+	case "Ingress":
+		var ing networkingv1.Ingress
+		if err := fromUnstructured(u, &ing); err != nil {
+			return err
+		}
+		m.addIngress(source, &ing)
+	case "RoleBinding", "ClusterRoleBinding":
+		var b rbacv1.RoleBinding
+		if err := fromUnstructured(u, &b); err != nil {
+			return err
+		}
+		m.addBinding(source, u.GetKind(), b.Namespace, b.Name, b.RoleRef, b.Subjects)
+	case "Deployment":
+		var d appsv1.Deployment
+		if err := fromUnstructured(u, &d); err != nil {
+			return err
+		}
+		m.addDeployment(source, &d)
+	case "ConfigMap":
+		var cm corev1.ConfigMap
+		if err := fromUnstructured(u, &cm); err != nil {
+			return err
+		}
+		if cfg, ok := cm.Data["oauth2_proxy.cfg"]; ok {
+			app := strings.TrimPrefix(cm.Name, "oauth2-proxy-")
+			return m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name])
+		}
+	}
+	return nil
+}
+
+func (m *Model) addDeployment(source string, d *appsv1.Deployment) {
+	if d.Labels["app.kubernetes.io/name"] != "dex" || d.Spec.Replicas == nil {
+		return
+	}
+	if m.Dex == nil {
+		m.Dex = &Dex{Source: source, IDTokenLifetime: dexDefaultIDTokens}
+	}
+	m.Dex.Replicas = int(*d.Spec.Replicas)
+	m.Dex.ReplicasSource = fmt.Sprintf("%s: Deployment %s/%s spec.replicas", source, d.Namespace, d.Name)
+}
+
+func fromUnstructured(u *unstructured.Unstructured, into any) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
+		return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return nil
+}
+
+func (m *Model) remember(key string, data []byte) {
+	if m.rendered == nil {
+		m.rendered = map[string][]byte{}
+	}
+	m.rendered[key] = data
+}

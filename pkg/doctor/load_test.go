@@ -1,0 +1,100 @@
+package doctor
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A dump of what runs (kubectl get deploy,cm,secret -o yaml) is evidence
+// too: dex from its Secrets and Deployment, oauth2-proxy from its ConfigMap
+// and Secret.
+func TestManifestsDump(t *testing.T) {
+	dump := `apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: dex, namespace: dex, labels: {app.kubernetes.io/name: dex}}
+  spec: {replicas: 3}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: oauth2-proxy-grafana, namespace: monitoring}
+  data:
+    oauth2_proxy.cfg: |
+      oidc_issuer_url = "https://dex.example.com"
+      client_id = "oauth2-proxy-grafana"
+      redirect_url = "https://grafana.example.com/oauth2/callback"
+      whitelist_domains = ["grafana.example.com"]
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: oauth2-proxy-grafana, namespace: monitoring}
+  data: {client-secret: d3Jvbmc=, cookie-secret: c2hvcnQ=}
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: dex-env, namespace: dex}
+  stringData: {CLIENT_SECRET_GRAFANA: right-secret}
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: dex-config, namespace: dex}
+  stringData:
+    config.yaml: |
+      issuer: https://dex.example.com
+      storage: {type: memory}
+      staticClients:
+      - id: oauth2-proxy-grafana
+        secretEnv: CLIENT_SECRET_GRAFANA
+        redirectURIs: [https://grafana.example.com/oauth2/callback]
+`
+	path := filepath.Join(t.TempDir(), "dump.yaml")
+	if err := os.WriteFile(path, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(Inputs{Manifests: []string{path}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range Diagnose(m).Findings {
+		got[f.Code] = true
+		if strings.Contains(f.Message+strings.Join(f.Evidence, " "), "right-secret") {
+			t.Errorf("%s shows a secret value", f.Code)
+		}
+	}
+	for _, code := range []string{"AS-44", "AS-42", "AS-50"} {
+		if !got[code] {
+			t.Errorf("no %s finding from the dump; got %v", code, got)
+		}
+	}
+}
+
+func TestUnreadableArtifactsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := map[string]Inputs{
+		"missing":     {DexConfig: filepath.Join(dir, "missing.yaml")},
+		"authn kind":  {AuthenticationConfig: bad("authn.yaml", "kind: Pod\n")},
+		"cfg syntax":  {OAuth2ProxyConfigs: []string{bad("proxy.cfg", "scope = [\"openid\"\n")}},
+		"yaml":        {Ingress: []string{bad("ing.yaml", "kind: [Ingress\n")}},
+		"jwks":        {JWKS: bad("jwks.json", "{\"keys\": []}")},
+		"kubeadm":     {KubeadmConfig: bad("kubeadm.yaml", "kind: InitConfiguration\n")},
+		"token parts": {Token: bad("token.jwt", "abc.def")},
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(in)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.File == "" || !strings.Contains(err.Error(), dir) {
+				t.Fatalf("error %v, want an InputError naming the file", err)
+			}
+		})
+	}
+}

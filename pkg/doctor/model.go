@@ -1,0 +1,192 @@
+package doctor
+
+import (
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// Model is every piece of evidence, normalized: what the API server
+// accepts, what dex issues, what the proxies and the kubeconfig ask for,
+// what RBAC binds, and the token.
+type Model struct {
+	// Now is the time expiry is evaluated at.
+	Now time.Time
+
+	APIServers  []*APIServer
+	Dex         *Dex
+	Proxies     []*Proxy
+	Ingresses   []*Ingress
+	RBAC        *RBAC
+	Kubeconfigs []*KubeUser
+	Kubespray   *Kubespray
+	Kubeadm     *Kubeadm
+	Token       *Token
+	JWKS        *JWKS
+	// IssuerCAs are the places that hold a CA bundle for the issuer
+	// (proxy provider_ca_files, kubelogin --certificate-authority...): a
+	// sign that the issuer's certificate is private.
+	IssuerCAs []string
+	Live      *Live
+	// rendered holds what authstack renders for the spec, to detect drift.
+	rendered map[string][]byte
+}
+
+// APIServer is one view of the API server's token settings, from one file.
+type APIServer struct {
+	Source string
+	// Mode is "flags" or "authentication-config".
+	Mode string
+	// Both is set when --oidc-* flags and an AuthenticationConfiguration are
+	// configured together; the evidence says where.
+	Both []string
+	// Invalid is the API server's own validation error of an
+	// AuthenticationConfiguration, if any.
+	Invalid error
+	JWT     []*JWTAuth
+}
+
+// JWTAuth is one issuer the API server trusts, as the API server reads it.
+type JWTAuth struct {
+	// Source prefixes evidence field paths, for example "auth.yaml: jwt[0]".
+	Source      string
+	Issuer      string
+	IssuerField string
+	Audiences   []string
+	AudField    string
+	HasCA       bool
+	CAField     string
+	// CAPEM is the inline CA bundle, or the CA file's content when readable here.
+	CAPEM string
+	// CAFile is --oidc-ca-file, a path on the control-plane nodes.
+	CAFile string
+	// Username: a claim and the effective prefix, or a CEL expression.
+	UsernameClaim string
+	UsernameExpr  string
+	UsernamePref  string
+	UserField     string
+	GroupsClaim   string
+	GroupsExpr    string
+	GroupsPref    string
+	GroupsField   string
+	// SigningAlgs the API server accepts for this issuer.
+	SigningAlgs []string
+	AlgsField   string
+	Flags       bool
+}
+
+// Dex is dex's configuration.
+type Dex struct {
+	Source          string
+	Issuer          string
+	StorageType     string
+	Replicas        int
+	ReplicasSource  string
+	IDTokenLifetime time.Duration
+	Clients         []*DexClient
+}
+
+// DexClient is one of dex's staticClients.
+type DexClient struct {
+	Index        int
+	ID           string
+	Public       bool
+	Secret       string
+	SecretKnown  bool
+	SecretEnv    string
+	RedirectURIs []string
+	TrustedPeers []string
+}
+
+// Proxy is one oauth2-proxy's configuration.
+type Proxy struct {
+	Source         string
+	App            string
+	Keys           map[string]bool
+	Issuer         string
+	ClientID       string
+	ClientSecret   string
+	SecretKnown    bool
+	RedirectURL    string
+	Scopes         []string
+	GroupsClaim    string
+	AllowedGroups  []string
+	CookieSecret   string
+	CookieKnown    bool
+	CookieRefresh  time.Duration
+	CookieExpire   time.Duration
+	Whitelist      []string
+	SetAuthz       bool
+	ExtraAuds      []string
+	ProviderCAFile []string
+}
+
+// Ingress is an Ingress object's hosts and annotations.
+type Ingress struct {
+	Source      string
+	Namespace   string
+	Name        string
+	Hosts       []string
+	Annotations map[string]string
+}
+
+// RBAC holds the bindings.
+type RBAC struct {
+	Source   string
+	Bindings []Binding
+}
+
+// Binding is a RoleBinding or ClusterRoleBinding.
+type Binding struct {
+	Source    string
+	Kind      string
+	Namespace string
+	Name      string
+	RoleRef   rbacv1.RoleRef
+	Subjects  []rbacv1.Subject
+}
+
+// KubeUser is a kubeconfig user whose credentials come from an exec plugin.
+type KubeUser struct {
+	Source      string
+	Name        string
+	APIVersion  string
+	Command     string
+	OIDCLogin   bool
+	IssuerURL   string
+	ClientID    string
+	Secret      string
+	SecretKnown bool
+	ExtraScopes []string
+	HasCA       bool
+}
+
+// Kubespray is the inventory variables.
+type Kubespray struct {
+	Source string
+	Vars   map[string]any
+}
+
+// Kubeadm is a kubeadm ClusterConfiguration.
+type Kubeadm struct {
+	Source     string
+	APIVersion string
+	// ArgsShape is "map" or "list" as written.
+	ArgsShape string
+	Args      map[string]string
+}
+
+// JWKS is a key set to verify the token with.
+type JWKS struct {
+	Source string
+	Keys   jose.JSONWebKeySet
+}
+
+// Live is what the running cluster showed.
+type Live struct {
+	// Server is the API server URL of the inspected cluster.
+	Server string
+	// Findings are produced while collecting, since they come from calls.
+	Findings []Finding
+}
