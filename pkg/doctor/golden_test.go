@@ -2,37 +2,15 @@ package doctor
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files and docs/doctor.md")
-
 const goldenDir = "../../testdata/doctor/golden"
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/doctor -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (go test ./pkg/doctor -update rewrites it):\n%s", path, got)
-	}
-}
 
 func TestGolden(t *testing.T) {
 	scenarios := []struct {
@@ -68,8 +46,8 @@ func TestGolden(t *testing.T) {
 			if err := WriteJSON(&js, r); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, s.name+".txt", text.Bytes())
-			golden(t, s.name+".json", js.Bytes())
+			golden.Assert(t, filepath.Join(goldenDir, s.name+".txt"), text.Bytes())
+			golden.Assert(t, filepath.Join(goldenDir, s.name+".json"), js.Bytes())
 		})
 	}
 }
@@ -77,16 +55,10 @@ func TestGolden(t *testing.T) {
 // docs/doctor.md is generated from the check table.
 func TestDocs(t *testing.T) {
 	path := "../../docs/doctor.md"
-	got := Docs()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
+	golden.Assert(t, path, Docs())
 	want, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("docs/doctor.md is not up to date with the check table: run go test ./pkg/doctor -run TestDocs -update")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range Checks() {
 		if !bytes.Contains(want, []byte(c.Code+" "+c.Name)) {
