@@ -10,14 +10,18 @@ FUZZ_TARGETS := ./pkg/config:FuzzParse ./pkg/patch/kubespray:FuzzKubesprayPatch 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/authstack
 
-## test: everything CI runs: vet, unit and golden tests, a short fuzz of every fuzz target.
-test: vet unit fuzz
+## test: everything CI runs: vet; the upstream binaries and Debian packages the
+## integration tests need; unit, golden and integration tests; a short fuzz of
+## every fuzz target; the local end-to-end tier.
+test: vet e2e-binaries unit fuzz e2e
 
 vet:
 	$(GO) vet ./...
 
+## unit: unit, golden and integration tests (integration tests start the real
+## binaries from `make e2e-binaries`; `go test -short ./...` skips them).
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## fuzz: run every fuzz target for FUZZTIME (the committed corpus runs in `unit` too).
 fuzz:
@@ -40,3 +44,20 @@ example: build
 
 clean:
 	rm -rf bin dist _output
+
+## e2e-binaries: build the real upstream binaries of the local e2e tier into
+## the cache outside the repo (reused when present), and install nginx,
+## slapd, ldap-utils and chromium from Debian when missing.
+e2e-binaries:
+	hack/e2e-binaries.sh
+	hack/e2e-deps.sh
+
+## e2e: the local end-to-end tier: etcd, kube-apiserver, dex, oauth2-proxy,
+## nginx, slapd and a headless Chromium as local processes, configured from
+## authstack's rendered output. Screenshots and timings land in
+## $(E2E_ARTIFACTS).
+E2E_ARTIFACTS ?= $(CURDIR)/_output/e2e
+e2e: e2e-binaries
+	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(GO) test -tags e2e -count=1 -timeout 20m ./e2e/local/...
+
+.PHONY: e2e e2e-binaries

@@ -1,0 +1,526 @@
+//go:build e2e
+
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/internal/testenv"
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/render"
+	"github.com/authstack/authstack/pkg/render/oauth2proxy"
+	"github.com/authstack/authstack/pkg/secrets"
+)
+
+// Options choose what a Stack runs.
+type Options struct {
+	// Mode is the API server mode: authentication-config or flags.
+	Mode string
+	// Apps runs the two apps behind oauth2-proxy and nginx.
+	Apps bool
+}
+
+// Stack is a running local login stack.
+type Stack struct {
+	t    testing.TB
+	Dir  string
+	Opts Options
+	// SpecFile is the authstack.yaml every component was configured from.
+	SpecFile string
+	Params   specParams
+	Env      *testenv.Env
+	CA       *testenv.CA
+	// ServingCert and ServingKey are the 127.0.0.1 certificate of dex and nginx.
+	ServingCert, ServingKey string
+	Client                  *kubernetes.Clientset
+	// HTTP trusts the tier's CA.
+	HTTP *http.Client
+
+	Issuer  string
+	dexProc *process
+	dexPort int
+	proxies map[string]*process
+	// proxyAddr keeps each oauth2-proxy's address across restarts, since
+	// nginx points at it.
+	proxyAddr map[string]string
+	TokenURL  string
+	// HeadersURL is the headers app's address.
+	HeadersURL string
+	// ApplyStarted is when the first apply began, FirstApply how long it took.
+	ApplyStarted time.Time
+	FirstApply   time.Duration
+	// Marks are seconds from ApplyStarted to each step of the way up.
+	Marks map[string]float64
+	// Applied says how: "authstack apply" or the kubectl fallback.
+	Applied string
+}
+
+// Start brings up the whole stack from authstack's rendered output.
+func Start(t *testing.T, opts Options) *Stack {
+	t.Helper()
+	s := &Stack{t: t, Dir: t.TempDir(), Opts: opts, proxies: map[string]*process{}}
+	pki := filepath.Join(s.Dir, "pki")
+	s.CA = testenv.NewCA(t, pki, "e2e-ca")
+	s.ServingCert, s.ServingKey = s.CA.Issue(t, pki, "serving", "127.0.0.1", nil, []string{"127.0.0.1", "localhost"}, true, false)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.CA.CertPEM)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, Proxy: nil}
+	s.HTTP = &http.Client{Transport: tr, Timeout: 10 * time.Second}
+
+	writeFile(t, filepath.Join(s.Dir, "issuer-ca.crt"), s.CA.CertPEM)
+	writeFile(t, filepath.Join(s.Dir, "ldap-bind.pw"), []byte(ldapRootPW+"\n"))
+	s.dexPort = freePort(t)
+	s.Params = specParams{
+		Dir: s.Dir, Mode: opts.Mode, DexHost: localhost(s.dexPort),
+		TokenHost: localhost(freePort(t)), HeadersHost: localhost(freePort(t)),
+		WithApps: opts.Apps, WithHeadersApp: true,
+	}
+	s.Issuer = "https://" + s.Params.DexHost
+	s.Params.LDAPAddr = startSlapd(t, s.Dir)
+
+	// The API server settings do not depend on the API server's own
+	// address: render once to start it, then again with its address for
+	// the kubeconfig.
+	s.SpecFile = filepath.Join(s.Dir, "authstack.yaml")
+	first := s.render(t)
+	flags := installAPIServerFiles(t, first)
+	s.Env = testenv.Start(t, testenv.Options{Dir: filepath.Join(s.Dir, "cluster"), APIServerFlags: flags, ControllerManager: true})
+	s.Params.Server, s.Params.ClusterCA = s.Env.URL, s.Env.CA.CertFile
+	second := s.render(t)
+	if a, b := fileOf(first, "apiserver/flags.txt"), fileOf(second, "apiserver/flags.txt"); !bytes.Equal(a, b) {
+		t.Fatalf("the API server flags changed with spec.cluster.server:\n%s\n%s", a, b)
+	}
+	cs, err := kubernetes.NewForConfig(s.Env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client = cs
+
+	// The apps and the teams live in namespaces the cluster already has;
+	// authstack creates only the namespaces it owns (dex, per-user).
+	for _, ns := range []string{"apps", "shop"} {
+		if _, err := cs.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create namespace %s: %v", ns, err)
+		}
+	}
+	// Build the CLI before the clock starts: a user has it installed.
+	s.hasApply(t)
+	s.ApplyStarted = time.Now()
+	s.Apply(t)
+	s.FirstApply = time.Since(s.ApplyStarted)
+	s.Marks = map[string]float64{"applied": s.FirstApply.Seconds()}
+	s.startDex(t)
+	s.Mark("dex serving")
+	if opts.Apps {
+		s.startApps(t)
+		s.Mark("oauth2-proxies and nginx serving")
+	}
+	return s
+}
+
+// Mark records how long after the apply started a step was done.
+func (s *Stack) Mark(name string) {
+	s.Marks[name] = time.Since(s.ApplyStarted).Seconds()
+}
+
+// render writes the spec for the current params and renders it with the
+// secrets file next to it, as `authstack render` and `apply` do.
+func (s *Stack) render(t testing.TB) *render.Result {
+	t.Helper()
+	writeFile(t, s.SpecFile, renderSpec(t, s.Params))
+	stack, err := config.LoadFile(s.SpecFile)
+	if err != nil {
+		t.Fatalf("load the tier's spec: %v", err)
+	}
+	store := &secrets.FileStore{Path: filepath.Join(s.Dir, "authstack.secrets.yaml"), Dir: s.Dir}
+	res, err := render.Render(stack, render.Options{Secrets: store})
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	if _, err := store.Save(); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Spec loads the tier's spec as authstack does.
+func (s *Stack) Spec(t testing.TB) *config.Stack {
+	t.Helper()
+	stack, err := config.LoadFile(s.SpecFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stack
+}
+
+func fileOf(res *render.Result, path string) []byte {
+	for _, f := range res.Files {
+		if f.Path == path {
+			return f.Data
+		}
+	}
+	return nil
+}
+
+// installAPIServerFiles puts the rendered files where the rendered flags
+// point (spec.apiServer paths under the test dir) and returns the flags
+// of flags.txt.
+func installAPIServerFiles(t testing.TB, res *render.Result) []string {
+	t.Helper()
+	flagsTxt := fileOf(res, "apiserver/flags.txt")
+	if flagsTxt == nil {
+		t.Fatal("render produced no apiserver/flags.txt")
+	}
+	var flags []string
+	sc := bufio.NewScanner(bytes.NewReader(flagsTxt))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "--") {
+			continue
+		}
+		flags = append(flags, line)
+		name, value, _ := strings.Cut(strings.TrimPrefix(line, "--"), "=")
+		switch name {
+		case "authentication-config":
+			writeFile(t, value, fileOf(res, "apiserver/authentication-config.yaml"))
+		case "oidc-ca-file":
+			writeFile(t, value, fileOf(res, "apiserver/oidc-ca.crt"))
+		}
+	}
+	if len(flags) == 0 {
+		t.Fatalf("no flags in apiserver/flags.txt:\n%s", flagsTxt)
+	}
+	return flags
+}
+
+var (
+	cliOnce sync.Once
+	cliPath string
+	cliErr  error
+)
+
+// repoRoot is the module root, from this file's path.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// authstackCLI builds the authstack binary once per test run.
+func authstackCLI(t testing.TB) string {
+	t.Helper()
+	authstackCLIBuild()
+	if cliErr != nil {
+		t.Fatal(cliErr)
+	}
+	return cliPath
+}
+
+func authstackCLIBuild() {
+	cliOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "authstack-e2e-cli")
+		if err != nil {
+			cliErr = err
+			return
+		}
+		cliPath = filepath.Join(dir, "authstack")
+		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/authstack")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cliErr = fmt.Errorf("go build ./cmd/authstack: %v\n%s", err, out)
+		}
+	})
+}
+
+// CLI runs the authstack binary; stdin may be nil.
+func (s *Stack) CLI(t testing.TB, stdin []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, authstackCLI(t), args...)
+	cmd.Dir = s.Dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	err := cmd.Run()
+	code = 0
+	if err != nil {
+		code = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	return out.String(), errOut.String(), code
+}
+
+// hasApply says whether the CLI has an apply command yet.
+func (s *Stack) hasApply(t testing.TB) bool {
+	authstackCLIBuild()
+	if cliErr != nil {
+		t.Logf("authstack CLI does not build, applying with kubectl: %v", cliErr)
+		return false
+	}
+	_, _, code := s.CLI(t, nil, "apply", "--help")
+	return code == 0
+}
+
+// Apply puts the rendered objects into the cluster with `authstack apply`
+// (or, while that command does not exist, kubectl's server-side apply of
+// the rendered stream) and returns apply's stderr.
+func (s *Stack) Apply(t testing.TB, extra ...string) string {
+	t.Helper()
+	if s.hasApply(t) {
+		s.Applied = "authstack apply"
+		args := append([]string{"apply", "-f", s.SpecFile, "--kubeconfig", s.Env.AdminKubeconfig}, extra...)
+		out, errOut, code := s.CLI(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("authstack %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out + errOut
+	}
+	s.Applied = "kubectl apply --server-side (authstack apply is not built yet)"
+	var objs bytes.Buffer
+	for _, o := range s.render(t).Objects {
+		data, err := yaml.Marshal(o.Object.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs.WriteString("---\n")
+		objs.Write(data)
+	}
+	stream := writeFile(t, filepath.Join(s.Dir, "rendered-objects.yaml"), objs.Bytes())
+	stdout, stderr, err := s.Env.Kubectl(t, "", "apply", "--server-side", "--field-manager=authstack", "-f", stream)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	return stdout + stderr
+}
+
+// secretData reads a Secret the apply created.
+func (s *Stack) secretData(t testing.TB, ns, name string) map[string][]byte {
+	t.Helper()
+	sec, err := s.Client.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("read applied Secret %s/%s: %v", ns, name, err)
+	}
+	return sec.Data
+}
+
+func (s *Stack) configMap(t testing.TB, ns, name string) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := s.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("read applied ConfigMap %s/%s: %v", ns, name, err)
+	}
+	return cm
+}
+
+// startDex runs dex from the applied dex-config and dex-env Secrets,
+// overriding only what differs for a local process: it serves HTTPS itself
+// instead of behind an ingress, and reaches the API server through a
+// kubeconfig instead of in-cluster.
+func (s *Stack) startDex(t testing.TB) {
+	t.Helper()
+	ns := v1alpha1.DefaultDexNamespace
+	cfgData := s.secretData(t, ns, render.DexConfigSecret)["config.yaml"]
+	var cfg map[string]any
+	if err := yaml.Unmarshal(cfgData, &cfg); err != nil {
+		t.Fatalf("dex config from Secret %s: %v", render.DexConfigSecret, err)
+	}
+	cfg["web"] = map[string]any{"https": hostPort(s.dexPort), "tlsCert": s.ServingCert, "tlsKey": s.ServingKey}
+	cfg["telemetry"] = map[string]any{"http": hostPort(freePort(t))}
+	storage, _ := cfg["storage"].(map[string]any)
+	if storage == nil || storage["type"] != "kubernetes" {
+		t.Fatalf("rendered dex storage is %v, the tier expects kubernetes", cfg["storage"])
+	}
+	storage["config"] = map[string]any{"kubeConfigFile": s.Env.AdminKubeconfig}
+	s.runDex(t, cfg)
+}
+
+func (s *Stack) runDex(t testing.TB, cfg map[string]any) {
+	t.Helper()
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.Dir, "dex")
+	file := writeFile(t, filepath.Join(dir, "config.yaml"), out)
+	var env []string
+	for k, v := range s.secretData(t, v1alpha1.DefaultDexNamespace, render.DexEnvSecret) {
+		env = append(env, k+"="+string(v))
+	}
+	if s.dexProc != nil {
+		s.dexProc.stop()
+	}
+	// dex creates its CRDs on first start and may list them before the
+	// API server serves them, then exits; kubelet would restart the pod, so
+	// the tier does the same, a bounded number of times.
+	for attempt := 1; ; attempt++ {
+		s.dexProc = start(t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
+		err := poll(readyTimeout, 100*time.Millisecond, func() error {
+			select {
+			case <-s.dexProc.done:
+				return nil
+			default:
+			}
+			return s.get(s.Issuer + "/.well-known/openid-configuration")
+		})
+		select {
+		case <-s.dexProc.done:
+			if attempt < 3 {
+				t.Logf("dex exited (%v) at start, restarting it as kubelet would (attempt %d)", s.dexProc.err, attempt)
+				continue
+			}
+			t.Fatalf("dex exited %d times at start; log %s:\n%s", attempt, s.dexProc.log, tail(s.dexProc.log, 30))
+		default:
+		}
+		if err != nil {
+			t.Fatalf("dex discovery: %v; log %s:\n%s", err, s.dexProc.log, tail(s.dexProc.log, 30))
+		}
+		return
+	}
+}
+
+// DexConfig is the config dex runs with now, for a test to change.
+func (s *Stack) DexConfig(t testing.TB) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.Dir, "dex", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// RestartDex runs dex again with cfg.
+func (s *Stack) RestartDex(t testing.TB, cfg map[string]any) { s.runDex(t, cfg) }
+
+func (s *Stack) get(url string) error {
+	resp, err := s.HTTP.Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// startApps runs the two upstream apps, an oauth2-proxy per app from the
+// applied ConfigMap and Secret, and nginx from the applied Ingresses.
+func (s *Stack) startApps(t testing.TB) {
+	t.Helper()
+	stack := s.Spec(t)
+	backends := map[string]string{}
+	for i := range stack.Spec.Apps {
+		app := &stack.Spec.Apps[i]
+		var addr string
+		if app.Identity == v1alpha1.IdentityToken {
+			addr = startTokenApp(t, s.Env)
+		} else {
+			addr = startHeadersApp(t)
+		}
+		backends[app.Namespace+"/"+app.Upstream.Service] = addr
+		backends[app.Namespace+"/"+oauth2proxy.Name(app)] = s.startProxy(t, app, nil)
+	}
+	var ingresses []networkingv1.Ingress
+	for _, ns := range appNamespaces(stack) {
+		list, err := s.Client.NetworkingV1().Ingresses(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=authstack"})
+		if err != nil {
+			t.Fatalf("list applied Ingresses: %v", err)
+		}
+		ingresses = append(ingresses, list.Items...)
+	}
+	startNginx(t, filepath.Join(s.Dir, "nginx"), stack, ingresses, backends, s.ServingCert, s.ServingKey)
+	s.TokenURL = "https://" + s.Params.TokenHost + "/"
+	s.HeadersURL = "https://" + s.Params.HeadersHost + "/"
+}
+
+func appNamespaces(stack *config.Stack) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range stack.Spec.Apps {
+		if !seen[a.Namespace] {
+			seen[a.Namespace] = true
+			out = append(out, a.Namespace)
+		}
+	}
+	return out
+}
+
+// startProxy runs the app's oauth2-proxy with the applied config and
+// secrets, overriding only the listen address and the CA file's local
+// path; override replaces Secret values (a broken-stack test). It returns
+// the listen address.
+func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]string) string {
+	t.Helper()
+	name := oauth2proxy.Name(app)
+	dir := filepath.Join(s.Dir, name)
+	cm := s.configMap(t, app.Namespace, name)
+	cfgFile := writeFile(t, filepath.Join(dir, "oauth2_proxy.cfg"), []byte(cm.Data["oauth2_proxy.cfg"]))
+	sec := s.secretData(t, app.Namespace, name)
+	vals := map[string]string{"client-secret": string(sec["client-secret"]), "cookie-secret": string(sec["cookie-secret"])}
+	for k, v := range override {
+		vals[k] = v
+	}
+	env := []string{"OAUTH2_PROXY_CLIENT_SECRET=" + vals["client-secret"], "OAUTH2_PROXY_COOKIE_SECRET=" + vals["cookie-secret"]}
+	args := []string{"--config=" + cfgFile}
+	if ca, ok := cm.Data["issuer-ca.crt"]; ok {
+		args = append(args, "--provider-ca-file="+writeFile(t, filepath.Join(dir, "issuer-ca.crt"), []byte(ca)))
+	}
+	addr := ""
+	if old := s.proxies[app.Name]; old != nil {
+		old.stop()
+		addr = s.proxyAddr[app.Name]
+	} else {
+		addr = hostPort(freePort(t))
+	}
+	args = append(args, "--http-address="+addr)
+	p := start(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
+	waitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
+	s.proxies[app.Name] = p
+	if s.proxyAddr == nil {
+		s.proxyAddr = map[string]string{}
+	}
+	s.proxyAddr[app.Name] = addr
+	return addr
+}
+
+// RestartProxy runs an app's oauth2-proxy again, with override Secret values.
+func (s *Stack) RestartProxy(t testing.TB, appName string, override map[string]string) {
+	t.Helper()
+	stack := s.Spec(t)
+	for i := range stack.Spec.Apps {
+		if stack.Spec.Apps[i].Name == appName {
+			s.startProxy(t, &stack.Spec.Apps[i], override)
+			return
+		}
+	}
+	t.Fatalf("no app %s in the spec", appName)
+}

@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/authstack/authstack/pkg/apply"
+	"github.com/authstack/authstack/pkg/config"
+)
+
+type applyFlags struct {
+	file, kubeconfig, context string
+	secretsFile               string
+	dryRun                    string
+	diff, prune, force, wait  bool
+	allowUnprefixed           bool
+	timeout                   time.Duration
+	files                     apply.Files
+}
+
+func newApply(streams IO) *cobra.Command {
+	f := &applyFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Install the stack into the cluster with server-side apply",
+		Long: `Render the stack and apply it with server-side apply (field manager
+"authstack"). Objects that would not change are not sent, so re-applying an
+unchanged spec writes nothing. Generated secrets are kept in the Secret
+authstack-generated and reused on every apply; values that authstack render
+kept in the local secrets file are taken over on the first apply. Everything
+is labeled as one ApplySet; --prune deletes what the spec no longer renders.
+
+The API server's OIDC settings cannot be applied through the API: pass the
+file to patch (--kubespray-vars, --kubeadm-config), a path for the
+AuthenticationConfiguration (--authentication-config-out), or the static pod
+manifest of the node you are on (--apiserver-manifest); apply prints the
+next step.`,
+		Example: `  # see what would change, then apply and wait for the proxies
+  authstack apply -f authstack.yaml --diff --dry-run=server
+  authstack apply -f authstack.yaml --wait
+
+  # remove what a dropped app left behind
+  authstack apply -f authstack.yaml --prune
+
+  # also update a kubespray inventory
+  authstack apply -f authstack.yaml --kubespray-vars inventory/prod/group_vars/k8s_cluster/k8s-cluster.yml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runApply(cmd.Context(), streams, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context (default: the current one)")
+	fl.StringVar(&f.secretsFile, "secrets-file", "", "local secrets file of authstack render whose values fill in generated secrets the cluster lacks (default: authstack.secrets.yaml next to the spec, when present)")
+	fl.StringVar(&f.dryRun, "dry-run", string(apply.DryRunNone), "none, client (send nothing) or server (the API server checks, stores nothing)")
+	fl.BoolVar(&f.diff, "diff", false, "print what would change as a unified diff on stdout (Secret values hidden)")
+	fl.BoolVar(&f.prune, "prune", false, "delete objects of this stack's ApplySet that the spec no longer renders")
+	fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
+	fl.BoolVar(&f.wait, "wait", false, "wait until the Deployments are available")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	fl.StringVar(&f.files.APIServerManifest, "apiserver-manifest", "", "edit this kube-apiserver static pod manifest (on a control-plane node)")
+	fl.StringVar(&f.files.KubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
+	fl.StringVar(&f.files.KubeadmConfig, "kubeadm-config", "", "patch this kubeadm config file")
+	fl.StringVar(&f.files.AuthenticationConfigOut, "authentication-config-out", "", "write the AuthenticationConfiguration to this path")
+	fl.BoolVar(&f.allowUnprefixed, "allow-unprefixed", false, "apply a spec without username or groups prefix (also needs spec.apiServer.allowUnprefixed)")
+	return cmd
+}
+
+func runApply(ctx context.Context, streams IO, f *applyFlags) error {
+	mode := apply.DryRun(f.dryRun)
+	switch mode {
+	case apply.DryRunNone, apply.DryRunClient, apply.DryRunServer:
+	default:
+		return usageError{fmt.Errorf("--dry-run must be none, client or server, not %q", f.dryRun)}
+	}
+	if f.timeout <= 0 {
+		return usageError{fmt.Errorf("--timeout must be positive, got %s", f.timeout)}
+	}
+	stack, err := config.LoadFile(f.file)
+	if err != nil {
+		return err
+	}
+	if f.secretsFile == "" {
+		f.secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = f.kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context}).ClientConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w; pass --kubeconfig or set KUBECONFIG", err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	_, err = apply.Apply(ctx, stack, apply.Options{
+		Config:          cfg,
+		DryRun:          mode,
+		Diff:            f.diff,
+		Prune:           f.prune,
+		ForceConflicts:  f.force,
+		Wait:            f.wait,
+		Timeout:         f.timeout,
+		AllowUnprefixed: f.allowUnprefixed,
+		SecretsFile:     f.secretsFile,
+		Files:           f.files,
+		Out:             streams.Out,
+		Log:             streams.Err,
+		Progress:        writerIsTerminal(streams.Err) && os.Getenv("CI") == "",
+	})
+	return err
+}
+
+// writerIsTerminal reports whether w is a character device, such as a terminal.
+func writerIsTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,223 @@
+package apply
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/patch"
+	"github.com/authstack/authstack/pkg/render"
+	"github.com/authstack/authstack/pkg/render/apiserver"
+	"github.com/authstack/authstack/pkg/secrets"
+)
+
+const staticPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver
+  namespace: kube-system
+spec:
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.34.0
+    command:
+    - kube-apiserver
+    - --advertise-address=10.0.0.10
+    - --oidc-issuer-url=https://old.example.com
+    - --oidc-client-id=old
+    volumeMounts:
+    - name: k8s-certs
+      mountPath: /etc/kubernetes/pki
+      readOnly: true
+  hostNetwork: true
+  volumes:
+  - name: k8s-certs
+    hostPath:
+      path: /etc/kubernetes/pki
+      type: DirectoryOrCreate
+`
+
+func filesApplier(t *testing.T, mutate func(*config.Stack), opts Options) (*applier, *render.Result) {
+	t.Helper()
+	stack := loadExample(t, "kind")
+	if mutate != nil {
+		mutate(stack)
+	}
+	res, err := render.Render(stack, render.Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.DryRun == "" {
+		opts.DryRun = DryRunNone
+	}
+	var log bytes.Buffer
+	opts.Log, opts.Out = &log, &log
+	return &applier{opts: opts, stack: stack}, res
+}
+
+func TestStaticPodManifestSwitchesToAuthenticationConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	authPath := filepath.Join(dir, "authentication-config.yaml")
+	manifest := filepath.Join(dir, "kube-apiserver.yaml")
+	if err := os.WriteFile(manifest, []byte(staticPod), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, res := filesApplier(t, func(s *config.Stack) {
+		s.Spec.APIServer.Mode = v1alpha1.ModeAuthConfig
+		s.Spec.APIServer.AuthenticationConfigPath = authPath
+	}, Options{Files: Files{APIServerManifest: manifest}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(manifest)
+	for _, want := range []string{"--authentication-config=" + authPath, "--advertise-address=10.0.0.10", "name: authstack-authentication-config", "mountPath: " + authPath, "path: " + authPath} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("manifest lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(string(got), "--oidc-") {
+		t.Errorf("manifest keeps --oidc-* flags next to --authentication-config:\n%s", got)
+	}
+	auth, err := os.ReadFile(authPath)
+	if err != nil {
+		t.Fatalf("the AuthenticationConfiguration the flag points at was not written: %v", err)
+	}
+	if err := apiserver.Validate(auth); err != nil {
+		t.Fatalf("written AuthenticationConfiguration is invalid: %v", err)
+	}
+	if _, err := os.Stat(manifest + ".authstack.bak"); err != nil {
+		t.Errorf("no backup of the manifest: %v", err)
+	}
+	if len(a.sum.NextSteps) == 0 {
+		t.Error("no next step printed")
+	}
+
+	// A second run leaves the manifest byte for byte alone.
+	a2, res2 := filesApplier(t, func(s *config.Stack) {
+		s.Spec.APIServer.Mode = v1alpha1.ModeAuthConfig
+		s.Spec.APIServer.AuthenticationConfigPath = authPath
+	}, Options{Files: Files{APIServerManifest: manifest}})
+	if err := a2.files(res2); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.ReadFile(manifest)
+	if !bytes.Equal(got, again) {
+		t.Fatalf("second run changed the manifest:\n%s", patchDiff(got, again))
+	}
+}
+
+func patchDiff(a, b []byte) string { return patch.UnifiedDiff("manifest", a, b) }
+
+func TestSetFlagsReplacesAndRemoves(t *testing.T) {
+	got := setFlags([]string{"kube-apiserver", "--a=1", "--oidc-client-id=old", "--authentication-config=/x", "--b"},
+		[]apiserver.Flag{{Name: "oidc-client-id", Value: "new"}}, []string{"authentication-config"})
+	want := "kube-apiserver --a=1 --b --oidc-client-id=new"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("setFlags = %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+func TestAuthenticationConfigOutNeedsThatMode(t *testing.T) {
+	dir := t.TempDir()
+	a, res := filesApplier(t, func(s *config.Stack) { s.Spec.APIServer.Mode = v1alpha1.ModeFlags }, Options{Files: Files{AuthenticationConfigOut: filepath.Join(dir, "a.yaml")}})
+	if err := a.files(res); err == nil || !strings.Contains(err.Error(), string(v1alpha1.ModeAuthConfig)) {
+		t.Fatalf("err = %v, want a hint to set the mode", err)
+	}
+}
+
+func TestAuthenticationConfigOutDryRunWritesNothing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "a.yaml")
+	a, res := filesApplier(t, func(s *config.Stack) { s.Spec.APIServer.Mode = v1alpha1.ModeAuthConfig }, Options{DryRun: DryRunClient, Files: Files{AuthenticationConfigOut: out}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("dry run wrote %s", out)
+	}
+	a, res = filesApplier(t, func(s *config.Stack) { s.Spec.APIServer.Mode = v1alpha1.ModeAuthConfig }, Options{Files: Files{AuthenticationConfigOut: out}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(out); err != nil || !bytes.Contains(data, []byte("AuthenticationConfiguration")) {
+		t.Fatalf("wrote %q (%v), want the AuthenticationConfiguration", data, err)
+	}
+}
+
+func TestKubesprayInventory(t *testing.T) {
+	got := kubesprayInventory("inventory/prod/group_vars/k8s_cluster/k8s-cluster.yml")
+	if got != "inventory/prod/hosts.yaml" {
+		t.Fatalf("inventory = %q", got)
+	}
+}
+
+func TestRefusesUnprefixedSpec(t *testing.T) {
+	stack := loadExample(t, "kind")
+	empty := ""
+	stack.Spec.APIServer.UsernamePrefix = &empty
+	stack.Spec.APIServer.AllowUnprefixed = true
+	if err := checkPrefixes(stack, false); err == nil || !strings.Contains(err.Error(), "--allow-unprefixed") {
+		t.Fatalf("err = %v, want a refusal naming --allow-unprefixed", err)
+	}
+	if err := checkPrefixes(stack, true); err != nil {
+		t.Fatalf("allowed in spec and on the command line: %v", err)
+	}
+	stack.Spec.APIServer.AllowUnprefixed = false
+	if err := checkPrefixes(stack, true); err == nil {
+		t.Fatal("the flag alone accepted an unprefixed spec; the spec must allow it too")
+	}
+}
+
+func TestKubesprayVarsPatchedWithBackupAndNextStep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "inventory", "prod", "group_vars", "k8s_cluster")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vars := filepath.Join(dir, "k8s-cluster.yml")
+	orig, err := os.ReadFile(filepath.Join(repoRoot(t), "pkg", "patch", "kubespray", "testdata", "k8s-cluster.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(vars, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, res := filesApplier(t, nil, Options{Files: Files{KubesprayVars: vars}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(vars)
+	if bytes.Equal(got, orig) || !bytes.Contains(got, []byte("kube_oidc")) && !bytes.Contains(got, []byte("kube_apiserver")) {
+		t.Fatalf("kubespray vars not patched:\n%s", got)
+	}
+	if backup, err := os.ReadFile(vars + ".authstack.bak"); err != nil || !bytes.Equal(backup, orig) {
+		t.Fatalf("backup missing or wrong: %v", err)
+	}
+	if len(a.sum.NextSteps) != 1 || !strings.Contains(a.sum.NextSteps[0], "ansible-playbook -i "+filepath.Join(filepath.Dir(filepath.Dir(dir)), "hosts.yaml")) {
+		t.Fatalf("next steps = %q, want the playbook command for the inventory", a.sum.NextSteps)
+	}
+}
+
+func TestKubeadmConfigPatched(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "kubeadm.yaml")
+	orig, err := os.ReadFile(filepath.Join(repoRoot(t), "pkg", "patch", "kubeadm", "testdata", "v1beta3.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, res := filesApplier(t, func(s *config.Stack) { s.Spec.APIServer.Mode = v1alpha1.ModeFlags }, Options{Files: Files{KubeadmConfig: cfg}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(cfg)
+	if bytes.Contains(got, []byte("old-idp.example.com")) || !bytes.Contains(got, []byte("# keep audit logs for a week")) {
+		t.Fatalf("kubeadm config not patched in place (old issuer kept or comments lost):\n%s", got)
+	}
+	if len(a.sum.NextSteps) != 1 || !strings.Contains(a.sum.NextSteps[0], "kubeadm") {
+		t.Fatalf("next steps = %q", a.sum.NextSteps)
+	}
+}
