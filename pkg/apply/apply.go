@@ -616,7 +616,8 @@ func display(u *unstructured.Unstructured) string {
 	return s
 }
 
-// waitEstablished waits until the API server serves a new CRD.
+// waitEstablished waits until the API server serves a new CRD: Established,
+// and visible in discovery, which the API server updates a little later.
 func (a *applier) waitEstablished(ctx context.Context, name string) error {
 	gvr := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	return poll(ctx, 30*time.Second, 100*time.Millisecond, func() (bool, error) {
@@ -624,16 +625,23 @@ func (a *applier) waitEstablished(ctx context.Context, name string) error {
 		if err != nil {
 			return false, nil
 		}
+		established := false
 		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 		for _, c := range conds {
 			m, _ := c.(map[string]any)
 			if m["type"] == "Established" && m["status"] == "True" {
-				a.mapper.Reset()
-				return true, nil
+				established = true
 			}
 		}
-		return false, nil
-	}, "CustomResourceDefinition "+name+" to be established")
+		if !established {
+			return false, nil
+		}
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
+		a.mapper.Reset()
+		_, err = a.mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind})
+		return err == nil, nil
+	}, "CustomResourceDefinition "+name+" to be served")
 }
 
 // poll calls check every interval until it is done, fails, or timeout.
