@@ -14,6 +14,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/config"
 )
 
@@ -193,8 +194,8 @@ func startNginx(t testing.TB, dir string, stack *config.Stack, ingresses []netwo
 		t.Fatalf("translate the Ingresses for nginx: %v", err)
 	}
 	file := writeFile(t, filepath.Join(dir, "nginx.conf"), []byte(conf))
-	p := start(t, dir, "nginx", nil, "/usr/sbin/nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", file, "-g", "daemon off; master_process on;")
+	p := testenv.StartProcess(t, dir, "nginx", nil, "/usr/sbin/nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", file, "-g", "daemon off; master_process on;")
 	for _, a := range stack.Spec.Apps {
-		waitFor(t, p, "nginx on "+a.Host, func() error { return tcpOpen(a.Host) })
+		testenv.WaitFor(t, p, "nginx on "+a.Host, func() error { return tcpOpen(a.Host) })
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/testenv"
 )
 
 // LDAP directory of the tier.
@@ -92,7 +94,7 @@ access to * by * read
 		t.Fatalf("slapadd: %v\n%s", err, out)
 	}
 	addr := hostPort(freePort(t))
-	p := start(t, dir, "slapd", nil, "/usr/sbin/slapd", "-f", conf, "-h", "ldap://"+addr+"/", "-d", "0")
-	waitFor(t, p, "slapd on "+addr, func() error { return tcpOpen(addr) })
+	p := testenv.StartProcess(t, dir, "slapd", nil, "/usr/sbin/slapd", "-f", conf, "-h", "ldap://"+addr+"/", "-d", "0")
+	testenv.WaitFor(t, p, "slapd on "+addr, func() error { return tcpOpen(addr) })
 	return addr
 }

@@ -58,9 +58,9 @@ type Stack struct {
 	HTTP *http.Client
 
 	Issuer  string
-	dexProc *process
+	dexProc *testenv.Process
 	dexPort int
-	proxies map[string]*process
+	proxies map[string]*testenv.Process
 	// proxyAddr keeps each oauth2-proxy's address across restarts, since
 	// nginx points at it.
 	proxyAddr map[string]string
@@ -79,7 +79,7 @@ type Stack struct {
 // Start brings up the whole stack from authstack's rendered output.
 func Start(t *testing.T, opts Options) *Stack {
 	t.Helper()
-	s := &Stack{t: t, Dir: t.TempDir(), Opts: opts, proxies: map[string]*process{}}
+	s := &Stack{t: t, Dir: t.TempDir(), Opts: opts, proxies: map[string]*testenv.Process{}}
 	pki := filepath.Join(s.Dir, "pki")
 	s.CA = testenv.NewCA(t, pki, "e2e-ca")
 	s.ServingCert, s.ServingKey = s.CA.Issue(t, pki, "serving", "127.0.0.1", nil, []string{"127.0.0.1", "localhost"}, true, false)
@@ -372,32 +372,32 @@ func (s *Stack) runDex(t testing.TB, cfg map[string]any) {
 		env = append(env, k+"="+string(v))
 	}
 	if s.dexProc != nil {
-		s.dexProc.stop()
+		s.dexProc.Stop()
 	}
 	// dex creates its CRDs on first start and may list them before the
 	// API server serves them, then exits; kubelet would restart the pod, so
 	// the tier does the same, a bounded number of times.
 	for attempt := 1; ; attempt++ {
-		s.dexProc = start(t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
-		err := poll(readyTimeout, 100*time.Millisecond, func() error {
+		s.dexProc = testenv.StartProcess(t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
+		err := poll(testenv.ReadyTimeout, 100*time.Millisecond, func() error {
 			select {
-			case <-s.dexProc.done:
+			case <-s.dexProc.Done():
 				return nil
 			default:
 			}
 			return s.get(s.Issuer + "/.well-known/openid-configuration")
 		})
 		select {
-		case <-s.dexProc.done:
+		case <-s.dexProc.Done():
 			if attempt < 3 {
-				t.Logf("dex exited (%v) at start, restarting it as kubelet would (attempt %d)", s.dexProc.err, attempt)
+				t.Logf("dex exited (%v) at start, restarting it as kubelet would (attempt %d)", s.dexProc.Err(), attempt)
 				continue
 			}
-			t.Fatalf("dex exited %d times at start; log %s:\n%s", attempt, s.dexProc.log, tail(s.dexProc.log, 30))
+			t.Fatalf("dex exited %d times at start; log %s:\n%s", attempt, s.dexProc.Log, testenv.Tail(s.dexProc.Log, 30))
 		default:
 		}
 		if err != nil {
-			t.Fatalf("dex discovery: %v; log %s:\n%s", err, s.dexProc.log, tail(s.dexProc.log, 30))
+			t.Fatalf("dex discovery: %v; log %s:\n%s", err, s.dexProc.Log, testenv.Tail(s.dexProc.Log, 30))
 		}
 		return
 	}
@@ -496,14 +496,14 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	}
 	addr := ""
 	if old := s.proxies[app.Name]; old != nil {
-		old.stop()
+		old.Stop()
 		addr = s.proxyAddr[app.Name]
 	} else {
 		addr = hostPort(freePort(t))
 	}
 	args = append(args, "--http-address="+addr)
-	p := start(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
-	waitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
+	p := testenv.StartProcess(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
+	testenv.WaitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
 	s.proxies[app.Name] = p
 	if s.proxyAddr == nil {
 		s.proxyAddr = map[string]string{}

@@ -9,14 +9,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,9 +24,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
-
-// readyTimeout bounds every wait for a started process.
-const readyTimeout = 60 * time.Second
 
 const hint = "run hack/e2e-binaries.sh to build the upstream binaries"
 
@@ -123,10 +118,10 @@ func Start(t testing.TB, opts Options) *Env {
 	saKey, saPub := serviceAccountKeys(t, pki)
 
 	// etcd
-	clientPort, peerPort := freePort(t), freePort(t)
+	clientPort, peerPort := FreePort(t), FreePort(t)
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(clientPort)
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	etcd := startProcess(t, dir, "etcd", etcdBin,
+	etcd := StartProcess(t, dir, "etcd", nil, etcdBin,
 		"--name=testenv",
 		"--data-dir="+filepath.Join(dir, "etcd"),
 		"--listen-client-urls="+etcdURL,
@@ -137,10 +132,10 @@ func Start(t testing.TB, opts Options) *Env {
 		"--unsafe-no-fsync=true",
 		"--log-level=warn",
 	)
-	waitFor(t, etcd, "etcd health", func() error { return httpOK(http.DefaultClient, etcdURL+"/health") })
+	WaitFor(t, etcd, "etcd health", func() error { return httpOK(http.DefaultClient, etcdURL+"/health") })
 
 	// kube-apiserver
-	port := freePort(t)
+	port := FreePort(t)
 	e.URL = "https://127.0.0.1:" + strconv.Itoa(port)
 	args := []string{
 		"--etcd-servers=" + etcdURL,
@@ -159,7 +154,7 @@ func Start(t testing.TB, opts Options) *Env {
 		"--profiling=false",
 	}
 	args = append(args, opts.APIServerFlags...)
-	api := startProcess(t, dir, "kube-apiserver", apiBin, args...)
+	api := StartProcess(t, dir, "kube-apiserver", nil, apiBin, args...)
 
 	e.AdminKubeconfig = writeKubeconfig(t, dir, "admin.kubeconfig", e.URL, e.CA.CertFile, adminCert, adminKey)
 	e.Config = &rest.Config{
@@ -176,7 +171,7 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("admin client: %v", err)
 	}
-	waitFor(t, api, "kube-apiserver /readyz", func() error {
+	WaitFor(t, api, "kube-apiserver /readyz", func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
@@ -189,19 +184,19 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.ControllerManager {
 		kcmCert, kcmKey := e.CA.Issue(t, pki, "kube-controller-manager", "system:kube-controller-manager", nil, nil, false, true)
 		kcmConfig := writeKubeconfig(t, dir, "kube-controller-manager.kubeconfig", e.URL, e.CA.CertFile, kcmCert, kcmKey)
-		kcm := startProcess(t, dir, "kube-controller-manager", kcmBin,
+		kcm := StartProcess(t, dir, "kube-controller-manager", nil, kcmBin,
 			"--kubeconfig="+kcmConfig,
 			"--authentication-kubeconfig="+kcmConfig,
 			"--authorization-kubeconfig="+kcmConfig,
 			"--bind-address=127.0.0.1",
-			"--secure-port="+strconv.Itoa(freePort(t)),
+			"--secure-port="+strconv.Itoa(FreePort(t)),
 			"--leader-elect=false",
 			"--use-service-account-credentials=true",
 			"--controllers=clusterrole-aggregation,serviceaccount",
 			"--service-account-private-key-file="+saKey,
 			"--root-ca-file="+e.CA.CertFile,
 		)
-		waitFor(t, kcm, `aggregated rules of ClusterRole "view"`, func() error {
+		WaitFor(t, kcm, `aggregated rules of ClusterRole "view"`, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			role, err := client.RbacV1().ClusterRoles().Get(ctx, "view", metav1.GetOptions{})
@@ -236,83 +231,6 @@ func (e *Env) Kubectl(t testing.TB, kubeconfig string, args ...string) (stdout, 
 	return out.String(), errOut.String(), err
 }
 
-// process is a started binary; done is closed when it exits.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error
-}
-
-func startProcess(t testing.TB, dir, name, bin string, args ...string) *process {
-	t.Helper()
-	logPath := filepath.Join(dir, name+".log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		t.Fatalf("create log for %s: %v", name, err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("start %s: %v", name, err)
-	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s log (last lines of %s):\n%s", name, logPath, tail(logPath, 30))
-		}
-	})
-	return p
-}
-
-// stop ends the process by its PID: SIGTERM, then SIGKILL after a grace period.
-func (p *process) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return
-	case <-time.After(10 * time.Second):
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-// waitFor polls check until it succeeds, the process exits, or readyTimeout.
-func waitFor(t testing.TB, p *process, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(readyTimeout)
-	ticker := time.NewTicker(100 * time.Millisecond)
-	defer ticker.Stop()
-	var last error
-	for {
-		if last = check(); last == nil {
-			return
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited while waiting for %s (%v); log %s:\n%s", p.name, what, p.err, p.log, tail(p.log, 40))
-		case <-ticker.C:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s: %v; log %s:\n%s", readyTimeout, what, last, p.log, tail(p.log, 40))
-		}
-	}
-}
-
 func httpOK(c *http.Client, url string) error {
 	resp, err := c.Get(url)
 	if err != nil {
@@ -323,29 +241,6 @@ func httpOK(c *http.Client, url string) error {
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	return nil
-}
-
-func tail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func serviceAccountKeys(t testing.TB, dir string) (keyFile, pubFile string) {
