@@ -44,6 +44,21 @@ func Merge(existing, desired []byte) ([]byte, error) {
 	if yamledit.HasAlias(wantRoot) {
 		return nil, fmt.Errorf("dex config: desired: aliases (*name) are not supported")
 	}
+	for i := 0; i+1 < len(wantRoot.Content); i += 2 {
+		if k := wantRoot.Content[i]; k.Kind != yaml.ScalarNode || k.Tag != "!!str" || k.Value == "" {
+			return nil, fmt.Errorf("dex config: desired: line %d: dex's settings are named by non-empty strings, found %s", k.Line, yamledit.KindName(k))
+		}
+	}
+
+	// Check every part of desired, whatever existing holds: merging it into
+	// itself takes the paths that compare each client and connector.
+	self := &yaml.Node{Kind: yaml.MappingNode}
+	if err := merge(self, wantRoot); err != nil {
+		return nil, err
+	}
+	if err := merge(self, wantRoot); err != nil {
+		return nil, err
+	}
 
 	chunks, err := yamledit.Split(existing)
 	if err != nil {
@@ -66,6 +81,7 @@ func Merge(existing, desired []byte) ([]byte, error) {
 		if len(wantRoot.Content) == 0 {
 			return existing, nil
 		}
+
 		// Nothing to keep but comments: the desired config goes after them.
 		text := string(existing)
 		if text != "" && !strings.HasSuffix(text, "\n") {
@@ -77,6 +93,10 @@ func Merge(existing, desired []byte) ([]byte, error) {
 	doc, err := chunks[at].Parse()
 	if err != nil {
 		return nil, fmt.Errorf("dex config: existing: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		// Text that YAML reads as no document at all, such as a lone byte order mark.
+		return nil, fmt.Errorf("dex config: existing: line %d: no YAML document in the file", chunks[at].Line)
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {

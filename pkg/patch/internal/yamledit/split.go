@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -26,6 +27,9 @@ type Chunk struct {
 // carry content on the same line ("--- foo"), because that content would
 // then sit outside every body.
 func Split(src []byte) ([]Chunk, error) {
+	if err := CheckText(src); err != nil {
+		return nil, err
+	}
 	var chunks []Chunk
 	cur := Chunk{Line: 1}
 	var body strings.Builder
@@ -127,6 +131,9 @@ func Check(src []byte) error {
 // ParseOne parses src, which must hold at most one YAML document. Without
 // any, it returns a document node with no content.
 func ParseOne(src []byte) (*yaml.Node, error) {
+	if err := CheckText(src); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -163,4 +170,22 @@ func EOL(text string) string {
 		return "\r\n"
 	}
 	return "\n"
+}
+
+// CheckText refuses what line-based editing cannot handle faithfully: text
+// that is not UTF-8 (such as UTF-16, which YAML also accepts), and a carriage
+// return that does not end a "\r\n" line (YAML reads it as a line break,
+// line-based editing would not, and the two would disagree about where
+// comments end).
+func CheckText(src []byte) error {
+	if !utf8.Valid(src) {
+		return fmt.Errorf("the file is not UTF-8 text; convert it to UTF-8")
+	}
+	for i, b := range src {
+		if b == '\r' && (i+1 == len(src) || src[i+1] != '\n') {
+			line := 1 + bytes.Count(src[:i], []byte("\n"))
+			return fmt.Errorf("line %d: a lone carriage return ends a line; convert the file to \\n or \\r\\n line endings", line)
+		}
+	}
+	return nil
 }
