@@ -126,3 +126,24 @@ func TestCheckFindsWhatNodeParsingMisses(t *testing.T) {
 		t.Errorf("Check of a valid stream: %v", err)
 	}
 }
+
+func TestCheckTextRefusesWhatLineEditingCannotKeep(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want string
+	}{
+		{"a: 1\r\nb: 2\r\n", ""},
+		{"\xef\xbb\xbfa: 1\n", ""},
+		{"\xfe\xff", "not UTF-8"},
+		{"a: 1\rb: 2\n", "line 1: a lone carriage return"},
+		{"a: 1\nb: 2\r", "line 2: a lone carriage return"},
+	} {
+		err := CheckText([]byte(tt.src))
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckText(%q) = %v, want nil", tt.src, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("CheckText(%q) = %v, want %q", tt.src, err, tt.want)
+		}
+	}
+}
