@@ -61,7 +61,7 @@ func analyze(text string) (*layout, error) {
 	}
 
 	for i, l := range f.lines {
-		t := strings.TrimSpace(l)
+		t := yamledit.TrimSpace(l)
 		if t == "" || t[0] == '#' || t[0] == '%' {
 			continue
 		}
@@ -108,7 +108,7 @@ func analyze(text string) (*layout, error) {
 // rather than its content: blank, or a comment in the first column.
 func (f *layout) trailer(i int) bool {
 	l := f.lines[i]
-	return strings.TrimSpace(l) == "" || l[0] == '#'
+	return yamledit.TrimSpace(l) == "" || l[0] == '#'
 }
 
 func (f *layout) text(i int) string { return strings.TrimRight(f.lines[i], "\r\n") }
@@ -142,7 +142,7 @@ func (f *layout) commented(name string) *commentedKey {
 			continue
 		}
 		c := &commentedKey{start: i, end: i, uncommented: strings.TrimPrefix(f.text(i), "#"+m[1])}
-		if v := strings.TrimSpace(m[2]); v == "" || v[0] == '|' || v[0] == '>' || v[0] == '#' {
+		if v := yamledit.TrimSpace(m[2]); v == "" || v[0] == '|' || v[0] == '>' || v[0] == '#' {
 			indent := len(m[1])
 			for j := i + 1; j < f.docEnd; j++ {
 				l := f.text(j)

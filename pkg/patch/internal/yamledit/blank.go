@@ -27,12 +27,12 @@ func RestoreBlankLines(orig, out string) string {
 	// insert[j] holds the blank lines to write just before b[j].
 	insert := make(map[int][]string)
 	for i := 0; i < len(a); {
-		if aToB[i] >= 0 || strings.TrimSpace(a[i]) != "" {
+		if aToB[i] >= 0 || TrimSpace(a[i]) != "" {
 			i++
 			continue
 		}
 		s := i
-		for i < len(a) && aToB[i] < 0 && strings.TrimSpace(a[i]) == "" {
+		for i < len(a) && aToB[i] < 0 && TrimSpace(a[i]) == "" {
 			i++
 		}
 		run := append([]string(nil), a[s:i]...)

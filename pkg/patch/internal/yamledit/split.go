@@ -91,7 +91,7 @@ func isSeparator(line string) (bool, error) {
 // comments and directives.
 func (c Chunk) Empty() bool {
 	for _, l := range strings.Split(c.Body, "\n") {
-		t := strings.TrimSpace(l)
+		t := TrimSpace(l)
 		if t == "" || t[0] == '#' || t[0] == '%' {
 			continue
 		}
@@ -189,3 +189,8 @@ func CheckText(src []byte) error {
 	}
 	return nil
 }
+
+// TrimSpace trims what YAML calls white space and line breaks. Unicode
+// spaces such as U+2009 are content to YAML, so strings.TrimSpace would make
+// a line look blank that YAML reads as a value.
+func TrimSpace(s string) string { return strings.Trim(s, " \t\r\n") }
