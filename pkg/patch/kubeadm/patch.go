@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -142,6 +143,9 @@ func validate(args []Arg, remove []string, volumes []Volume) error {
 		if set[a.Name] {
 			return fmt.Errorf("extra arg %q is given twice", a.Name)
 		}
+		if hasControl(a.Value) {
+			return fmt.Errorf("extra arg %q: the value holds a line break or control character, which a command-line flag cannot carry", a.Name)
+		}
 		set[a.Name] = true
 	}
 	for _, r := range remove {
@@ -161,6 +165,8 @@ func validate(args []Arg, remove []string, volumes []Volume) error {
 			return fmt.Errorf("extra volume %q needs both hostPath and mountPath", v.Name)
 		case names[v.Name]:
 			return fmt.Errorf("extra volume %q is given twice", v.Name)
+		case hasControl(v.Name + v.HostPath + v.MountPath + v.PathType):
+			return fmt.Errorf("extra volume %q: a field holds a line break or control character", v.Name)
 		}
 		names[v.Name] = true
 	}
@@ -435,4 +441,8 @@ func setVolume(e *yaml.Node, vol Volume) error {
 		return nil
 	}
 	return setStr("pathType", vol.PathType)
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
 }
