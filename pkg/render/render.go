@@ -463,16 +463,30 @@ func rank(kind string) int {
 }
 
 func sortObjects(objs []Object) {
-	sort.SliceStable(objs, func(i, j int) bool {
-		a, b := objs[i].Object, objs[j].Object
-		if ra, rb := rank(a.GetKind()), rank(b.GetKind()); ra != rb {
-			return ra < rb
+	// Keys are computed once: the accessors walk nested maps, and a sort of
+	// a thousand objects calls the comparison ten thousand times.
+	type keyed struct {
+		rank     int
+		ns, name string
+		obj      Object
+	}
+	ks := make([]keyed, len(objs))
+	for i, o := range objs {
+		ks[i] = keyed{rank(o.Object.GetKind()), o.Object.GetNamespace(), o.Object.GetName(), o}
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		a, b := ks[i], ks[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
 		}
-		if a.GetNamespace() != b.GetNamespace() {
-			return a.GetNamespace() < b.GetNamespace()
+		if a.ns != b.ns {
+			return a.ns < b.ns
 		}
-		return a.GetName() < b.GetName()
+		return a.name < b.name
 	})
+	for i := range ks {
+		objs[i] = ks[i].obj
+	}
 }
 
 func writeDoc(b *bytes.Buffer, u *unstructured.Unstructured) error {
