@@ -1,13 +1,11 @@
 package dexconfig
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
 // FuzzDexMerge checks that Merge never panics and that whatever it returns
@@ -30,19 +28,6 @@ func FuzzDexMerge(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc, err := yamledit.ParseOne(out)
-		if err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, out)
-		}
-		if _, err := yamledit.Canonical(doc); err != nil {
-			t.Fatalf("output does not decode: %v\n%s", err, out)
-		}
-		again, err := Merge(out, desired)
-		if err != nil {
-			t.Fatalf("merging into the output failed: %v\n%s", err, out)
-		}
-		if !bytes.Equal(again, out) {
-			t.Fatalf("merging into the output changed it:\n%s", golden.Diff(out, again))
-		}
+		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, out)
 	})
 }

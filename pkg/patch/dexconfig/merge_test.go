@@ -1,14 +1,13 @@
 package dexconfig
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -23,21 +22,7 @@ func readTestdata(t *testing.T, name string) []byte {
 
 func mustMerge(t *testing.T, existing, desired []byte) []byte {
 	t.Helper()
-	out, err := Merge(existing, desired)
-	if err != nil {
-		t.Fatalf("Merge: %v", err)
-	}
-	again, err := Merge(out, desired)
-	if err != nil {
-		t.Fatalf("Merge into its own output: %v", err)
-	}
-	if !bytes.Equal(again, out) {
-		t.Fatalf("second Merge changed the output:\n%s", golden.Diff(out, again))
-	}
-	if _, err := yamledit.ParseOne(out); err != nil {
-		t.Fatalf("output is not YAML: %v", err)
-	}
-	return out
+	return patchtest.Must(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, existing)
 }
 
 // dexConfig is the part of dex's config the assertions look at.

@@ -1,13 +1,11 @@
 package kubeadm
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
 // FuzzKubeadmPatch checks that Patch never panics and that whatever it
@@ -36,28 +34,6 @@ func FuzzKubeadmPatch(f *testing.F) {
 		if err != nil {
 			return
 		}
-		chunks, err := yamledit.Split(out)
-		if err != nil {
-			t.Fatalf("output does not split: %v\n%s", err, out)
-		}
-		for _, c := range chunks {
-			if c.Empty() {
-				continue
-			}
-			doc, err := c.Parse()
-			if err != nil {
-				t.Fatalf("output does not parse: %v\n%s", err, out)
-			}
-			if _, err := yamledit.Canonical(doc); err != nil {
-				t.Fatalf("output does not decode: %v\n%s", err, out)
-			}
-		}
-		again, err := Patch(out, args, remove, vols)
-		if err != nil {
-			t.Fatalf("patching the output failed: %v\n%s", err, out)
-		}
-		if !bytes.Equal(again, out) {
-			t.Fatalf("patching the output changed it:\n%s", golden.Diff(out, again))
-		}
+		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Patch(b, args, remove, vols) }, out)
 	})
 }

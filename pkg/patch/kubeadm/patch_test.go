@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
 )
 
@@ -46,27 +47,7 @@ func readTestdata(t *testing.T, name string) []byte {
 // patching it again changes nothing.
 func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []Volume) []byte {
 	t.Helper()
-	out, err := Patch(src, args, remove, volumes)
-	if err != nil {
-		t.Fatalf("Patch: %v", err)
-	}
-	again, err := Patch(out, args, remove, volumes)
-	if err != nil {
-		t.Fatalf("Patch of its own output: %v", err)
-	}
-	if !bytes.Equal(again, out) {
-		t.Fatalf("second Patch changed the output:\n%s", golden.Diff(out, again))
-	}
-	chunks, err := yamledit.Split(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range chunks {
-		if _, err := c.Parse(); err != nil {
-			t.Fatalf("output is not YAML: %v", err)
-		}
-	}
-	return out
+	return patchtest.Must(t, func(b []byte) ([]byte, error) { return Patch(b, args, remove, volumes) }, src)
 }
 
 func TestPatchV1beta3SetsOIDCFlagsInTheArgMap(t *testing.T) {

@@ -1,13 +1,11 @@
 package kubespray
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
 func fuzzVars(value string) []Var {
@@ -39,19 +37,6 @@ func FuzzKubesprayPatch(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc, err := yamledit.ParseOne(out)
-		if err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, out)
-		}
-		if _, err := yamledit.Canonical(doc); err != nil {
-			t.Fatalf("output does not decode: %v\n%s", err, out)
-		}
-		again, err := Patch(out, vars)
-		if err != nil {
-			t.Fatalf("patching the output failed: %v\n%s", err, out)
-		}
-		if !bytes.Equal(again, out) {
-			t.Fatalf("patching the output changed it:\n%s", golden.Diff(out, again))
-		}
+		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Patch(b, vars) }, out)
 	})
 }

@@ -1,7 +1,6 @@
 package kubespray
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 	"github.com/pmezard/go-difflib/difflib"
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 )
@@ -57,21 +56,7 @@ func readTestdata(t *testing.T, name string) []byte {
 
 func mustPatch(t *testing.T, src []byte, vars []Var) []byte {
 	t.Helper()
-	out, err := Patch(src, vars)
-	if err != nil {
-		t.Fatalf("Patch: %v", err)
-	}
-	again, err := Patch(out, vars)
-	if err != nil {
-		t.Fatalf("Patch of its own output: %v", err)
-	}
-	if !bytes.Equal(again, out) {
-		t.Fatalf("second Patch changed the output:\n%s", golden.Diff(out, again))
-	}
-	if _, err := yamledit.ParseOne(out); err != nil {
-		t.Fatalf("output is not YAML: %v", err)
-	}
-	return out
+	return patchtest.Must(t, func(b []byte) ([]byte, error) { return Patch(b, vars) }, src)
 }
 
 func TestPatchUncommentsOnlyTheOIDCLinesOfTheSample(t *testing.T) {
