@@ -12,8 +12,8 @@ build:
 
 ## test: everything CI runs: vet; the upstream binaries and Debian packages the
 ## integration tests need; unit, golden and integration tests; a short fuzz of
-## every fuzz target; the local end-to-end tier.
-test: vet e2e-binaries unit fuzz e2e
+## every fuzz target; the local end-to-end tier; the kind tier.
+test: vet e2e-binaries unit fuzz e2e e2e-kind
 
 vet:
 	$(GO) vet ./...
@@ -61,3 +61,15 @@ e2e: e2e-binaries
 	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(GO) test -tags e2e -count=1 -timeout 20m ./e2e/local/...
 
 .PHONY: e2e e2e-binaries
+
+## e2e-kind: the kind tier: a kind cluster created from the rendered kind
+## config, the stack applied with `authstack apply --wait`, real pods under the
+## restricted Pod Security Standard, real logins. Installs docker.io, jq,
+## debootstrap and chromium when missing, starts (and stops) dockerd when none
+## runs, builds or pulls the images; see docs/kind-e2e.md. Logs and timings
+## land in $(E2E_KIND_ARTIFACTS).
+E2E_KIND_ARTIFACTS ?= $(CURDIR)/_output/e2e-kind
+e2e-kind:
+	E2E_ARTIFACTS=$(E2E_KIND_ARTIFACTS) hack/kind/e2e.sh
+
+.PHONY: e2e-kind
