@@ -4,19 +4,15 @@ package kind
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/authstack/authstack/e2e/internal/chromium"
 )
 
 // browser is a headless Chromium with a fresh profile that trusts exactly
@@ -27,72 +23,10 @@ type browser struct {
 	artifacts string
 }
 
-func chromium() string {
-	if p := os.Getenv("E2E_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
-
 func newBrowser(t *testing.T, dir, artifacts, servingCert, domain string) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromium()); err != nil {
-		t.Fatalf("%s is missing: install Debian's chromium (hack/e2e-deps.sh) or set E2E_CHROMIUM", chromium())
-	}
-	profile := filepath.Join(dir, "chromium-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", "MAP *."+domain+" 127.0.0.1"),
-		chromedp.Flag("ignore-certificate-errors-spki-list", spki(t, servingCert)),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1100, 800),
-	)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		// Chromium helpers that outlive the browser, found by our profile dir.
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && strings.Contains(string(cmdline), profile) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := chromium.Start(t, dir, servingCert, chromedp.Flag("host-resolver-rules", "MAP *."+domain+" 127.0.0.1"))
 	return &browser{ctx: ctx, artifacts: artifacts}
-}
-
-func spki(t *testing.T, certFile string) string {
-	t.Helper()
-	data, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		t.Fatalf("%s: no PEM", certFile)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // login opens appURL, expects dex's login form, logs in, waits for the app

@@ -4,28 +4,16 @@ package local
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumPath is Debian's chromium unless $E2E_CHROMIUM names another.
-func chromiumPath() string {
-	if p := os.Getenv("E2E_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
+	"github.com/authstack/authstack/e2e/internal/chromium"
+)
 
 // artifactsDir is where screenshots and timings go: $E2E_ARTIFACTS, else
 // _output/e2e in the repository.
@@ -41,27 +29,6 @@ func artifactsDir(t testing.TB) string {
 	return dir
 }
 
-// spkiHash is what Chromium's --ignore-certificate-errors-spki-list takes:
-// the base64 SHA-256 of a certificate's public key. Chromium then trusts
-// exactly the tier's serving certificate and nothing else.
-func spkiHash(t testing.TB, certFile string) string {
-	t.Helper()
-	data, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		t.Fatalf("%s: no PEM certificate", certFile)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
 // Browser is a headless Chromium with a fresh profile.
 type Browser struct {
 	ctx context.Context
@@ -71,54 +38,7 @@ type Browser struct {
 // killed by PID, when the test ends.
 func NewBrowser(t *testing.T, s *Stack) *Browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath()); err != nil {
-		t.Fatalf("%s is missing: run hack/e2e-deps.sh (or set E2E_CHROMIUM)", chromiumPath())
-	}
-	profile := filepath.Join(s.Dir, "chromium-profile-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("ignore-certificate-errors-spki-list", spkiHash(t, s.ServingCert)),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1100, 800),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		killLeftovers(t, profile)
-	})
-	// Start the browser now, so its start-up is not counted in a login.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return &Browser{ctx: ctx}
-}
-
-// killLeftovers kills, by PID, any process still running with the test's
-// own profile directory on its command line (Chromium helpers).
-func killLeftovers(t testing.TB, profile string) {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), profile) {
-			continue
-		}
-		t.Logf("killing leftover chromium process %d", pid)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
+	return &Browser{ctx: chromium.Start(t, s.Dir, s.ServingCert)}
 }
 
 // LoginResult is the app page after a login.
