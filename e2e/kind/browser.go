@@ -4,9 +4,6 @@ package kind
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,30 +49,11 @@ func (b *browser) login(t *testing.T, appURL, user, password, waitID string, ids
 		b.shot(t, shot+"-failed")
 		t.Fatalf("log in as %s at %s: %v", user, appURL, err)
 	}
-	out := map[string]string{}
-	for _, id := range ids {
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
-		if err != nil {
-			t.Fatalf("read #%s: %v", id, err)
-		}
-		out[id] = strings.TrimSpace(v)
-	}
+	out := chromium.Texts(t, ctx, ids)
 	b.shot(t, shot)
 	return out
 }
 
 func (b *browser) shot(t *testing.T, name string) {
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	p := filepath.Join(b.artifacts, name+".png")
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Errorf("save screenshot: %v", err)
-		return
-	}
-	t.Logf("screenshot: %s", p)
+	chromium.Screenshot(t, b.ctx, b.artifacts, name)
 }

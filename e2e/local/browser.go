@@ -80,33 +80,15 @@ func (b *Browser) Login(t *testing.T, appURL string, u ldapUser, fields []string
 		b.shot(t, shot+"-failed")
 		t.Fatalf("log in as %s at %s: %v", u.UID, appURL, err)
 	}
-	res := &LoginResult{Fields: map[string]string{}, Duration: time.Since(began)}
+	res := &LoginResult{Duration: time.Since(began)}
 	if res.URL, err = chromedp.Run(ctx, chromedp.Location()); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range fields {
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(f)))
-		if err != nil {
-			t.Fatalf("read #%s: %v", f, err)
-		}
-		res.Fields[f] = strings.TrimSpace(v)
-	}
+	res.Fields = chromium.Texts(t, ctx, fields)
 	b.shot(t, shot)
 	return res
 }
 
 func (b *Browser) shot(t *testing.T, name string) {
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	p := filepath.Join(artifactsDir(t), name+".png")
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Errorf("save screenshot: %v", err)
-		return
-	}
-	t.Logf("screenshot: %s", p)
+	chromium.Screenshot(t, b.ctx, artifactsDir(t), name)
 }

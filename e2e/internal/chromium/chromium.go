@@ -106,3 +106,36 @@ func killLeftovers(t testing.TB, profile string) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
+
+// Texts reads the text of the elements with the given ids on the current page.
+func Texts(t *testing.T, ctx context.Context, ids []string) map[string]string {
+	t.Helper()
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+		if err != nil {
+			t.Fatalf("read #%s: %v", id, err)
+		}
+		out[id] = strings.TrimSpace(v)
+	}
+	return out
+}
+
+// Screenshot saves the current page as dir/name.png; a failure to capture is
+// logged, not fatal, so that it never hides the failure being documented.
+func Screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Errorf("save screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", p)
+}
