@@ -5,7 +5,7 @@ FUZZTIME ?= 10s
 # Each fuzz target, as package:Name.
 FUZZ_TARGETS := ./pkg/config:FuzzParse ./pkg/patch/kubespray:FuzzKubesprayPatch ./pkg/patch/kubeadm:FuzzKubeadmPatch ./pkg/patch/dexconfig:FuzzDexMerge
 
-.PHONY: build test unit vet fuzz golden bench example clean
+.PHONY: build test unit vet vulncheck fuzz golden bench example clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/authstack
@@ -13,10 +13,16 @@ build:
 ## test: everything CI runs: vet; the upstream binaries and Debian packages the
 ## integration tests need; unit, golden and integration tests; a short fuzz of
 ## every fuzz target; the local end-to-end tier; the kind tier.
-test: vet e2e-binaries unit fuzz e2e e2e-kind
+test: vet vulncheck e2e-binaries unit fuzz e2e e2e-kind
 
 vet:
 	$(GO) vet ./...
+
+## vulncheck: govulncheck on authstack's code, with the Go toolchain releases
+## are built with and a database built from golang.org/x/vulndb (vuln.go.dev
+## is not reachable from CI); fails when called code is affected.
+vulncheck:
+	hack/govulncheck.sh
 
 ## unit: unit, golden and integration tests (integration tests start the real
 ## binaries from `make e2e-binaries`; `go test -short ./...` skips them).
