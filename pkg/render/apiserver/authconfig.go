@@ -46,6 +46,21 @@ func JWTAuthenticator(spec *v1alpha1.Spec, caPEM string) apiserverv1.JWTAuthenti
 	for _, r := range a.ClaimValidationRules {
 		j.ClaimValidationRules = append(j.ClaimValidationRules, apiserverv1.ClaimValidationRule{Expression: r.Expression, Message: r.Message})
 	}
+	// Without a prefix (allowUnprefixed) a token could name a user or group
+	// the cluster reserves, such as system:masters; the API server itself
+	// does not refuse them, so the configuration does.
+	if *a.UsernamePrefix == "" {
+		j.UserValidationRules = append(j.UserValidationRules, apiserverv1.UserValidationRule{
+			Expression: "!user.username.startsWith('system:')",
+			Message:    "usernames from this issuer must not start with system:",
+		})
+	}
+	if *a.GroupsPrefix == "" {
+		j.UserValidationRules = append(j.UserValidationRules, apiserverv1.UserValidationRule{
+			Expression: "user.groups.all(g, !g.startsWith('system:'))",
+			Message:    "groups from this issuer must not start with system:",
+		})
+	}
 	return j
 }
 

@@ -292,10 +292,11 @@ type APIServer struct {
 	// UsernameClaim is the token claim that becomes the Kubernetes username (default email; the API server then requires email_verified).
 	UsernameClaim string `json:"usernameClaim,omitempty"`
 	// UsernamePrefix is put before every username (default "oidc:"); RBAC subjects carry it too.
+	// It must end with ":" and cannot be or start "system:" (a prefix "sys" would turn a token name "tem:masters" into system:masters).
 	UsernamePrefix *string `json:"usernamePrefix,omitempty"`
 	// GroupsClaim is the token claim holding the groups (default groups).
 	GroupsClaim string `json:"groupsClaim,omitempty"`
-	// GroupsPrefix is put before every group (default "oidc:").
+	// GroupsPrefix is put before every group (default "oidc:"), with the same rules as usernamePrefix.
 	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
 	// Audiences accepted; the kubectl client id by default.
 	Audiences []string `json:"audiences,omitempty"`
@@ -308,7 +309,9 @@ type APIServer struct {
 	// IssuerCAPath is where the issuer CA file lives on control-plane nodes.
 	IssuerCAPath string `json:"issuerCAPath,omitempty"`
 	// AllowUnprefixed accepts an empty username or groups prefix. Without a
-	// prefix a token can claim names such as system:masters members.
+	// prefix a token can claim names such as system:masters members; in
+	// authentication-config mode authstack then adds user validation rules
+	// that refuse system: names, in flags mode nothing can.
 	AllowUnprefixed bool `json:"allowUnprefixed,omitempty"`
 }
 

@@ -245,8 +245,13 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(fp, v, `"-" means no prefix and cannot be mixed with a prefix`))
 		case (v == "" || v == "-") && !a.AllowUnprefixed:
 			errs = append(errs, field.Invalid(fp, v, "without a prefix a token can claim any name, such as system: users or groups that the cluster trusts; keep a prefix such as \"oidc:\" or set allowUnprefixed: true"))
+		case v == "" || v == "-":
 		case strings.HasPrefix(v, "system:"):
-			errs = append(errs, field.Invalid(fp, v, `must not start with "system:"`))
+			errs = append(errs, field.Invalid(fp, v, `must not start with "system:": the cluster reserves system: names for its own components and groups such as system:masters`))
+		case strings.HasPrefix("system:", v):
+			errs = append(errs, field.Invalid(fp, v, fmt.Sprintf(`is the start of "system:": a token name such as %q would become %q; use a prefix of your own such as "oidc:"`, strings.TrimPrefix("system:masters", v), "system:masters")))
+		case !strings.HasSuffix(v, ":"):
+			errs = append(errs, field.Invalid(fp, v, `must end with ":" (such as "oidc:"), so that a prefixed name cannot run into a name the cluster already trusts`))
 		}
 	}
 	if a.UsernameClaim == "" {
