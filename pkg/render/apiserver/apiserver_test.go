@@ -61,3 +61,18 @@ func TestUnprefixedAuthConfigRefusesSystemNames(t *testing.T) {
 		t.Errorf("a prefixed configuration needs no user rule:\n%s", prefixed)
 	}
 }
+
+// A value that got past validation must still not become a second flag.
+func TestFlagRenderersRefuseInjection(t *testing.T) {
+	for _, installer := range []v1alpha1.Installer{v1alpha1.InstallerKubespray, v1alpha1.InstallerAuthConfig} {
+		s := spec(t, installer, v1alpha1.ModeFlags, nil)
+		s.APIServer.UsernameClaim = "email --oidc-groups-prefix="
+		s.APIServer.RequiredClaims = map[string]string{"hd": "example.com\n--oidc-username-prefix=-"}
+		if out, err := FlagsFile(Input{Spec: s}); err == nil {
+			t.Errorf("%s: flags file rendered:\n%s", installer, out)
+		}
+		if vars, err := KubesprayVars(Input{Spec: s}); err == nil {
+			t.Errorf("%s: kubespray vars rendered: %v", installer, vars)
+		}
+	}
+}

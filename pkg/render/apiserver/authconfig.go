@@ -155,6 +155,18 @@ func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 	return flags
 }
 
+// CheckFlags refuses a flag value that would not stay one value of one
+// flag. Validation refuses such specs already; this keeps a renderer from
+// writing a second flag if a value ever gets past it.
+func CheckFlags(flags []Flag) error {
+	for _, f := range flags {
+		if v1alpha1.UnsafeInFlag(f.Value) {
+			return fmt.Errorf("kube-apiserver flag --%s: value %q has whitespace, control characters, quotes or backslashes", f.Name, f.Value)
+		}
+	}
+	return nil
+}
+
 // RemovedFlags are the flags that must not stay on the API server in the
 // spec's mode: it refuses --oidc-* together with --authentication-config.
 func RemovedFlags(spec *v1alpha1.Spec) []string {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -83,6 +84,7 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 	if d.Path != "" && (!strings.HasPrefix(d.Path, "/") || strings.HasSuffix(d.Path, "/")) {
 		errs = append(errs, field.Invalid(dp.Child("path"), d.Path, `must start with "/" and not end with "/" (the API server compares the issuer string exactly)`))
 	}
+	errs = append(errs, flagSafe(d.Path, dp.Child("path"))...)
 	errs = append(errs, dnsLabel(d.Namespace, dp.Child("namespace"))...)
 	if d.Replicas != nil && *d.Replicas < 1 {
 		errs = append(errs, field.Invalid(dp.Child("replicas"), *d.Replicas, "must be at least 1"))
@@ -241,6 +243,8 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		switch {
 		case v == "-" && a.Mode == ModeAuthConfig:
 			errs = append(errs, field.Invalid(fp, v, `"-" is a flag convention; in an AuthenticationConfiguration use "" for no prefix`))
+		case flagSafe(v, fp) != nil:
+			errs = append(errs, flagSafe(v, fp)...)
 		case strings.HasPrefix(v, "-") && v != "-":
 			errs = append(errs, field.Invalid(fp, v, `"-" means no prefix and cannot be mixed with a prefix`))
 		case (v == "" || v == "-") && !a.AllowUnprefixed:
@@ -254,17 +258,24 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(fp, v, `must end with ":" (such as "oidc:"), so that a prefixed name cannot run into a name the cluster already trusts`))
 		}
 	}
-	if a.UsernameClaim == "" {
-		errs = append(errs, field.Required(p.Child("usernameClaim"), ""))
-	}
+	errs = append(errs, claimName(a.UsernameClaim, p.Child("usernameClaim"))...)
+	errs = append(errs, claimName(a.GroupsClaim, p.Child("groupsClaim"))...)
 	for i, aud := range a.Audiences {
 		if aud == "" {
 			errs = append(errs, field.Required(p.Child("audiences").Index(i), ""))
 		}
+		errs = append(errs, flagSafe(aud, p.Child("audiences").Index(i))...)
 	}
-	for k := range a.RequiredClaims {
-		if k == "" {
-			errs = append(errs, field.Invalid(p.Child("requiredClaims"), k, "claim names must not be empty"))
+	for _, k := range sets.List(sets.KeySet(a.RequiredClaims)) {
+		kp := p.Child("requiredClaims").Key(k)
+		errs = append(errs, claimName(k, kp)...)
+		v := a.RequiredClaims[k]
+		if a.Mode == ModeFlags {
+			// --oidc-required-claim takes one key=value and trims spaces
+			// around the value (component-base MapStringString).
+			errs = append(errs, flagSafe(v, kp)...)
+		} else if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			errs = append(errs, field.Invalid(kp, v, "must not contain control characters such as newlines"))
 		}
 	}
 	for i, r := range a.ClaimValidationRules {
@@ -272,12 +283,8 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(p.Child("claimValidationRules").Index(i).Child("expression"), "a CEL expression over claims"))
 		}
 	}
-	if !strings.HasPrefix(a.AuthenticationConfigPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("authenticationConfigPath"), a.AuthenticationConfigPath, "must be an absolute path on the control-plane nodes"))
-	}
-	if !strings.HasPrefix(a.IssuerCAPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("issuerCAPath"), a.IssuerCAPath, "must be an absolute path on the control-plane nodes"))
-	}
+	errs = append(errs, nodePath(a.AuthenticationConfigPath, p.Child("authenticationConfigPath"))...)
+	errs = append(errs, nodePath(a.IssuerCAPath, p.Child("issuerCAPath"))...)
 	return errs
 }
 
@@ -286,6 +293,7 @@ func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 	if k.ClientID == "" {
 		errs = append(errs, field.Required(p.Child("clientID"), ""))
 	}
+	errs = append(errs, flagSafe(k.ClientID, p.Child("clientID"))...)
 	for i, sc := range k.ExtraScopes {
 		if sc == "" || strings.ContainsAny(sc, " \t") {
 			errs = append(errs, field.Invalid(p.Child("extraScopes").Index(i), sc, "must be one scope without spaces"))
@@ -490,6 +498,9 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 	if v == "" {
 		return field.ErrorList{field.Required(p, "an https:// URL")}
 	}
+	if errs := flagSafe(v, p); errs != nil {
+		return errs
+	}
 	u, err := url.Parse(v)
 	switch {
 	case err != nil || u.Host == "":
@@ -500,4 +511,40 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, v, "must not have a query, fragment or user info")}
 	}
 	return nil
+}
+
+// flagSafe refuses a value that could split into a second API server flag
+// or break out of its quotes (see UnsafeInFlag).
+func flagSafe(v string, p *field.Path) field.ErrorList {
+	if UnsafeInFlag(v) {
+		return field.ErrorList{field.Invalid(p, v, "must not contain spaces, control characters (such as newlines), quotes or backslashes: the value ends up in kube-apiserver flags")}
+	}
+	return nil
+}
+
+// claimName checks a JWT claim name. The API server only requires one to
+// be non-empty (k8s.io/apiserver/pkg/apis/apiserver/validation), but the
+// names end up in --oidc-*-claim flags and in --oidc-required-claim as
+// key=value, so they must also be flag-safe and free of "=" and ",".
+// URL-style names (https://example.com/groups) and cognito:groups pass.
+func claimName(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "a claim name such as email or groups")}
+	}
+	if errs := flagSafe(v, p); errs != nil {
+		return errs
+	}
+	if strings.ContainsAny(v, "=,") {
+		return field.ErrorList{field.Invalid(p, v, `a claim name must not contain "=" or ","`)}
+	}
+	return nil
+}
+
+// nodePath is an absolute path on the control-plane nodes, which the API
+// server receives in a flag.
+func nodePath(v string, p *field.Path) field.ErrorList {
+	if !strings.HasPrefix(v, "/") {
+		return field.ErrorList{field.Invalid(p, v, "must be an absolute path on the control-plane nodes")}
+	}
+	return flagSafe(v, p)
 }

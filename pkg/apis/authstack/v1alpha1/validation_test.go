@@ -83,3 +83,47 @@ func TestUnprefixedNeedsConsent(t *testing.T) {
 		t.Errorf("allowUnprefixed: %v", errs)
 	}
 }
+
+func TestStringsThatReachFlagsCannotInjectFlags(t *testing.T) {
+	flags := func(s *AuthStack) { s.Spec.APIServer.Mode = ModeFlags }
+	tests := []struct {
+		name string
+		edit func(*AuthStack)
+		path string
+	}{
+		{"username claim with a second flag", func(s *AuthStack) { s.Spec.APIServer.UsernameClaim = "email --oidc-groups-prefix=" }, "spec.apiServer.usernameClaim"},
+		{"groups claim with a newline", func(s *AuthStack) { s.Spec.APIServer.GroupsClaim = "groups\n--oidc-username-prefix=-" }, "spec.apiServer.groupsClaim"},
+		{"claim name with =", func(s *AuthStack) { s.Spec.APIServer.UsernameClaim = "a=b" }, "spec.apiServer.usernameClaim"},
+		{"required claim name with a space", func(s *AuthStack) { s.Spec.APIServer.RequiredClaims = map[string]string{"hd x": "a"} }, "spec.apiServer.requiredClaims[hd x]"},
+		{"required claim value with a newline", func(s *AuthStack) {
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com\n--oidc-username-prefix=-"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"required claim value with a newline, authentication config", func(s *AuthStack) {
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com\n"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"required claim value with a space in flags", func(s *AuthStack) {
+			flags(s)
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "a, b"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"audience with a space in flags", func(s *AuthStack) { flags(s); s.Spec.APIServer.Audiences = []string{"kubernetes --x"} }, "spec.apiServer.audiences[0]"},
+		{"kubectl client id with a space", func(s *AuthStack) { s.Spec.Kubectl.ClientID = "kubernetes --x" }, "spec.kubectl.clientID"},
+		{"prefix with a space", func(s *AuthStack) { s.Spec.APIServer.UsernamePrefix = str("oidc: --x=:") }, "spec.apiServer.usernamePrefix"},
+		{"CA path with a space", func(s *AuthStack) { flags(s); s.Spec.APIServer.IssuerCAPath = "/etc/ca.crt --x" }, "spec.apiServer.issuerCAPath"},
+		{"config path with a newline", func(s *AuthStack) { s.Spec.APIServer.AuthenticationConfigPath = "/etc/a.yaml\n--x" }, "spec.apiServer.authenticationConfigPath"},
+		{"dex path with a space", func(s *AuthStack) { s.Spec.Issuer.Dex.Path = "/dex --x" }, "spec.issuer.dex.path"},
+		{"external issuer with a space", func(s *AuthStack) {
+			s.Spec.Issuer.Dex = nil
+			s.Spec.Issuer.External = &ExternalIssuer{URL: "https://idp.example.com/a --oidc-username-prefix=-"}
+		}, "spec.issuer.external.url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, validate(tt.edit), tt.path, "")
+		})
+	}
+	for _, ok := range []string{"email", "preferred_username", "https://example.com/claims/groups", "cognito:groups"} {
+		if errs := validate(func(s *AuthStack) { s.Spec.APIServer.GroupsClaim = ok }); len(errs) > 0 {
+			t.Errorf("claim %q: %v", ok, errs)
+		}
+	}
+}
