@@ -181,7 +181,8 @@ func TestVariantsMatchGolden(t *testing.T) {
 			edit: func(s *v1alpha1.Spec) {
 				s.Cluster.KubernetesVersion = "1.29"
 				s.APIServer.Mode = v1alpha1.ModeFlags
-				s.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "lab"}
+				// one claim: kube-apiserver reads one key=value per --oidc-required-claim
+				s.APIServer.RequiredClaims = map[string]string{"hd": "example.com"}
 			},
 			files: []string{"apiserver/kubeadm-patch.yaml", "apiserver/flags.txt"},
 		},

@@ -6,7 +6,6 @@ package apiserver
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -145,12 +144,10 @@ func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 		Flag{"oidc-groups-claim", a.GroupsClaim},
 		Flag{"oidc-groups-prefix", *a.GroupsPrefix},
 	)
-	if len(a.RequiredClaims) > 0 {
-		var pairs []string
-		for _, k := range sortedKeys(a.RequiredClaims) {
-			pairs = append(pairs, k+"="+a.RequiredClaims[k])
-		}
-		flags = append(flags, Flag{"oidc-required-claim", strings.Join(pairs, ",")})
+	// One key=value per flag: kube-apiserver does not split the value at
+	// commas (MapStringStringNoSplit). Validation allows one in flags mode.
+	for _, k := range sortedKeys(a.RequiredClaims) {
+		flags = append(flags, Flag{"oidc-required-claim", k + "=" + a.RequiredClaims[k]})
 	}
 	return flags
 }

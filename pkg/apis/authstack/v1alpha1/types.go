@@ -300,7 +300,8 @@ type APIServer struct {
 	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
 	// Audiences accepted; the kubectl client id by default.
 	Audiences []string `json:"audiences,omitempty"`
-	// RequiredClaims must be present in the token with exactly these values.
+	// RequiredClaims must be present in the token with exactly these values. Mode flags
+	// enforces one, and kubespray none (it has no variable for it): use authentication-config.
 	RequiredClaims map[string]string `json:"requiredClaims,omitempty"`
 	// ClaimValidationRules are CEL rules (authentication-config mode only).
 	ClaimValidationRules []CELRule `json:"claimValidationRules,omitempty"`

@@ -225,6 +225,19 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		if len(a.Audiences) > 1 {
 			errs = append(errs, field.TooMany(p.Child("audiences"), len(a.Audiences), 1))
 		}
+		// kube-apiserver reads one key=value per --oidc-required-claim
+		// (k8s.io/kubernetes/pkg/kubeapiserver/options: MapStringStringNoSplit),
+		// so several claims need the flag repeated, which kubeadm's v1beta3
+		// extraArgs (a map) cannot hold.
+		if len(a.RequiredClaims) > 1 {
+			errs = append(errs, field.Forbidden(p.Child("requiredClaims"), "mode flags can enforce one required claim (one --oidc-required-claim); use mode authentication-config for more"))
+		}
+		// Kubespray's kube_oidc_* variables have no required claim
+		// (roles/kubernetes/control-plane/templates/kubeadm-config.*.yaml.j2):
+		// the claim would not be enforced.
+		if len(a.RequiredClaims) > 0 && s.Cluster.Installer == InstallerKubespray {
+			errs = append(errs, field.Forbidden(p.Child("requiredClaims"), "kubespray has no variable for --oidc-required-claim, so the claim would not be enforced; use mode authentication-config (Kubernetes 1.30+, kubespray v2.31+ kube_apiserver_authentication_config_jwt) or remove requiredClaims"))
+		}
 	case ModeAuthConfig:
 		if v, err := s.Cluster.ParsedVersion(); err == nil && !v.AtLeast(version.MustParseGeneric(structuredAuthMinVersion)) {
 			errs = append(errs, field.Invalid(p.Child("mode"), a.Mode, "AuthenticationConfiguration needs Kubernetes 1.30 or later; use mode flags"))

@@ -127,3 +127,23 @@ func TestStringsThatReachFlagsCannotInjectFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestRequiredClaimsTheInstallerCannotEnforceAreRefused(t *testing.T) {
+	errs := validate(func(s *AuthStack) {
+		s.Spec.Cluster.Installer = InstallerKubespray
+		s.Spec.APIServer.Mode = ModeFlags
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com"}
+	})
+	wantError(t, errs, "spec.apiServer.requiredClaims", "use mode authentication-config")
+	errs = validate(func(s *AuthStack) {
+		s.Spec.APIServer.Mode = ModeFlags
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "a"}
+	})
+	wantError(t, errs, "spec.apiServer.requiredClaims", "one required claim")
+	if errs := validate(func(s *AuthStack) {
+		s.Spec.Cluster.Installer = InstallerKubespray
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "a"}
+	}); len(errs) > 0 {
+		t.Errorf("kubespray with an AuthenticationConfiguration enforces required claims: %v", errs)
+	}
+}
