@@ -31,7 +31,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateAPIServer(&s.Spec, spec.Child("apiServer"))...)
 	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
 	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
-	errs = append(errs, validateRBAC(&s.Spec.RBAC, spec.Child("rbac"))...)
+	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -361,8 +361,10 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
+func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	r := &s.RBAC
+	reserved := reservedNamespaces(s)
 	names := sets.New[string]()
 	for i, b := range r.Bindings {
 		bp := p.Child("bindings").Index(i)
@@ -408,6 +410,7 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(up.Child("user"), ""))
 		}
 		errs = append(errs, dnsLabel(u.Namespace, up.Child("namespace"))...)
+		errs = append(errs, notReserved(u.Namespace, reserved, up.Child("namespace"))...)
 		if nss.Has(u.Namespace) {
 			errs = append(errs, field.Duplicate(up.Child("namespace"), u.Namespace))
 		}
@@ -417,6 +420,7 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 	for i, t := range r.Teams {
 		tp := p.Child("teams").Index(i)
 		errs = append(errs, dnsLabel(t.Namespace, tp.Child("namespace"))...)
+		errs = append(errs, notReserved(t.Namespace, reserved, tp.Child("namespace"))...)
 		if teams.Has(t.Namespace) {
 			errs = append(errs, field.Duplicate(tp.Child("namespace"), t.Namespace))
 		}
@@ -430,6 +434,37 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// reservedNamespaces are namespaces that a user or team must never own:
+// the cluster's own, ingress-nginx's, and those the stack runs in (dex, and
+// the apps' namespaces holding oauth2-proxy and its client and cookie
+// secrets). Owning one would give its Secrets and workloads to that user,
+// and authstack would adopt it (restricted Pod Security labels).
+func reservedNamespaces(s *Spec) map[string]string {
+	why := map[string]string{
+		"kube-system":     "the cluster's own components run there",
+		"kube-public":     "the cluster publishes its public information there",
+		"kube-node-lease": "the nodes' heartbeats live there",
+		"default":         "the cluster's default namespace holds the kubernetes Service",
+		"ingress-nginx":   "the ingress controller that enforces the logins runs there",
+	}
+	if d := s.Issuer.Dex; d != nil && d.Namespace != "" {
+		why[d.Namespace] = "dex runs there, with its signing keys and client secrets"
+	}
+	for _, a := range s.Apps {
+		if a.Namespace != "" {
+			why[a.Namespace] = fmt.Sprintf("oauth2-proxy for app %s runs there, with its client and cookie secrets", a.Name)
+		}
+	}
+	return why
+}
+
+func notReserved(ns string, reserved map[string]string, p *field.Path) field.ErrorList {
+	if why, ok := reserved[ns]; ok {
+		return field.ErrorList{field.Invalid(p, ns, "cannot be given to a user or team: "+why+"; choose a namespace of its own")}
+	}
+	return nil
 }
 
 func subjects(s *Subjects, p *field.Path) field.ErrorList {

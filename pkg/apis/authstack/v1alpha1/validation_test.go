@@ -147,3 +147,32 @@ func TestRequiredClaimsTheInstallerCannotEnforceAreRefused(t *testing.T) {
 		t.Errorf("kubespray with an AuthenticationConfiguration enforces required claims: %v", errs)
 	}
 }
+
+func TestUserAndTeamNamespacesCannotBeNamespacesTheClusterOrTheStackUses(t *testing.T) {
+	withApp := func(s *AuthStack) {
+		s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders}}
+	}
+	for _, ns := range []string{"kube-system", "kube-public", "kube-node-lease", "default", "dex", "ingress-nginx", "monitoring"} {
+		t.Run(ns, func(t *testing.T) {
+			errs := validate(func(s *AuthStack) {
+				withApp(s)
+				s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com", Namespace: ns}}
+				s.Spec.RBAC.Teams = []Team{{Namespace: ns}}
+			})
+			wantError(t, errs, "spec.rbac.userNamespaces[0].namespace", "")
+			wantError(t, errs, "spec.rbac.teams[0].namespace", "")
+		})
+	}
+	errs := validate(func(s *AuthStack) {
+		s.Spec.Issuer.Dex.Namespace = "sso"
+		s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com", Namespace: "sso"}}
+	})
+	wantError(t, errs, "spec.rbac.userNamespaces[0].namespace", "dex runs there")
+	if errs := validate(func(s *AuthStack) {
+		withApp(s)
+		s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com"}}
+		s.Spec.RBAC.Teams = []Team{{Namespace: "shop"}}
+	}); len(errs) > 0 {
+		t.Errorf("ordinary namespaces: %v", errs)
+	}
+}
