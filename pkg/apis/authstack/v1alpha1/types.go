@@ -361,7 +361,8 @@ type App struct {
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
 	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).
 	AllowedGroups []string `json:"allowedGroups,omitempty"`
-	// IngressClassName of the app Ingresses (default nginx).
+	// IngressClassName of the app Ingresses (default nginx, written into the Ingress). Only
+	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
 	TLSSecretName string `json:"tlsSecretName,omitempty"`

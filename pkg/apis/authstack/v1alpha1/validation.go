@@ -352,6 +352,14 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(ap.Child("clientID"), a.ClientID))
 		}
 		clients.Insert(a.ClientID)
+		// The app Ingress carries only ingress-nginx's auth-url/auth-signin
+		// annotations; any other controller ignores them and serves the app
+		// without a login. An empty class is defaulted to nginx and written
+		// into the Ingress, so the cluster's default class never decides.
+		if a.IngressClassName != DefaultIngressClass {
+			errs = append(errs, field.Invalid(ap.Child("ingressClassName"), a.IngressClassName, fmt.Sprintf(
+				"only ingress-nginx (class %q) is supported today: authstack protects apps with ingress-nginx's auth annotations, which another controller ignores, serving the app without any login", DefaultIngressClass)))
+		}
 		for j, d := range a.AllowedEmailDomains {
 			if d != "*" && dnsSubdomain(d, nil) != nil {
 				errs = append(errs, field.Invalid(ap.Child("allowedEmailDomains").Index(j), d, `must be a domain such as example.com, or "*"`))

@@ -176,3 +176,20 @@ func TestUserAndTeamNamespacesCannotBeNamespacesTheClusterOrTheStackUses(t *test
 		t.Errorf("ordinary namespaces: %v", errs)
 	}
 }
+
+func TestAppsNeedAnIngressClassWhoseAuthAuthstackRenders(t *testing.T) {
+	app := func(class string) func(*AuthStack) {
+		return func(s *AuthStack) {
+			s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, IngressClassName: class}}
+		}
+	}
+	for _, class := range []string{"traefik", "haproxy", "nginx-internal", "NGINX"} {
+		wantError(t, validate(app(class)), "spec.apps[0].ingressClassName", "only ingress-nginx")
+	}
+	s := validSpec()
+	app("")(s)
+	SetDefaults(s)
+	if errs := Validate(s); len(errs) > 0 || s.Spec.Apps[0].IngressClassName != "nginx" {
+		t.Errorf("an empty class must default to nginx, explicitly: %q, %v", s.Spec.Apps[0].IngressClassName, errs)
+	}
+}
