@@ -235,7 +235,8 @@ type OIDCConnector struct {
 	ClientSecret *SecretRef `json:"clientSecret"`
 	// Scopes requested upstream (default openid, profile, email).
 	Scopes []string `json:"scopes,omitempty"`
-	// InsecureSkipEmailVerified accepts users whose email is not verified upstream.
+	// InsecureSkipEmailVerified treats emails as verified when the upstream token does not say.
+	// Refused when an email names users (usernameClaim email) or admits them (allowedEmailDomains).
 	InsecureSkipEmailVerified bool `json:"insecureSkipEmailVerified,omitempty"`
 	// GroupsClaim, when set, makes dex pass the upstream groups through.
 	GroupsClaim string `json:"groupsClaim,omitempty"`

@@ -121,6 +121,7 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 		c := &d.Connectors[i]
 		cp := dp.Child("connectors").Index(i)
 		errs = append(errs, validateConnector(c, cp)...)
+		errs = append(errs, unverifiedEmails(s, c, cp)...)
 		if ids.Has(c.ID) {
 			errs = append(errs, field.Duplicate(cp.Child("id"), c.ID))
 		}
@@ -208,6 +209,34 @@ func validateConnector(c *Connector, p *field.Path) field.ErrorList {
 			}
 			if !strings.HasPrefix(u.Hash, "$2") {
 				errs = append(errs, field.Invalid(up.Child("hash"), "(hidden)", "must be a bcrypt hash ($2a$, $2b$ or $2y$), for example from htpasswd -bnBC 10 '' PASSWORD"))
+			}
+		}
+	}
+	return errs
+}
+
+// unverifiedEmails refuses an upstream OIDC connector with
+// insecureSkipEmailVerified when an email decides who someone is. Dex then
+// marks an email as verified when the upstream token has no
+// email_verified claim (connector/oidc in dexidp/dex), so whoever can set
+// any email at that provider is that user for the API server (which trusts
+// email only when email_verified is true) and for oauth2-proxy's domain
+// check. LDAP and GitHub have no such option: dex reads LDAP's email
+// attribute and GitHub's verified primary email.
+func unverifiedEmails(s *Spec, c *Connector, p *field.Path) field.ErrorList {
+	if c.OIDC == nil || !c.OIDC.InsecureSkipEmailVerified {
+		return nil
+	}
+	fp := p.Child("oidc", "insecureSkipEmailVerified")
+	var errs field.ErrorList
+	if s.APIServer.UsernameClaim == "email" {
+		errs = append(errs, field.Invalid(fp, true, "with apiServer.usernameClaim email, anyone who can set an unverified email at the upstream provider logs in to Kubernetes as the user who owns it; take the username from a claim the provider controls (apiServer.usernameClaim: sub) or remove insecureSkipEmailVerified"))
+	}
+	for i, a := range s.Apps {
+		for _, d := range a.AllowedEmailDomains {
+			if d != "*" {
+				errs = append(errs, field.Invalid(fp, true, fmt.Sprintf("app %s (spec.apps[%d]) admits users by allowedEmailDomains, which an unverified email passes; use allowedGroups instead or remove insecureSkipEmailVerified", a.Name, i)))
+				break
 			}
 		}
 	}

@@ -193,3 +193,25 @@ func TestAppsNeedAnIngressClassWhoseAuthAuthstackRenders(t *testing.T) {
 		t.Errorf("an empty class must default to nginx, explicitly: %q, %v", s.Spec.Apps[0].IngressClassName, errs)
 	}
 }
+
+func TestUnverifiedEmailsCannotNameUsers(t *testing.T) {
+	upstream := func(s *AuthStack) {
+		s.Spec.Issuer.Dex.Connectors = append(s.Spec.Issuer.Dex.Connectors, Connector{OIDC: &OIDCConnector{
+			Issuer: "https://login.example.com", ClientID: "dex", ClientSecret: &SecretRef{Env: "X"}, InsecureSkipEmailVerified: true,
+		}})
+	}
+	errs := validate(upstream)
+	wantError(t, errs, "spec.issuer.dex.connectors[1].oidc.insecureSkipEmailVerified", "email")
+	errs = validate(func(s *AuthStack) {
+		upstream(s)
+		s.Spec.APIServer.UsernameClaim = "sub"
+		s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, AllowedEmailDomains: []string{"example.com"}}}
+	})
+	wantError(t, errs, "spec.issuer.dex.connectors[1].oidc.insecureSkipEmailVerified", "allowedEmailDomains")
+	if errs := validate(func(s *AuthStack) {
+		upstream(s)
+		s.Spec.APIServer.UsernameClaim = "sub"
+	}); len(errs) > 0 {
+		t.Errorf("with sub as the username: %v", errs)
+	}
+}
