@@ -381,8 +381,10 @@ type Upstream struct {
 
 // RBAC grants access to the people who log in.
 type RBAC struct {
-	Bindings       []Binding       `json:"bindings,omitempty"`
-	Users          []UserAccess    `json:"users,omitempty"`
+	Bindings []Binding    `json:"bindings,omitempty"`
+	Users    []UserAccess `json:"users,omitempty"`
+	// ReadOnly subjects read the whole cluster (built-in resources, and custom resources open to the
+	// view role) except Secrets, without exec, attach, port-forward, proxy or token requests.
 	ReadOnly       *Subjects       `json:"readOnly,omitempty"`
 	UserNamespaces []UserNamespace `json:"userNamespaces,omitempty"`
 	Teams          []Team          `json:"teams,omitempty"`
