@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -632,4 +633,32 @@ func nodePath(v string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, v, "must be an absolute path on the control-plane nodes")}
 	}
 	return flagSafe(v, p)
+}
+
+// Warning is a valid spec choice that probably admits more people than
+// meant; validate and render print it and go on.
+type Warning struct {
+	// Field is the path of the field, such as spec.apps[0].
+	Field   string
+	Message string
+}
+
+func (w Warning) String() string { return w.Field + ": " + w.Message }
+
+// Warnings returns what in a defaulted, valid spec deserves a second look.
+func Warnings(s *AuthStack) []Warning {
+	var ws []Warning
+	if e := s.Spec.Issuer.External; e != nil {
+		// Behind an issuer authstack does not run, nothing else limits who
+		// logs in: the issuer may serve a whole company or the public.
+		for i, a := range s.Spec.Apps {
+			if len(a.AllowedGroups) == 0 && !slices.ContainsFunc(a.AllowedEmailDomains, func(d string) bool { return d != "*" }) {
+				ws = append(ws, Warning{
+					Field:   field.NewPath("spec", "apps").Index(i).String(),
+					Message: fmt.Sprintf("app %s admits every user the issuer %s accepts; set allowedGroups or allowedEmailDomains to limit it", a.Name, e.URL),
+				})
+			}
+		}
+	}
+	return ws
 }

@@ -215,3 +215,33 @@ func TestUnverifiedEmailsCannotNameUsers(t *testing.T) {
 		t.Errorf("with sub as the username: %v", errs)
 	}
 }
+
+func TestOpenAppsBehindAnExternalIssuerAreWarnedAbout(t *testing.T) {
+	spec := func(edit func(*App)) *AuthStack {
+		s := validSpec()
+		s.Spec.Issuer.Dex = nil
+		s.Spec.Issuer.External = &ExternalIssuer{URL: "https://login.example.com", AppClientSecret: &SecretRef{Env: "X"}}
+		a := App{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders}
+		if edit != nil {
+			edit(&a)
+		}
+		s.Spec.Apps = []App{a}
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return s
+	}
+	ws := Warnings(spec(nil))
+	if len(ws) != 1 || ws[0].Field != "spec.apps[0]" || !strings.Contains(ws[0].Message, "every user") {
+		t.Fatalf("warnings = %v, want one about spec.apps[0] admitting every user", ws)
+	}
+	for name, edit := range map[string]func(*App){
+		"groups":  func(a *App) { a.AllowedGroups = []string{"sre"} },
+		"domains": func(a *App) { a.AllowedEmailDomains = []string{"example.com"} },
+	} {
+		if ws := Warnings(spec(edit)); len(ws) > 0 {
+			t.Errorf("%s: %v", name, ws)
+		}
+	}
+}
