@@ -185,3 +185,21 @@ func TestRenderAppliesKustomization(t *testing.T) {
 		t.Error("kustomized objects lost their manifest files")
 	}
 }
+
+func TestWarningsGoToStderrWithoutFailing(t *testing.T) {
+	t.Setenv("KEYCLOAK_CLIENT_SECRET", "x")
+	file := example(t, "prometheus-headers")
+	for _, cmd := range []string{"validate", "render"} {
+		out, errOut, code := run(t, cmd, "-f", file)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", cmd, code, errOut)
+		}
+		want := "warning: " + file + ": line 37: spec.apps[1]: app grafana admits every user the issuer https://keycloak.example.com/realms/ops accepts"
+		if !strings.Contains(errOut, want) {
+			t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
+		}
+		if strings.Contains(out, "warning:") {
+			t.Errorf("%s: a warning on stdout", cmd)
+		}
+	}
+}

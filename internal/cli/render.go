@@ -75,6 +75,7 @@ func runRender(streams IO, f *renderFlags) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(streams, stack)
 	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir}
 	if store.Path == "" {
 		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")

@@ -16,13 +16,23 @@ func newValidate(streams IO) *cobra.Command {
 		Example: `  authstack validate -f authstack.yaml`,
 		Args:    noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if _, err := config.LoadFile(file); err != nil {
+			stack, err := config.LoadFile(file)
+			if err != nil {
 				return err
 			}
+			printWarnings(streams, stack)
 			fmt.Fprintf(streams.Err, "%s is valid\n", file)
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "authstack.yaml", "the spec file")
 	return cmd
+}
+
+// printWarnings tells on stderr about valid choices that deserve a second
+// look; they never fail a command.
+func printWarnings(streams IO, stack *config.Stack) {
+	for _, w := range stack.Warnings {
+		fmt.Fprintf(streams.Err, "warning: %s: %s\n", stack.File, w)
+	}
 }

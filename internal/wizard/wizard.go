@@ -431,7 +431,7 @@ func (w *wizard) access() error {
 	err := w.run(huh.NewGroup(
 		w.input("Admins group (optional)", "Members get cluster-admin. Empty for none.", &a.AdminGroup,
 			w.optional(initspec.FlagAdminGroup, func(b *initspec.Answers, s string) { b.AdminGroup = s })),
-		w.input("Read-only group (optional)", "Members can read everything except Secrets.", &a.ReadOnlyGroup,
+		w.input("Read-only group (optional)", "Members read all but Secrets; no exec/attach/port-forward.", &a.ReadOnlyGroup,
 			w.optional(initspec.FlagReadOnlyGroup, func(b *initspec.Answers, s string) { b.ReadOnlyGroup = s })),
 		w.input("Users who get a namespace of their own (optional)", "Comma separated emails; each gets user-<name> and can view the cluster.", &users,
 			w.optional(initspec.FlagUserNamespace, func(b *initspec.Answers, s string) { b.UserNamespaces = list(s) })),

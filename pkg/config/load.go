@@ -46,6 +46,9 @@ type Stack struct {
 	Dir string
 	// File is the path the spec was read from.
 	File string
+	// Warnings are valid choices that deserve a second look, each with its
+	// line and field path; commands print them on stderr and go on.
+	Warnings []string
 }
 
 // Path resolves a path written in the spec.
@@ -62,15 +65,20 @@ func LoadFile(path string) (*Stack, error) {
 	if err != nil {
 		return nil, &InvalidError{File: path, Problems: []string{err.Error()}}
 	}
-	spec, err := Parse(path, data)
+	spec, warnings, err := parse(path, data)
 	if err != nil {
 		return nil, err
 	}
-	return &Stack{AuthStack: spec, Dir: filepath.Dir(path), File: path}, nil
+	return &Stack{AuthStack: spec, Dir: filepath.Dir(path), File: path, Warnings: warnings}, nil
 }
 
 // Parse decodes, defaults and validates a spec; name is used in messages.
 func Parse(name string, data []byte) (*v1alpha1.AuthStack, error) {
+	spec, _, err := parse(name, data)
+	return spec, err
+}
+
+func parse(name string, data []byte) (*v1alpha1.AuthStack, []string, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -78,36 +86,44 @@ func Parse(name string, data []byte) (*v1alpha1.AuthStack, error) {
 		if !errors.Is(err, io.EOF) {
 			msg = "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
 		}
-		return nil, &InvalidError{File: name, Problems: []string{msg}}
+		return nil, nil, &InvalidError{File: name, Problems: []string{msg}}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, &InvalidError{File: name, Problems: []string{fmt.Sprintf("line %d: a second YAML document; a spec file holds one AuthStack", extra.Line)}}
+		return nil, nil, &InvalidError{File: name, Problems: []string{fmt.Sprintf("line %d: a second YAML document; a spec file holds one AuthStack", extra.Line)}}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, &InvalidError{File: name, Problems: []string{fmt.Sprintf("line %d: expected a mapping with apiVersion: %s and kind: %s", root.Line, v1alpha1.APIVersion, v1alpha1.Kind)}}
+		return nil, nil, &InvalidError{File: name, Problems: []string{fmt.Sprintf("line %d: expected a mapping with apiVersion: %s and kind: %s", root.Line, v1alpha1.APIVersion, v1alpha1.Kind)}}
 	}
 	if kindProblem := checkKind(root); kindProblem != "" {
-		return nil, &InvalidError{File: name, Problems: []string{kindProblem}}
+		return nil, nil, &InvalidError{File: name, Problems: []string{kindProblem}}
 	}
 	lines := map[string]int{}
 	problems := checkFields(root, reflect.TypeOf(v1alpha1.AuthStack{}), nil, lines)
 	if len(problems) > 0 {
-		return nil, &InvalidError{File: name, Problems: problems}
+		return nil, nil, &InvalidError{File: name, Problems: problems}
 	}
 	spec := &v1alpha1.AuthStack{}
 	if err := sigsyaml.Unmarshal(data, spec); err != nil {
-		return nil, &InvalidError{File: name, Problems: []string{typeError(err)}}
+		return nil, nil, &InvalidError{File: name, Problems: []string{typeError(err)}}
 	}
 	v1alpha1.SetDefaults(spec)
 	if errs := v1alpha1.Validate(spec); len(errs) > 0 {
-		return nil, &InvalidError{File: name, Problems: describe(errs, lines)}
+		return nil, nil, &InvalidError{File: name, Problems: describe(errs, lines)}
 	}
-	return spec, nil
+	var warnings []string
+	for _, w := range v1alpha1.Warnings(spec) {
+		msg := w.String()
+		if l := lineOf(w.Field, lines); l > 0 {
+			msg = fmt.Sprintf("line %d: %s", l, msg)
+		}
+		warnings = append(warnings, msg)
+	}
+	return spec, warnings, nil
 }
 
 // checkKind tells early when a file is some other YAML, instead of listing

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -239,5 +241,37 @@ func TestParseRefusesIPHosts(t *testing.T) {
 	}
 	if _, err := Parse("a.yaml", []byte(strings.Replace(minimal, "host: dex.example.com", "host: localhost:8443", 1))); err != nil {
 		t.Fatalf("localhost with a port is a valid host: %v", err)
+	}
+}
+
+func TestLoadFileKeepsWarningsWithLines(t *testing.T) {
+	spec := strings.Replace(minimal, `    dex:
+      host: dex.example.com
+      connectors:
+        - ldap:
+            host: ldap.example.com:636
+            userSearch:
+              baseDN: ou=people,dc=example,dc=com
+              username: mail
+`, `    external:
+      url: https://login.example.com
+      appClientSecret: {env: X}
+  apps:
+    - name: grafana
+      host: grafana.example.com
+      namespace: monitoring
+      upstream: {service: grafana, port: 80}
+      identity: headers
+`, 1)
+	path := filepath.Join(t.TempDir(), "authstack.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "line 13: spec.apps[0]: app grafana admits every user") {
+		t.Fatalf("warnings = %q", s.Warnings)
 	}
 }

@@ -87,7 +87,7 @@ func BindFlags(fs *pflag.FlagSet, a *Answers) {
 	fs.StringVar(&a.Static.PasswordHash, FlagStaticPasswordHash, "", "bcrypt hash of the static users' password, from htpasswd -bnBC 10 '' PASSWORD")
 	fs.StringSliceVar(&a.Apps, FlagApp, nil, "web app to protect (repeatable): "+AppSyntax)
 	fs.StringVar(&a.AdminGroup, FlagAdminGroup, "", "group bound to cluster-admin")
-	fs.StringVar(&a.ReadOnlyGroup, FlagReadOnlyGroup, "", "group that can read everything except Secrets")
+	fs.StringVar(&a.ReadOnlyGroup, FlagReadOnlyGroup, "", "group that can read the whole cluster except Secrets, without exec, attach, port-forward or proxy")
 	fs.StringSliceVar(&a.UserNamespaces, FlagUserNamespace, nil, "user (email) who gets a namespace of their own (repeatable)")
 	fs.StringSliceVar(&a.TeamNamespaces, FlagTeamNamespace, nil, "namespace with team roles <cluster>:<role>:<namespace> (repeatable)")
 }

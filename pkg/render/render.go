@@ -326,11 +326,14 @@ func (r *renderer) apiServer() error {
 		r.files = append(r.files, File{Path: apiserver.AuthConfigFile, Data: data})
 	}
 	r.apiServerInput = in
-	r.files = append(r.files, File{Path: "apiserver/flags.txt", Data: apiserver.FlagsFile(in)})
+	flags, err := apiserver.FlagsFile(in)
+	if err != nil {
+		return err
+	}
+	r.files = append(r.files, File{Path: "apiserver/flags.txt", Data: flags})
 	var (
 		name string
 		data []byte
-		err  error
 	)
 	switch r.spec.Cluster.Installer {
 	case v1alpha1.InstallerKubespray:

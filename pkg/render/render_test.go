@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/internal/golden"
@@ -181,7 +182,8 @@ func TestVariantsMatchGolden(t *testing.T) {
 			edit: func(s *v1alpha1.Spec) {
 				s.Cluster.KubernetesVersion = "1.29"
 				s.APIServer.Mode = v1alpha1.ModeFlags
-				s.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "lab"}
+				// one claim: kube-apiserver reads one key=value per --oidc-required-claim
+				s.APIServer.RequiredClaims = map[string]string{"hd": "example.com"}
 			},
 			files: []string{"apiserver/kubeadm-patch.yaml", "apiserver/flags.txt"},
 		},
@@ -238,5 +240,33 @@ func TestVariantsMatchGolden(t *testing.T) {
 			}
 			golden.Assert(t, filepath.Join("..", "..", "testdata", "render", "variants", v.name+".yaml"), out.Bytes())
 		})
+	}
+}
+
+// An app Ingress names its class itself: left to the cluster's default
+// class, a controller other than ingress-nginx would ignore the auth
+// annotations and serve the app without a login.
+func TestAuthIngressesNameIngressNginx(t *testing.T) {
+	exampleEnv(t)
+	checked := 0
+	for _, name := range examples {
+		res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.Objects {
+			u := o.Object
+			if u.GetKind() != "Ingress" || u.GetAnnotations()["nginx.ingress.kubernetes.io/auth-url"] == "" {
+				continue
+			}
+			checked++
+			class, _, _ := unstructured.NestedString(u.Object, "spec", "ingressClassName")
+			if class != v1alpha1.DefaultIngressClass {
+				t.Errorf("%s: Ingress %s/%s has class %q, want %q", name, u.GetNamespace(), u.GetName(), class, v1alpha1.DefaultIngressClass)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no Ingress with auth annotations rendered")
 	}
 }

@@ -288,8 +288,8 @@ func TestExpectations(t *testing.T) {
 		},
 		{
 			name: "read-only group", user: "oidc:bob@example.org", groups: []string{"oidc:auditors"},
-			allow: []string{"get secrets in all namespaces"},
-			deny:  []string{"delete namespaces", "delete pods in all namespaces", "create deployments.apps in kube-system"},
+			allow: []string{"list pods in all namespaces"},
+			deny:  []string{"delete namespaces", "delete pods in all namespaces", "get secrets in kube-system", "create deployments.apps in kube-system"},
 		},
 		{
 			name: "cluster admin is denied nothing", user: "oidc:carol@example.org", groups: []string{"oidc:admins"},

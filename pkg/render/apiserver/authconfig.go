@@ -6,7 +6,6 @@ package apiserver
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,6 +44,21 @@ func JWTAuthenticator(spec *v1alpha1.Spec, caPEM string) apiserverv1.JWTAuthenti
 	}
 	for _, r := range a.ClaimValidationRules {
 		j.ClaimValidationRules = append(j.ClaimValidationRules, apiserverv1.ClaimValidationRule{Expression: r.Expression, Message: r.Message})
+	}
+	// Without a prefix (allowUnprefixed) a token could name a user or group
+	// the cluster reserves, such as system:masters; the API server itself
+	// does not refuse them, so the configuration does.
+	if *a.UsernamePrefix == "" {
+		j.UserValidationRules = append(j.UserValidationRules, apiserverv1.UserValidationRule{
+			Expression: "!user.username.startsWith('system:')",
+			Message:    "usernames from this issuer must not start with system:",
+		})
+	}
+	if *a.GroupsPrefix == "" {
+		j.UserValidationRules = append(j.UserValidationRules, apiserverv1.UserValidationRule{
+			Expression: "user.groups.all(g, !g.startsWith('system:'))",
+			Message:    "groups from this issuer must not start with system:",
+		})
 	}
 	return j
 }
@@ -130,14 +144,24 @@ func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 		Flag{"oidc-groups-claim", a.GroupsClaim},
 		Flag{"oidc-groups-prefix", *a.GroupsPrefix},
 	)
-	if len(a.RequiredClaims) > 0 {
-		var pairs []string
-		for _, k := range sortedKeys(a.RequiredClaims) {
-			pairs = append(pairs, k+"="+a.RequiredClaims[k])
-		}
-		flags = append(flags, Flag{"oidc-required-claim", strings.Join(pairs, ",")})
+	// One key=value per flag: kube-apiserver does not split the value at
+	// commas (MapStringStringNoSplit). Validation allows one in flags mode.
+	for _, k := range sortedKeys(a.RequiredClaims) {
+		flags = append(flags, Flag{"oidc-required-claim", k + "=" + a.RequiredClaims[k]})
 	}
 	return flags
+}
+
+// CheckFlags refuses a flag value that would not stay one value of one
+// flag. Validation refuses such specs already; this keeps a renderer from
+// writing a second flag if a value ever gets past it.
+func CheckFlags(flags []Flag) error {
+	for _, f := range flags {
+		if v1alpha1.UnsafeInFlag(f.Value) {
+			return fmt.Errorf("kube-apiserver flag --%s: value %q has whitespace, control characters, quotes or backslashes", f.Name, f.Value)
+		}
+	}
+	return nil
 }
 
 // RemovedFlags are the flags that must not stay on the API server in the

@@ -47,6 +47,10 @@ func KubesprayVars(in Input) ([]kubespray.Var, error) {
 			{Name: "kube_apiserver_authentication_config_jwt", Value: []any{jwt}},
 		}, nil
 	}
+	// Kubespray's templates quote these values into YAML as they are.
+	if err := CheckFlags(Flags(spec, in.hasCA())); err != nil {
+		return nil, err
+	}
 	vars := []kubespray.Var{
 		{Name: "kube_oidc_auth", Value: true},
 		{Name: "kube_oidc_url", Value: spec.IssuerURL()},
@@ -206,10 +210,14 @@ func KindCluster(in Input) ([]byte, error) {
 
 // FlagsFile lists the API server flags, one per line, for installers that
 // authstack does not patch.
-func FlagsFile(in Input) []byte {
+func FlagsFile(in Input) ([]byte, error) {
+	flags := Flags(in.Spec, in.hasCA())
+	if err := CheckFlags(flags); err != nil {
+		return nil, err
+	}
 	var b strings.Builder
 	b.WriteString("# kube-apiserver flags rendered by authstack. Remove any other --oidc-* flag.\n")
-	for _, f := range Flags(in.Spec, in.hasCA()) {
+	for _, f := range flags {
 		fmt.Fprintf(&b, "--%s=%s\n", f.Name, f.Value)
 	}
 	if in.Spec.APIServer.Mode == v1alpha1.ModeAuthConfig {
@@ -218,5 +226,5 @@ func FlagsFile(in Input) []byte {
 	} else if in.hasCA() {
 		fmt.Fprintf(&b, "# Copy %s to %s on every control-plane node.\n", path.Base(CAFile), in.Spec.APIServer.IssuerCAPath)
 	}
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }

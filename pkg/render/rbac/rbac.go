@@ -124,19 +124,73 @@ func (r *renderer) users() {
 	}
 }
 
-// readOnly lets its subjects read everything, including non-resource URLs
-// such as /metrics and /healthz, and change nothing.
+// readOnly lets its subjects read the cluster and change nothing. Its rules
+// are explicit, so that no Secret, no exec/attach/port-forward/proxy
+// subresource and no token request is reachable, whatever API groups the
+// cluster serves: a wildcard would grant them all, including "get" on
+// pods/exec, which the API server accepts for a websocket exec.
+//
+// The built-in view role is bound as well, for the custom resources whose
+// authors opted into it (rbac.authorization.k8s.io/aggregate-to-view);
+// Kubernetes keeps Secrets and the subresources above out of view. View
+// alone would not do: it leaves out cluster-scoped objects (nodes,
+// persistent volumes, CRDs, RBAC, storage classes) a read-only admin needs.
 func (r *renderer) readOnly() {
 	ro := r.spec.RBAC.ReadOnly
 	if ro == nil {
 		return
 	}
-	read := []string{"get", "list", "watch"}
-	r.clusterRole(ReadOnlyRole, []rbacv1.PolicyRule{
-		{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: read},
-		{NonResourceURLs: []string{"*"}, Verbs: []string{"get"}},
-	})
-	r.clusterRoleBinding(ReadOnlyRole, ReadOnlyRole, r.subjects(*ro))
+	r.clusterRole(ReadOnlyRole, readOnlyRules())
+	subjects := r.subjects(*ro)
+	r.clusterRoleBinding(ReadOnlyRole, ReadOnlyRole, subjects)
+	r.clusterRoleBinding(ReadOnlyRole+":"+builtinViewRole, builtinViewRole, subjects)
+}
+
+// readOnlyResources are the built-in resources the read-only role reads, by
+// API group. Secrets, pods/exec, pods/attach, pods/portforward, pods/proxy,
+// nodes/proxy, services/proxy and serviceaccounts/token are absent on
+// purpose; TestReadOnlyReachesNothingSensitive keeps it so.
+var readOnlyResources = []struct {
+	group     string
+	resources []string
+}{
+	{"", []string{"pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "events",
+		"persistentvolumeclaims", "persistentvolumeclaims/status", "replicationcontrollers", "replicationcontrollers/scale",
+		"replicationcontrollers/status", "serviceaccounts", "resourcequotas", "resourcequotas/status", "limitranges",
+		"namespaces", "namespaces/status", "nodes", "nodes/status", "persistentvolumes", "persistentvolumes/status", "podtemplates"}},
+	{"apps", []string{"deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status",
+		"statefulsets", "statefulsets/scale", "statefulsets/status", "daemonsets", "daemonsets/status", "controllerrevisions"}},
+	{"batch", []string{"jobs", "jobs/status", "cronjobs", "cronjobs/status"}},
+	{"autoscaling", []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}},
+	{"policy", []string{"poddisruptionbudgets", "poddisruptionbudgets/status"}},
+	{"networking.k8s.io", []string{"ingresses", "ingresses/status", "ingressclasses", "networkpolicies", "ipaddresses", "servicecidrs"}},
+	{"discovery.k8s.io", []string{"endpointslices"}},
+	{"events.k8s.io", []string{"events"}},
+	{"storage.k8s.io", []string{"storageclasses", "volumeattachments", "csidrivers", "csinodes", "csistoragecapacities", "volumeattributesclasses"}},
+	{"rbac.authorization.k8s.io", []string{"roles", "rolebindings", "clusterroles", "clusterrolebindings"}},
+	{"apiextensions.k8s.io", []string{"customresourcedefinitions", "customresourcedefinitions/status"}},
+	{"apiregistration.k8s.io", []string{"apiservices", "apiservices/status"}},
+	{"admissionregistration.k8s.io", []string{"mutatingwebhookconfigurations", "validatingwebhookconfigurations",
+		"validatingadmissionpolicies", "validatingadmissionpolicybindings", "mutatingadmissionpolicies", "mutatingadmissionpolicybindings"}},
+	{"scheduling.k8s.io", []string{"priorityclasses"}},
+	{"node.k8s.io", []string{"runtimeclasses"}},
+	{"coordination.k8s.io", []string{"leases"}},
+	{"certificates.k8s.io", []string{"certificatesigningrequests"}},
+	{"flowcontrol.apiserver.k8s.io", []string{"flowschemas", "prioritylevelconfigurations"}},
+	{"metrics.k8s.io", []string{"pods", "nodes"}},
+}
+
+// readOnlyURLs are the non-resource URLs of the API server's health and
+// metrics; discovery (/api, /apis, /version) is open to every
+// authenticated user already (system:discovery).
+var readOnlyURLs = []string{"/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/metrics"}
+
+func readOnlyRules() []rbacv1.PolicyRule {
+	var rules []rbacv1.PolicyRule
+	for _, g := range readOnlyResources {
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{g.group}, Resources: g.resources, Verbs: readVerbs})
+	}
+	return append(rules, rbacv1.PolicyRule{NonResourceURLs: readOnlyURLs, Verbs: []string{"get"}})
 }
 
 // userNamespaces gives each user a namespace of their own: full control of

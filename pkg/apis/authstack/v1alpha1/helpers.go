@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/version"
 )
@@ -93,4 +94,15 @@ func DNSLabel(s string) string {
 		out = strings.Trim(out[:50], "-")
 	}
 	return out
+}
+
+// UnsafeInFlag reports whether a value could escape the place it is
+// rendered to: a line of flags.txt, one --flag=value word, or kubespray's
+// Jinja templates, which put the kube_oidc_* values between double quotes
+// in YAML. Whitespace, control and non-printable characters, quotes and
+// backslashes are refused; validation and the flag renderers share it.
+func UnsafeInFlag(v string) bool {
+	return strings.ContainsAny(v, `"'\`) || strings.IndexFunc(v, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r)
+	}) >= 0
 }

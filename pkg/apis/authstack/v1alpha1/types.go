@@ -235,7 +235,8 @@ type OIDCConnector struct {
 	ClientSecret *SecretRef `json:"clientSecret"`
 	// Scopes requested upstream (default openid, profile, email).
 	Scopes []string `json:"scopes,omitempty"`
-	// InsecureSkipEmailVerified accepts users whose email is not verified upstream.
+	// InsecureSkipEmailVerified treats emails as verified when the upstream token does not say.
+	// Refused when an email names users (usernameClaim email) or admits them (allowedEmailDomains).
 	InsecureSkipEmailVerified bool `json:"insecureSkipEmailVerified,omitempty"`
 	// GroupsClaim, when set, makes dex pass the upstream groups through.
 	GroupsClaim string `json:"groupsClaim,omitempty"`
@@ -292,14 +293,16 @@ type APIServer struct {
 	// UsernameClaim is the token claim that becomes the Kubernetes username (default email; the API server then requires email_verified).
 	UsernameClaim string `json:"usernameClaim,omitempty"`
 	// UsernamePrefix is put before every username (default "oidc:"); RBAC subjects carry it too.
+	// It must end with ":" and cannot be or start "system:" (a prefix "sys" would turn a token name "tem:masters" into system:masters).
 	UsernamePrefix *string `json:"usernamePrefix,omitempty"`
 	// GroupsClaim is the token claim holding the groups (default groups).
 	GroupsClaim string `json:"groupsClaim,omitempty"`
-	// GroupsPrefix is put before every group (default "oidc:").
+	// GroupsPrefix is put before every group (default "oidc:"), with the same rules as usernamePrefix.
 	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
 	// Audiences accepted; the kubectl client id by default.
 	Audiences []string `json:"audiences,omitempty"`
-	// RequiredClaims must be present in the token with exactly these values.
+	// RequiredClaims must be present in the token with exactly these values. Mode flags
+	// enforces one, and kubespray none (it has no variable for it): use authentication-config.
 	RequiredClaims map[string]string `json:"requiredClaims,omitempty"`
 	// ClaimValidationRules are CEL rules (authentication-config mode only).
 	ClaimValidationRules []CELRule `json:"claimValidationRules,omitempty"`
@@ -308,7 +311,9 @@ type APIServer struct {
 	// IssuerCAPath is where the issuer CA file lives on control-plane nodes.
 	IssuerCAPath string `json:"issuerCAPath,omitempty"`
 	// AllowUnprefixed accepts an empty username or groups prefix. Without a
-	// prefix a token can claim names such as system:masters members.
+	// prefix a token can claim names such as system:masters members; in
+	// authentication-config mode authstack then adds user validation rules
+	// that refuse system: names, in flags mode nothing can.
 	AllowUnprefixed bool `json:"allowUnprefixed,omitempty"`
 }
 
@@ -357,7 +362,8 @@ type App struct {
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
 	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).
 	AllowedGroups []string `json:"allowedGroups,omitempty"`
-	// IngressClassName of the app Ingresses (default nginx).
+	// IngressClassName of the app Ingresses (default nginx, written into the Ingress). Only
+	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
@@ -375,8 +381,10 @@ type Upstream struct {
 
 // RBAC grants access to the people who log in.
 type RBAC struct {
-	Bindings       []Binding       `json:"bindings,omitempty"`
-	Users          []UserAccess    `json:"users,omitempty"`
+	Bindings []Binding    `json:"bindings,omitempty"`
+	Users    []UserAccess `json:"users,omitempty"`
+	// ReadOnly subjects read the whole cluster (built-in resources, and custom resources open to the
+	// view role) except Secrets, without exec, attach, port-forward, proxy or token requests.
 	ReadOnly       *Subjects       `json:"readOnly,omitempty"`
 	UserNamespaces []UserNamespace `json:"userNamespaces,omitempty"`
 	Teams          []Team          `json:"teams,omitempty"`

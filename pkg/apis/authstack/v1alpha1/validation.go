@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -30,7 +32,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateAPIServer(&s.Spec, spec.Child("apiServer"))...)
 	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
 	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
-	errs = append(errs, validateRBAC(&s.Spec.RBAC, spec.Child("rbac"))...)
+	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -83,6 +85,7 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 	if d.Path != "" && (!strings.HasPrefix(d.Path, "/") || strings.HasSuffix(d.Path, "/")) {
 		errs = append(errs, field.Invalid(dp.Child("path"), d.Path, `must start with "/" and not end with "/" (the API server compares the issuer string exactly)`))
 	}
+	errs = append(errs, flagSafe(d.Path, dp.Child("path"))...)
 	errs = append(errs, dnsLabel(d.Namespace, dp.Child("namespace"))...)
 	if d.Replicas != nil && *d.Replicas < 1 {
 		errs = append(errs, field.Invalid(dp.Child("replicas"), *d.Replicas, "must be at least 1"))
@@ -119,6 +122,7 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 		c := &d.Connectors[i]
 		cp := dp.Child("connectors").Index(i)
 		errs = append(errs, validateConnector(c, cp)...)
+		errs = append(errs, unverifiedEmails(s, c, cp)...)
 		if ids.Has(c.ID) {
 			errs = append(errs, field.Duplicate(cp.Child("id"), c.ID))
 		}
@@ -212,6 +216,34 @@ func validateConnector(c *Connector, p *field.Path) field.ErrorList {
 	return errs
 }
 
+// unverifiedEmails refuses an upstream OIDC connector with
+// insecureSkipEmailVerified when an email decides who someone is. Dex then
+// marks an email as verified when the upstream token has no
+// email_verified claim (connector/oidc in dexidp/dex), so whoever can set
+// any email at that provider is that user for the API server (which trusts
+// email only when email_verified is true) and for oauth2-proxy's domain
+// check. LDAP and GitHub have no such option: dex reads LDAP's email
+// attribute and GitHub's verified primary email.
+func unverifiedEmails(s *Spec, c *Connector, p *field.Path) field.ErrorList {
+	if c.OIDC == nil || !c.OIDC.InsecureSkipEmailVerified {
+		return nil
+	}
+	fp := p.Child("oidc", "insecureSkipEmailVerified")
+	var errs field.ErrorList
+	if s.APIServer.UsernameClaim == "email" {
+		errs = append(errs, field.Invalid(fp, true, "with apiServer.usernameClaim email, anyone who can set an unverified email at the upstream provider logs in to Kubernetes as the user who owns it; take the username from a claim the provider controls (apiServer.usernameClaim: sub) or remove insecureSkipEmailVerified"))
+	}
+	for i, a := range s.Apps {
+		for _, d := range a.AllowedEmailDomains {
+			if d != "*" {
+				errs = append(errs, field.Invalid(fp, true, fmt.Sprintf("app %s (spec.apps[%d]) admits users by allowedEmailDomains, which an unverified email passes; use allowedGroups instead or remove insecureSkipEmailVerified", a.Name, i)))
+				break
+			}
+		}
+	}
+	return errs
+}
+
 func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	a := &s.APIServer
@@ -222,6 +254,19 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		}
 		if len(a.Audiences) > 1 {
 			errs = append(errs, field.TooMany(p.Child("audiences"), len(a.Audiences), 1))
+		}
+		// kube-apiserver reads one key=value per --oidc-required-claim
+		// (k8s.io/kubernetes/pkg/kubeapiserver/options: MapStringStringNoSplit),
+		// so several claims need the flag repeated, which kubeadm's v1beta3
+		// extraArgs (a map) cannot hold.
+		if len(a.RequiredClaims) > 1 {
+			errs = append(errs, field.Forbidden(p.Child("requiredClaims"), "mode flags can enforce one required claim (one --oidc-required-claim); use mode authentication-config for more"))
+		}
+		// Kubespray's kube_oidc_* variables have no required claim
+		// (roles/kubernetes/control-plane/templates/kubeadm-config.*.yaml.j2):
+		// the claim would not be enforced.
+		if len(a.RequiredClaims) > 0 && s.Cluster.Installer == InstallerKubespray {
+			errs = append(errs, field.Forbidden(p.Child("requiredClaims"), "kubespray has no variable for --oidc-required-claim, so the claim would not be enforced; use mode authentication-config (Kubernetes 1.30+, kubespray v2.31+ kube_apiserver_authentication_config_jwt) or remove requiredClaims"))
 		}
 	case ModeAuthConfig:
 		if v, err := s.Cluster.ParsedVersion(); err == nil && !v.AtLeast(version.MustParseGeneric(structuredAuthMinVersion)) {
@@ -241,25 +286,39 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		switch {
 		case v == "-" && a.Mode == ModeAuthConfig:
 			errs = append(errs, field.Invalid(fp, v, `"-" is a flag convention; in an AuthenticationConfiguration use "" for no prefix`))
+		case flagSafe(v, fp) != nil:
+			errs = append(errs, flagSafe(v, fp)...)
 		case strings.HasPrefix(v, "-") && v != "-":
 			errs = append(errs, field.Invalid(fp, v, `"-" means no prefix and cannot be mixed with a prefix`))
 		case (v == "" || v == "-") && !a.AllowUnprefixed:
 			errs = append(errs, field.Invalid(fp, v, "without a prefix a token can claim any name, such as system: users or groups that the cluster trusts; keep a prefix such as \"oidc:\" or set allowUnprefixed: true"))
+		case v == "" || v == "-":
 		case strings.HasPrefix(v, "system:"):
-			errs = append(errs, field.Invalid(fp, v, `must not start with "system:"`))
+			errs = append(errs, field.Invalid(fp, v, `must not start with "system:": the cluster reserves system: names for its own components and groups such as system:masters`))
+		case strings.HasPrefix("system:", v):
+			errs = append(errs, field.Invalid(fp, v, fmt.Sprintf(`is the start of "system:": a token name such as %q would become %q; use a prefix of your own such as "oidc:"`, strings.TrimPrefix("system:masters", v), "system:masters")))
+		case !strings.HasSuffix(v, ":"):
+			errs = append(errs, field.Invalid(fp, v, `must end with ":" (such as "oidc:"), so that a prefixed name cannot run into a name the cluster already trusts`))
 		}
 	}
-	if a.UsernameClaim == "" {
-		errs = append(errs, field.Required(p.Child("usernameClaim"), ""))
-	}
+	errs = append(errs, claimName(a.UsernameClaim, p.Child("usernameClaim"))...)
+	errs = append(errs, claimName(a.GroupsClaim, p.Child("groupsClaim"))...)
 	for i, aud := range a.Audiences {
 		if aud == "" {
 			errs = append(errs, field.Required(p.Child("audiences").Index(i), ""))
 		}
+		errs = append(errs, flagSafe(aud, p.Child("audiences").Index(i))...)
 	}
-	for k := range a.RequiredClaims {
-		if k == "" {
-			errs = append(errs, field.Invalid(p.Child("requiredClaims"), k, "claim names must not be empty"))
+	for _, k := range sets.List(sets.KeySet(a.RequiredClaims)) {
+		kp := p.Child("requiredClaims").Key(k)
+		errs = append(errs, claimName(k, kp)...)
+		v := a.RequiredClaims[k]
+		if a.Mode == ModeFlags {
+			// --oidc-required-claim takes one key=value and trims spaces
+			// around the value (component-base MapStringString).
+			errs = append(errs, flagSafe(v, kp)...)
+		} else if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			errs = append(errs, field.Invalid(kp, v, "must not contain control characters such as newlines"))
 		}
 	}
 	for i, r := range a.ClaimValidationRules {
@@ -267,12 +326,8 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(p.Child("claimValidationRules").Index(i).Child("expression"), "a CEL expression over claims"))
 		}
 	}
-	if !strings.HasPrefix(a.AuthenticationConfigPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("authenticationConfigPath"), a.AuthenticationConfigPath, "must be an absolute path on the control-plane nodes"))
-	}
-	if !strings.HasPrefix(a.IssuerCAPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("issuerCAPath"), a.IssuerCAPath, "must be an absolute path on the control-plane nodes"))
-	}
+	errs = append(errs, nodePath(a.AuthenticationConfigPath, p.Child("authenticationConfigPath"))...)
+	errs = append(errs, nodePath(a.IssuerCAPath, p.Child("issuerCAPath"))...)
 	return errs
 }
 
@@ -281,6 +336,7 @@ func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 	if k.ClientID == "" {
 		errs = append(errs, field.Required(p.Child("clientID"), ""))
 	}
+	errs = append(errs, flagSafe(k.ClientID, p.Child("clientID"))...)
 	for i, sc := range k.ExtraScopes {
 		if sc == "" || strings.ContainsAny(sc, " \t") {
 			errs = append(errs, field.Invalid(p.Child("extraScopes").Index(i), sc, "must be one scope without spaces"))
@@ -326,6 +382,14 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(ap.Child("clientID"), a.ClientID))
 		}
 		clients.Insert(a.ClientID)
+		// The app Ingress carries only ingress-nginx's auth-url/auth-signin
+		// annotations; any other controller ignores them and serves the app
+		// without a login. An empty class is defaulted to nginx and written
+		// into the Ingress, so the cluster's default class never decides.
+		if a.IngressClassName != DefaultIngressClass {
+			errs = append(errs, field.Invalid(ap.Child("ingressClassName"), a.IngressClassName, fmt.Sprintf(
+				"only ingress-nginx (class %q) is supported today: authstack protects apps with ingress-nginx's auth annotations, which another controller ignores, serving the app without any login", DefaultIngressClass)))
+		}
 		for j, d := range a.AllowedEmailDomains {
 			if d != "*" && dnsSubdomain(d, nil) != nil {
 				errs = append(errs, field.Invalid(ap.Child("allowedEmailDomains").Index(j), d, `must be a domain such as example.com, or "*"`))
@@ -335,8 +399,10 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
+func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	r := &s.RBAC
+	reserved := reservedNamespaces(s)
 	names := sets.New[string]()
 	for i, b := range r.Bindings {
 		bp := p.Child("bindings").Index(i)
@@ -382,6 +448,7 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(up.Child("user"), ""))
 		}
 		errs = append(errs, dnsLabel(u.Namespace, up.Child("namespace"))...)
+		errs = append(errs, notReserved(u.Namespace, reserved, up.Child("namespace"))...)
 		if nss.Has(u.Namespace) {
 			errs = append(errs, field.Duplicate(up.Child("namespace"), u.Namespace))
 		}
@@ -391,6 +458,7 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 	for i, t := range r.Teams {
 		tp := p.Child("teams").Index(i)
 		errs = append(errs, dnsLabel(t.Namespace, tp.Child("namespace"))...)
+		errs = append(errs, notReserved(t.Namespace, reserved, tp.Child("namespace"))...)
 		if teams.Has(t.Namespace) {
 			errs = append(errs, field.Duplicate(tp.Child("namespace"), t.Namespace))
 		}
@@ -404,6 +472,37 @@ func validateRBAC(r *RBAC, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// reservedNamespaces are namespaces that a user or team must never own:
+// the cluster's own, ingress-nginx's, and those the stack runs in (dex, and
+// the apps' namespaces holding oauth2-proxy and its client and cookie
+// secrets). Owning one would give its Secrets and workloads to that user,
+// and authstack would adopt it (restricted Pod Security labels).
+func reservedNamespaces(s *Spec) map[string]string {
+	why := map[string]string{
+		"kube-system":     "the cluster's own components run there",
+		"kube-public":     "the cluster publishes its public information there",
+		"kube-node-lease": "the nodes' heartbeats live there",
+		"default":         "the cluster's default namespace holds the kubernetes Service",
+		"ingress-nginx":   "the ingress controller that enforces the logins runs there",
+	}
+	if d := s.Issuer.Dex; d != nil && d.Namespace != "" {
+		why[d.Namespace] = "dex runs there, with its signing keys and client secrets"
+	}
+	for _, a := range s.Apps {
+		if a.Namespace != "" {
+			why[a.Namespace] = fmt.Sprintf("oauth2-proxy for app %s runs there, with its client and cookie secrets", a.Name)
+		}
+	}
+	return why
+}
+
+func notReserved(ns string, reserved map[string]string, p *field.Path) field.ErrorList {
+	if why, ok := reserved[ns]; ok {
+		return field.ErrorList{field.Invalid(p, ns, "cannot be given to a user or team: "+why+"; choose a namespace of its own")}
+	}
+	return nil
 }
 
 func subjects(s *Subjects, p *field.Path) field.ErrorList {
@@ -485,6 +584,9 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 	if v == "" {
 		return field.ErrorList{field.Required(p, "an https:// URL")}
 	}
+	if errs := flagSafe(v, p); errs != nil {
+		return errs
+	}
 	u, err := url.Parse(v)
 	switch {
 	case err != nil || u.Host == "":
@@ -495,4 +597,68 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, v, "must not have a query, fragment or user info")}
 	}
 	return nil
+}
+
+// flagSafe refuses a value that could split into a second API server flag
+// or break out of its quotes (see UnsafeInFlag).
+func flagSafe(v string, p *field.Path) field.ErrorList {
+	if UnsafeInFlag(v) {
+		return field.ErrorList{field.Invalid(p, v, "must not contain spaces, control characters (such as newlines), quotes or backslashes: the value ends up in kube-apiserver flags")}
+	}
+	return nil
+}
+
+// claimName checks a JWT claim name. The API server only requires one to
+// be non-empty (k8s.io/apiserver/pkg/apis/apiserver/validation), but the
+// names end up in --oidc-*-claim flags and in --oidc-required-claim as
+// key=value, so they must also be flag-safe and free of "=" and ",".
+// URL-style names (https://example.com/groups) and cognito:groups pass.
+func claimName(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "a claim name such as email or groups")}
+	}
+	if errs := flagSafe(v, p); errs != nil {
+		return errs
+	}
+	if strings.ContainsAny(v, "=,") {
+		return field.ErrorList{field.Invalid(p, v, `a claim name must not contain "=" or ","`)}
+	}
+	return nil
+}
+
+// nodePath is an absolute path on the control-plane nodes, which the API
+// server receives in a flag.
+func nodePath(v string, p *field.Path) field.ErrorList {
+	if !strings.HasPrefix(v, "/") {
+		return field.ErrorList{field.Invalid(p, v, "must be an absolute path on the control-plane nodes")}
+	}
+	return flagSafe(v, p)
+}
+
+// Warning is a valid spec choice that probably admits more people than
+// meant; validate and render print it and go on.
+type Warning struct {
+	// Field is the path of the field, such as spec.apps[0].
+	Field   string
+	Message string
+}
+
+func (w Warning) String() string { return w.Field + ": " + w.Message }
+
+// Warnings returns what in a defaulted, valid spec deserves a second look.
+func Warnings(s *AuthStack) []Warning {
+	var ws []Warning
+	if e := s.Spec.Issuer.External; e != nil {
+		// Behind an issuer authstack does not run, nothing else limits who
+		// logs in: the issuer may serve a whole company or the public.
+		for i, a := range s.Spec.Apps {
+			if len(a.AllowedGroups) == 0 && !slices.ContainsFunc(a.AllowedEmailDomains, func(d string) bool { return d != "*" }) {
+				ws = append(ws, Warning{
+					Field:   field.NewPath("spec", "apps").Index(i).String(),
+					Message: fmt.Sprintf("app %s admits every user the issuer %s accepts; set allowedGroups or allowedEmailDomains to limit it", a.Name, e.URL),
+				})
+			}
+		}
+	}
+	return ws
 }

@@ -1,0 +1,247 @@
+package v1alpha1
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// validSpec is the smallest spec that validates, written as a user would
+// (before defaults).
+func validSpec() *AuthStack {
+	return &AuthStack{APIVersion: APIVersion, Kind: Kind, Spec: Spec{
+		Cluster: Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: InstallerKubeadm},
+		Issuer: Issuer{Dex: &Dex{Host: "dex.example.com", Connectors: []Connector{{LDAP: &LDAPConnector{
+			Host:       "ldap.example.com:636",
+			UserSearch: LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail"},
+		}}}}},
+	}}
+}
+
+// validate edits a valid spec, defaults and validates it.
+func validate(edit func(*AuthStack)) field.ErrorList {
+	s := validSpec()
+	edit(s)
+	SetDefaults(s)
+	return Validate(s)
+}
+
+func str(s string) *string { return &s }
+
+// wantError checks that one error is about the field at path and says want.
+func wantError(t *testing.T, errs field.ErrorList, path, want string) {
+	t.Helper()
+	for _, e := range errs {
+		if e.Field == path && strings.Contains(e.Error(), want) {
+			return
+		}
+	}
+	t.Errorf("no error at %s saying %q; got %v", path, want, errs)
+}
+
+func TestValidSpecIsValid(t *testing.T) {
+	if errs := validate(func(*AuthStack) {}); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+}
+
+func TestPrefixesCannotBuildSystemNames(t *testing.T) {
+	for _, p := range []string{"system", "sys", "s", "system:", "system:oidc:", "syst"} {
+		for _, f := range []string{"usernamePrefix", "groupsPrefix"} {
+			t.Run(f+"="+p, func(t *testing.T) {
+				errs := validate(func(s *AuthStack) {
+					if f == "usernamePrefix" {
+						s.Spec.APIServer.UsernamePrefix = str(p)
+					} else {
+						s.Spec.APIServer.GroupsPrefix = str(p)
+					}
+				})
+				wantError(t, errs, "spec.apiServer."+f, "system:")
+			})
+		}
+	}
+}
+
+func TestPrefixesEndWithAColon(t *testing.T) {
+	errs := validate(func(s *AuthStack) { s.Spec.APIServer.GroupsPrefix = str("oidc") })
+	wantError(t, errs, "spec.apiServer.groupsPrefix", `must end with ":"`)
+	for _, ok := range []string{"oidc:", "corp:sso:", "a:"} {
+		if errs := validate(func(s *AuthStack) { s.Spec.APIServer.GroupsPrefix = str(ok) }); len(errs) > 0 {
+			t.Errorf("%q: %v", ok, errs)
+		}
+	}
+}
+
+func TestUnprefixedNeedsConsent(t *testing.T) {
+	errs := validate(func(s *AuthStack) { s.Spec.APIServer.UsernamePrefix = str("") })
+	wantError(t, errs, "spec.apiServer.usernamePrefix", "allowUnprefixed")
+	if errs := validate(func(s *AuthStack) {
+		s.Spec.APIServer.UsernamePrefix = str("")
+		s.Spec.APIServer.AllowUnprefixed = true
+	}); len(errs) > 0 {
+		t.Errorf("allowUnprefixed: %v", errs)
+	}
+}
+
+func TestStringsThatReachFlagsCannotInjectFlags(t *testing.T) {
+	flags := func(s *AuthStack) { s.Spec.APIServer.Mode = ModeFlags }
+	tests := []struct {
+		name string
+		edit func(*AuthStack)
+		path string
+	}{
+		{"username claim with a second flag", func(s *AuthStack) { s.Spec.APIServer.UsernameClaim = "email --oidc-groups-prefix=" }, "spec.apiServer.usernameClaim"},
+		{"groups claim with a newline", func(s *AuthStack) { s.Spec.APIServer.GroupsClaim = "groups\n--oidc-username-prefix=-" }, "spec.apiServer.groupsClaim"},
+		{"claim name with =", func(s *AuthStack) { s.Spec.APIServer.UsernameClaim = "a=b" }, "spec.apiServer.usernameClaim"},
+		{"required claim name with a space", func(s *AuthStack) { s.Spec.APIServer.RequiredClaims = map[string]string{"hd x": "a"} }, "spec.apiServer.requiredClaims[hd x]"},
+		{"required claim value with a newline", func(s *AuthStack) {
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com\n--oidc-username-prefix=-"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"required claim value with a newline, authentication config", func(s *AuthStack) {
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com\n"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"required claim value with a space in flags", func(s *AuthStack) {
+			flags(s)
+			s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "a, b"}
+		}, "spec.apiServer.requiredClaims[hd]"},
+		{"audience with a space in flags", func(s *AuthStack) { flags(s); s.Spec.APIServer.Audiences = []string{"kubernetes --x"} }, "spec.apiServer.audiences[0]"},
+		{"kubectl client id with a space", func(s *AuthStack) { s.Spec.Kubectl.ClientID = "kubernetes --x" }, "spec.kubectl.clientID"},
+		{"prefix with a space", func(s *AuthStack) { s.Spec.APIServer.UsernamePrefix = str("oidc: --x=:") }, "spec.apiServer.usernamePrefix"},
+		{"CA path with a space", func(s *AuthStack) { flags(s); s.Spec.APIServer.IssuerCAPath = "/etc/ca.crt --x" }, "spec.apiServer.issuerCAPath"},
+		{"config path with a newline", func(s *AuthStack) { s.Spec.APIServer.AuthenticationConfigPath = "/etc/a.yaml\n--x" }, "spec.apiServer.authenticationConfigPath"},
+		{"dex path with a space", func(s *AuthStack) { s.Spec.Issuer.Dex.Path = "/dex --x" }, "spec.issuer.dex.path"},
+		{"external issuer with a space", func(s *AuthStack) {
+			s.Spec.Issuer.Dex = nil
+			s.Spec.Issuer.External = &ExternalIssuer{URL: "https://idp.example.com/a --oidc-username-prefix=-"}
+		}, "spec.issuer.external.url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, validate(tt.edit), tt.path, "")
+		})
+	}
+	for _, ok := range []string{"email", "preferred_username", "https://example.com/claims/groups", "cognito:groups"} {
+		if errs := validate(func(s *AuthStack) { s.Spec.APIServer.GroupsClaim = ok }); len(errs) > 0 {
+			t.Errorf("claim %q: %v", ok, errs)
+		}
+	}
+}
+
+func TestRequiredClaimsTheInstallerCannotEnforceAreRefused(t *testing.T) {
+	errs := validate(func(s *AuthStack) {
+		s.Spec.Cluster.Installer = InstallerKubespray
+		s.Spec.APIServer.Mode = ModeFlags
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com"}
+	})
+	wantError(t, errs, "spec.apiServer.requiredClaims", "use mode authentication-config")
+	errs = validate(func(s *AuthStack) {
+		s.Spec.APIServer.Mode = ModeFlags
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "a"}
+	})
+	wantError(t, errs, "spec.apiServer.requiredClaims", "one required claim")
+	if errs := validate(func(s *AuthStack) {
+		s.Spec.Cluster.Installer = InstallerKubespray
+		s.Spec.APIServer.RequiredClaims = map[string]string{"hd": "example.com", "tenant": "a"}
+	}); len(errs) > 0 {
+		t.Errorf("kubespray with an AuthenticationConfiguration enforces required claims: %v", errs)
+	}
+}
+
+func TestUserAndTeamNamespacesCannotBeNamespacesTheClusterOrTheStackUses(t *testing.T) {
+	withApp := func(s *AuthStack) {
+		s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders}}
+	}
+	for _, ns := range []string{"kube-system", "kube-public", "kube-node-lease", "default", "dex", "ingress-nginx", "monitoring"} {
+		t.Run(ns, func(t *testing.T) {
+			errs := validate(func(s *AuthStack) {
+				withApp(s)
+				s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com", Namespace: ns}}
+				s.Spec.RBAC.Teams = []Team{{Namespace: ns}}
+			})
+			wantError(t, errs, "spec.rbac.userNamespaces[0].namespace", "")
+			wantError(t, errs, "spec.rbac.teams[0].namespace", "")
+		})
+	}
+	errs := validate(func(s *AuthStack) {
+		s.Spec.Issuer.Dex.Namespace = "sso"
+		s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com", Namespace: "sso"}}
+	})
+	wantError(t, errs, "spec.rbac.userNamespaces[0].namespace", "dex runs there")
+	if errs := validate(func(s *AuthStack) {
+		withApp(s)
+		s.Spec.RBAC.UserNamespaces = []UserNamespace{{User: "alice@example.com"}}
+		s.Spec.RBAC.Teams = []Team{{Namespace: "shop"}}
+	}); len(errs) > 0 {
+		t.Errorf("ordinary namespaces: %v", errs)
+	}
+}
+
+func TestAppsNeedAnIngressClassWhoseAuthAuthstackRenders(t *testing.T) {
+	app := func(class string) func(*AuthStack) {
+		return func(s *AuthStack) {
+			s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, IngressClassName: class}}
+		}
+	}
+	for _, class := range []string{"traefik", "haproxy", "nginx-internal", "NGINX"} {
+		wantError(t, validate(app(class)), "spec.apps[0].ingressClassName", "only ingress-nginx")
+	}
+	s := validSpec()
+	app("")(s)
+	SetDefaults(s)
+	if errs := Validate(s); len(errs) > 0 || s.Spec.Apps[0].IngressClassName != "nginx" {
+		t.Errorf("an empty class must default to nginx, explicitly: %q, %v", s.Spec.Apps[0].IngressClassName, errs)
+	}
+}
+
+func TestUnverifiedEmailsCannotNameUsers(t *testing.T) {
+	upstream := func(s *AuthStack) {
+		s.Spec.Issuer.Dex.Connectors = append(s.Spec.Issuer.Dex.Connectors, Connector{OIDC: &OIDCConnector{
+			Issuer: "https://login.example.com", ClientID: "dex", ClientSecret: &SecretRef{Env: "X"}, InsecureSkipEmailVerified: true,
+		}})
+	}
+	errs := validate(upstream)
+	wantError(t, errs, "spec.issuer.dex.connectors[1].oidc.insecureSkipEmailVerified", "email")
+	errs = validate(func(s *AuthStack) {
+		upstream(s)
+		s.Spec.APIServer.UsernameClaim = "sub"
+		s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, AllowedEmailDomains: []string{"example.com"}}}
+	})
+	wantError(t, errs, "spec.issuer.dex.connectors[1].oidc.insecureSkipEmailVerified", "allowedEmailDomains")
+	if errs := validate(func(s *AuthStack) {
+		upstream(s)
+		s.Spec.APIServer.UsernameClaim = "sub"
+	}); len(errs) > 0 {
+		t.Errorf("with sub as the username: %v", errs)
+	}
+}
+
+func TestOpenAppsBehindAnExternalIssuerAreWarnedAbout(t *testing.T) {
+	spec := func(edit func(*App)) *AuthStack {
+		s := validSpec()
+		s.Spec.Issuer.Dex = nil
+		s.Spec.Issuer.External = &ExternalIssuer{URL: "https://login.example.com", AppClientSecret: &SecretRef{Env: "X"}}
+		a := App{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders}
+		if edit != nil {
+			edit(&a)
+		}
+		s.Spec.Apps = []App{a}
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return s
+	}
+	ws := Warnings(spec(nil))
+	if len(ws) != 1 || ws[0].Field != "spec.apps[0]" || !strings.Contains(ws[0].Message, "every user") {
+		t.Fatalf("warnings = %v, want one about spec.apps[0] admitting every user", ws)
+	}
+	for name, edit := range map[string]func(*App){
+		"groups":  func(a *App) { a.AllowedGroups = []string{"sre"} },
+		"domains": func(a *App) { a.AllowedEmailDomains = []string{"example.com"} },
+	} {
+		if ws := Warnings(spec(edit)); len(ws) > 0 {
+			t.Errorf("%s: %v", name, ws)
+		}
+	}
+}
