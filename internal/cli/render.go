@@ -75,7 +75,7 @@ func runRender(streams IO, f *renderFlags) error {
 	if err != nil {
 		return err
 	}
-	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir}
+	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir, Warn: streams.Err}
 	if store.Path == "" {
 		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}

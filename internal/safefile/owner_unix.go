@@ -35,5 +35,5 @@ func checkOwner(path string, fi fs.FileInfo) error {
 	if o == nil || o.uid == os.Geteuid() {
 		return nil
 	}
-	return fmt.Errorf("%s holds secrets and is owned by uid %d, not by you (uid %d): authstack neither uses nor rewrites another user's secrets file; run as its owner, or name another file with --secrets-file", path, o.uid, os.Geteuid())
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("the file holds secrets and is owned by uid %d, not by you (uid %d): authstack neither uses nor rewrites another user's secrets file; run as its owner, or name another file with --secrets-file", o.uid, os.Geteuid())}
 }

@@ -60,7 +60,7 @@ func ReadAll(f *os.File, name string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxSize {
-		return nil, fmt.Errorf("file %s is larger than %d MiB, which is more than any file authstack reads should be; check the path", name, MaxSize>>20)
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("file is larger than %d MiB, more than any file authstack reads; check the path", MaxSize>>20)}
 	}
 	return data, nil
 }
@@ -98,7 +98,7 @@ func ReadPrivate(path string, warn func(msg string)) ([]byte, error) {
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		if err := f.Chmod(PrivateMode); err != nil {
-			return nil, fmt.Errorf("%s holds secrets but has mode %04o (group or others may read it), and setting it to 0600 failed: %w; fix its mode or remove it", path, perm, err)
+			return nil, &fs.PathError{Op: "chmod", Path: path, Err: fmt.Errorf("the file holds secrets but has mode %04o (group or others may read it), and setting it to 0600 failed: %w; fix its mode or remove it", perm, err)}
 		}
 		if warn != nil {
 			warn(fmt.Sprintf("warning: %s holds secrets but had mode %04o (group or others could read it); it is now 0600. If others may have read it, delete it and render again to generate new secrets", path, perm))
@@ -110,25 +110,28 @@ func ReadPrivate(path string, warn func(msg string)) ([]byte, error) {
 // PrivateMode is the mode of files that hold secrets.
 const PrivateMode fs.FileMode = 0o600
 
+// The errors below are *fs.PathError, as os's are, so that callers that
+// print the path themselves can unwrap the reason.
+
 func linkError(path string) error {
-	msg := fmt.Sprintf("%s is a symbolic link: authstack does not write through links, so that a link cannot redirect a write to another file", path)
+	msg := "is a symbolic link: authstack does not write through links, so that a link cannot redirect a write to another file"
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		msg += fmt.Sprintf("; give the file it points to (%s) instead", target)
 	}
-	return errors.New(msg)
+	return &fs.PathError{Op: "open", Path: path, Err: errors.New(msg)}
 }
 
 func notRegular(path string, m fs.FileMode) error {
 	what := "not a regular file"
 	switch {
 	case m.IsDir():
-		what = "a directory"
+		what = "is a directory"
 	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
+		what = "is a named pipe"
 	case m&fs.ModeSocket != 0:
-		what = "a socket"
+		what = "is a socket"
 	case m&fs.ModeDevice != 0:
-		what = "a device"
+		what = "is a device"
 	}
-	return fmt.Errorf("%s is %s: authstack reads and writes regular files only", path, what)
+	return &fs.PathError{Op: "open", Path: path, Err: errors.New(what + ": authstack reads and writes regular files only")}
 }

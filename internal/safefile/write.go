@@ -74,7 +74,7 @@ func Write(path string, data []byte, opts Options) (backup string, err error) {
 	case err == nil:
 		old, curMode, err := readExisting(root, path, base, fi, opts.Private)
 		if err != nil {
-			return "", fmt.Errorf("write %s: %w", path, err)
+			return "", err
 		}
 		if opts.KeepMode && !opts.Private {
 			mode = curMode
@@ -125,7 +125,7 @@ func readExisting(root *os.Root, path, base string, fi fs.FileInfo, private bool
 	if cur, err := f.Stat(); err != nil {
 		return nil, 0, err
 	} else if !os.SameFile(fi, cur) {
-		return nil, 0, fmt.Errorf("%s changed while authstack was reading it; try again", path)
+		return nil, 0, &fs.PathError{Op: "open", Path: path, Err: errors.New("the file changed while authstack was reading it; try again")}
 	}
 	old, err := ReadAll(f, path)
 	if err != nil {
