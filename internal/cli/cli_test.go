@@ -67,8 +67,8 @@ func TestCopyExampleLeavesIgnoredFilesBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, data := range map[string]string{
-		filepath.Join(repo, ".gitignore"): "authstack.secrets.yaml\n",
-		filepath.Join(src, "authstack.yaml"): "spec\n",
+		filepath.Join(repo, ".gitignore"):            "authstack.secrets.yaml\n",
+		filepath.Join(src, "authstack.yaml"):         "spec\n",
 		filepath.Join(src, "authstack.secrets.yaml"): "left by a quick start\n",
 	} {
 		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
