@@ -1,6 +1,10 @@
 package yamledit
 
-import yaml "go.yaml.in/yaml/v3"
+import (
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
 
 // TypeMeta returns the scalar apiVersion and kind of a document's root
 // mapping ("" for each that is missing or not a scalar), and whether either
@@ -25,7 +29,14 @@ func Describe(apiVersion, kind string) string {
 	case kind == "":
 		return "a document of apiVersion " + apiVersion
 	case apiVersion == "":
-		return "a " + kind
+		return article(kind) + kind
 	}
-	return "a " + kind + " (" + apiVersion + ")"
+	return article(kind) + kind + " (" + apiVersion + ")"
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an "
+	}
+	return "a "
 }
