@@ -3,7 +3,7 @@ GO ?= go
 BIN ?= bin/authstack
 FUZZTIME ?= 10s
 # Each fuzz target, as package:Name.
-FUZZ_TARGETS := ./pkg/config:FuzzParse ./pkg/patch/kubespray:FuzzKubesprayPatch ./pkg/patch/kubeadm:FuzzKubeadmPatch ./pkg/patch/dexconfig:FuzzDexMerge
+FUZZ_TARGETS := ./pkg/config:FuzzParse ./pkg/patch/kubespray:FuzzKubesprayPatch ./pkg/patch/kubeadm:FuzzKubeadmPatch ./pkg/patch/dexconfig:FuzzDexMerge ./internal/safefile:FuzzWrite
 
 .PHONY: build test unit vet vulncheck fuzz golden bench example clean
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/gitignore"
 )
 
 // run executes authstack with args and returns stdout, stderr and the exit code.
@@ -21,22 +23,64 @@ func run(t *testing.T, args ...string) (string, string, int) {
 func example(t *testing.T, name string) string {
 	t.Helper()
 	t.Setenv("LDAP_BIND_PASSWORD", "test-bind-password")
-	src := filepath.Join("..", "..", "examples", name)
 	dst := t.TempDir()
+	copyExample(t, filepath.Join("..", "..", "examples", name), dst)
+	return filepath.Join(dst, "authstack.yaml")
+}
+
+// copyExample copies the files of the example folder src that belong to
+// it: not the ones Git ignores, such as the authstack.secrets.yaml that
+// following the README's quick start leaves there (issue #13, item 16).
+// Modes are kept, so a test sees the files as a checkout has them.
+func copyExample(t *testing.T, src, dst string) {
+	t.Helper()
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		p := filepath.Join(src, e.Name())
+		if !e.Type().IsRegular() || gitignore.Ignored(p) {
+			continue
+		}
+		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, info.Mode().Perm()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return filepath.Join(dst, "authstack.yaml")
+}
+
+func TestCopyExampleLeavesIgnoredFilesBehind(t *testing.T) {
+	repo := t.TempDir()
+	src := filepath.Join(repo, "examples", "kind")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		filepath.Join(repo, ".gitignore"):            "authstack.secrets.yaml\n",
+		filepath.Join(src, "authstack.yaml"):         "spec\n",
+		filepath.Join(src, "authstack.secrets.yaml"): "left by a quick start\n",
+	} {
+		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := t.TempDir()
+	copyExample(t, src, dst)
+	entries, _ := os.ReadDir(dst)
+	if len(entries) != 1 || entries[0].Name() != "authstack.yaml" {
+		t.Errorf("copied %v, want only authstack.yaml", entries)
+	}
 }
 
 func TestExitCodes(t *testing.T) {

@@ -103,7 +103,8 @@ func presetCompletions() []string {
 func runInit(cmd *cobra.Command, streams IO, f *initFlags) error {
 	toStdout := f.output == "-"
 	if !toStdout && !f.force {
-		if _, err := os.Stat(f.output); err == nil {
+		// Lstat: a link, even a dangling one, is something already there.
+		if _, err := os.Lstat(f.output); err == nil {
 			return usageError{fmt.Errorf("%s already exists: pass --force to replace it (a backup is kept), or -o to write elsewhere", f.output)}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/patch"
 	"github.com/authstack/authstack/pkg/render/kubeconfig"
@@ -105,7 +106,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 			target = defaultKubeconfig()
 		}
 		streams.Logf(1, "kubeconfig: merging into %s", target)
-		existing, err := os.ReadFile(target)
+		existing, err := safefile.ReadNoFollow(target)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("read %s: %w", target, err)
 		}

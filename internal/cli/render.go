@@ -38,7 +38,8 @@ gives the same output.
 With --kubespray-vars, --kubeadm-config or --dex-config, authstack patches
 your existing file, changing only what it owns: without --in-place it
 prints a unified diff, with --in-place it writes the file atomically and
-keeps a backup next to it.`,
+keeps a backup next to it. Each file must be the kind its flag names, and
+not a symbolic link: authstack never writes through links.`,
 		Example: `  # everything on stdout
   authstack render -f authstack.yaml
 
@@ -76,7 +77,7 @@ func runRender(streams IO, f *renderFlags) error {
 		return err
 	}
 	printWarnings(streams, stack)
-	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir}
+	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir, Warn: streams.Err}
 	if store.Path == "" {
 		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}

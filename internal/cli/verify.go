@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/secrets"
 	"github.com/authstack/authstack/pkg/verify"
@@ -77,7 +77,7 @@ func runVerify(ctx context.Context, streams IO, f *verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir}
+	store := &secrets.FileStore{Path: f.secretsFile, Dir: stack.Dir, Warn: streams.Err}
 	if store.Path == "" {
 		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
@@ -116,7 +116,7 @@ func readPassword(stdin io.Reader, f *verifyFlags) (string, error) {
 	if f.passwordStdin {
 		data, err = io.ReadAll(io.LimitReader(stdin, 64<<10))
 	} else {
-		data, err = os.ReadFile(f.passwordFile)
+		data, err = safefile.Read(f.passwordFile)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)

@@ -2,14 +2,17 @@ package apply
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/patch"
@@ -96,8 +99,8 @@ func findFile(res *render.Result, path string) []byte {
 // writeFile writes data atomically when it differs (printing a diff with
 // --diff), keeping a backup of the old file.
 func (a *applier) writeFile(path string, data []byte) error {
-	before, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
+	before, err := safefile.ReadNoFollow(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("apply: %w", err)
 	}
 	if bytes.Equal(before, data) {
@@ -140,9 +143,15 @@ func kubesprayInventory(varsPath string) string {
 // when the manifest changes.
 func (a *applier) staticPod(res *render.Result, path string) error {
 	spec := &a.stack.Spec
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadNoFollow(path)
 	if err != nil {
 		return fmt.Errorf("--apiserver-manifest: %w", err)
+	}
+	// The kind first: any other object (a Deployment with a kube-apiserver
+	// container, say) is not what the kubelet runs from this file.
+	var tm metav1.TypeMeta
+	if err := yaml.Unmarshal(data, &tm); err != nil || tm.APIVersion != "v1" || tm.Kind != "Pod" {
+		return fmt.Errorf("--apiserver-manifest %s: not a static pod manifest: expected apiVersion v1 and kind Pod (the kubelet's /etc/kubernetes/manifests/kube-apiserver.yaml), found apiVersion %q, kind %q", path, tm.APIVersion, tm.Kind)
 	}
 	var pod corev1.Pod
 	if err := yaml.UnmarshalStrict(data, &pod); err != nil {

@@ -89,8 +89,14 @@ func TestStaticPodManifestSwitchesToAuthenticationConfiguration(t *testing.T) {
 	if err := apiserver.Validate(auth); err != nil {
 		t.Fatalf("written AuthenticationConfiguration is invalid: %v", err)
 	}
-	if _, err := os.Stat(manifest + ".authstack.bak"); err != nil {
-		t.Errorf("no backup of the manifest: %v", err)
+	// The kubelet runs every file of its static pod directory whose name
+	// does not start with a dot: the backup must be a dot-file (issue #13,
+	// item 8).
+	if _, err := os.Stat(filepath.Join(dir, ".kube-apiserver.yaml.authstack.bak")); err != nil {
+		t.Errorf("no hidden backup of the manifest: %v", err)
+	}
+	if _, err := os.Stat(manifest + ".authstack.bak"); err == nil {
+		t.Errorf("a backup the kubelet would run as a second kube-apiserver: %s", manifest+".authstack.bak")
 	}
 	if len(a.sum.NextSteps) == 0 {
 		t.Error("no next step printed")
@@ -107,6 +113,24 @@ func TestStaticPodManifestSwitchesToAuthenticationConfiguration(t *testing.T) {
 	again, _ := os.ReadFile(manifest)
 	if !bytes.Equal(got, again) {
 		t.Fatalf("second run changed the manifest:\n%s", patchDiff(got, again))
+	}
+}
+
+// Issue #13, item 10: --apiserver-manifest must name the kube-apiserver
+// static pod, not some other object with such a container.
+func TestStaticPodManifestMustBeAPod(t *testing.T) {
+	manifest := filepath.Join(t.TempDir(), "kube-apiserver.yaml")
+	deployment := strings.Replace(staticPod, "apiVersion: v1\nkind: Pod\n", "apiVersion: apps/v1\nkind: Deployment\n", 1)
+	if err := os.WriteFile(manifest, []byte(deployment), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, res := filesApplier(t, nil, Options{Files: Files{APIServerManifest: manifest}})
+	err := a.files(res)
+	if err == nil || !strings.Contains(err.Error(), "not a static pod manifest") || !strings.Contains(err.Error(), manifest) {
+		t.Fatalf("err = %v, want a refusal naming the file", err)
+	}
+	if now, _ := os.ReadFile(manifest); string(now) != deployment {
+		t.Error("the Deployment was changed")
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 )
 
@@ -61,7 +61,7 @@ func (s *Stack) Path(p string) string {
 
 // LoadFile reads and validates a spec file.
 func LoadFile(path string) (*Stack, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path)
 	if err != nil {
 		return nil, &InvalidError{File: path, Problems: []string{err.Error()}}
 	}
@@ -388,7 +388,7 @@ func (s *Stack) ReadCA(path, what string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(s.Path(path))
+	data, err := safefile.Read(s.Path(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/safefile/safefiletest"
+	"github.com/authstack/authstack/pkg/patch"
 )
 
 const minimal = `apiVersion: authstack.dev/v1alpha1
@@ -223,6 +227,27 @@ func FuzzParse(f *testing.F) {
 		var invalid *InvalidError
 		if err != nil && !errors.As(err, &invalid) {
 			t.Fatalf("error is not an InvalidError: %v", err)
+		}
+		if err != nil {
+			return
+		}
+		// A spec is written as init writes it, over an older one: through
+		// no link and nowhere but its directory; and read back as the file
+		// loader reads it, it is the same spec.
+		var path string
+		safefiletest.CheckContained(t, "authstack.yaml", []byte("older spec\n"), data, func(p string, d []byte) (string, error) {
+			path = p
+			return patch.WriteFileAtomic(p, d)
+		})
+		if path == "" {
+			return // no symlinks on this system
+		}
+		loaded, err := LoadFile(path)
+		if err != nil {
+			t.Fatalf("LoadFile of a spec Parse accepts: %v", err)
+		}
+		if !reflect.DeepEqual(loaded.AuthStack, s) {
+			t.Fatal("LoadFile and Parse disagree")
 		}
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -21,6 +20,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/authstack/authstack/internal/safefile"
 )
 
 // LiveOptions say which cluster --live inspects.
@@ -194,7 +195,7 @@ func issuerClient(j *JWTAuth) *http.Client {
 	if pem == "" && j.Flags && j.HasCA {
 		// --oidc-ca-file is a path on the control-plane node: readable when
 		// doctor runs there.
-		if b, err := os.ReadFile(j.CAFile); err == nil {
+		if b, err := safefile.Read(j.CAFile); err == nil {
 			pem = string(b)
 		}
 	}

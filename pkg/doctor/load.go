@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/internal/safefile"
 )
 
 // Inputs names the artifacts to read; every one is optional.
@@ -94,7 +95,7 @@ func Load(in Inputs) (*Model, error) {
 		if l.path == "" {
 			continue
 		}
-		data, err := os.ReadFile(l.path)
+		data, err := safefile.Read(l.path)
 		if err != nil {
 			return nil, &InputError{File: l.path, Err: errors.Unwrap(err)}
 		}
@@ -118,7 +119,7 @@ func Load(in Inputs) (*Model, error) {
 			}
 			data, err = io.ReadAll(in.Stdin)
 		} else {
-			data, err = os.ReadFile(in.Token)
+			data, err = safefile.Read(in.Token)
 		}
 		if err != nil {
 			return nil, &InputError{File: name, Err: err}

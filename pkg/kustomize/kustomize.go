@@ -6,12 +6,13 @@ package kustomize
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/internal/safefile"
 )
 
 // BaseDir is the name under which the rendered manifests appear to the
@@ -36,7 +37,7 @@ func Apply(dir string, base []byte) ([]byte, error) {
 		if d.IsDir() {
 			return mem.MkdirAll(target)
 		}
-		data, err := os.ReadFile(p)
+		data, err := safefile.Read(p)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -124,32 +125,84 @@ func TestWriteFileAtomicLeavesAnUnchangedFileAndItsBackupAlone(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicWritesThroughSymlinks(t *testing.T) {
+// A link at the target would let whoever placed it choose the file that
+// authstack overwrites (issue #13, item 9).
+func TestWriteFileAtomicRefusesSymlinks(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("symlinks need privileges on windows")
 	}
+	outside := t.TempDir()
+	decoy := filepath.Join(outside, "passwd")
+	if err := os.WriteFile(decoy, []byte("root:x:0:0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	target := filepath.Join(dir, "real.yaml")
-	link := filepath.Join(dir, "link.yaml")
-	if err := os.WriteFile(target, []byte("old\n"), 0o644); err != nil {
+	link := filepath.Join(dir, "authstack.yaml")
+	if err := os.Symlink(decoy, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("real.yaml", link); err != nil {
+	_, err := WriteFileAtomic(link, []byte("new\n"))
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("err = %v, want a refusal naming the symbolic link", err)
+	}
+	if got := readFile(t, decoy); got != "root:x:0:0\n" {
+		t.Errorf("the link's target was written: %q", got)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced (%v)", err)
+	}
+	onlyFiles(t, dir, "authstack.yaml")
+	onlyFiles(t, outside, "passwd")
+}
+
+// The kubelet runs every file of its static pod directory whose name does
+// not start with a dot, so a backup named kube-apiserver.yaml.authstack.bak
+// there is a second, stale API server (issue #13, item 8).
+func TestWriteFileAtomicHidesTheBackupOfAPodManifest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kube-apiserver.yaml")
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n"
+	if err := os.WriteFile(path, []byte(pod), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	backup, err := WriteFileAtomic(link, []byte("new\n"))
+	backup, err := WriteFileAtomic(path, []byte(pod+"spec: {}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Fatalf("link replaced by a file (%v)", err)
+	want := filepath.Join(dir, ".kube-apiserver.yaml"+BackupSuffix)
+	if backup != want {
+		t.Errorf("backup = %q, want %q", backup, want)
 	}
-	if got := readFile(t, target); got != "new\n" {
-		t.Errorf("target content = %q", got)
+	if got := readFile(t, want); got != pod {
+		t.Errorf("backup content = %q", got)
 	}
-	if backup != link+BackupSuffix || readFile(t, backup) != "old\n" {
-		t.Errorf("backup %q does not hold the old content", backup)
+	for _, e := range mustReadDir(t, dir) {
+		if !strings.HasPrefix(e, ".") && e != "kube-apiserver.yaml" {
+			t.Errorf("%s in the static pod directory would be run by the kubelet", e)
+		}
 	}
+}
+
+func TestWriteFileAtomicRefusesSpecialFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/null on windows")
+	}
+	if _, err := WriteFileAtomic("/dev/null", []byte("x")); err == nil || !strings.Contains(err.Error(), "device") {
+		t.Fatalf("err = %v, want a refusal of the device", err)
+	}
+}
+
+func mustReadDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 func TestWriteFileAtomicFailsCleanly(t *testing.T) {

@@ -2,8 +2,8 @@ package render
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/patch/dexconfig"
 	"github.com/authstack/authstack/pkg/patch/kubeadm"
 	"github.com/authstack/authstack/pkg/patch/kubespray"
@@ -30,12 +30,28 @@ type FilePatch struct {
 // Changed reports whether the patch changes the file.
 func (p FilePatch) Changed() bool { return string(p.Before) != string(p.After) }
 
+// checkTarget tells whether a file is the kind its flag names, before it is
+// patched: a patcher given some other YAML (the spec itself, a Deployment)
+// would otherwise write the API server's settings into it.
+var checkTarget = map[Target]func([]byte) error{
+	KubesprayVars: kubespray.CheckTarget,
+	KubeadmConfig: kubeadm.CheckTarget,
+	DexConfig:     dexconfig.CheckTarget,
+}
+
 // Patch computes the new content of the user's file at path. It reads the
-// file and never writes it: callers show a diff or write it atomically.
+// file and never writes it: callers show a diff or write it atomically. The
+// file is read as it will be written back: a symbolic link, a special file
+// or a file over safefile.MaxSize is refused.
 func (res *Result) Patch(target Target, path string) (FilePatch, error) {
-	before, err := os.ReadFile(path)
+	before, err := safefile.ReadNoFollow(path)
 	if err != nil {
 		return FilePatch{}, fmt.Errorf("%s: %w", target, err)
+	}
+	if check, ok := checkTarget[target]; ok {
+		if err := check(before); err != nil {
+			return FilePatch{}, fmt.Errorf("%s %s: %w", target, path, err)
+		}
 	}
 	var after []byte
 	switch target {

@@ -2,9 +2,11 @@ package render
 
 import (
 	"fmt"
-	"os"
+	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/authstack/authstack/internal/safefile"
 )
 
 // Formats of an output directory.
@@ -15,7 +17,9 @@ const (
 
 // WriteDir writes every file under dir. With FormatKustomize it also writes
 // a kustomization.yaml listing the manifests, so a GitOps repository can
-// use the directory as a base. Secrets are written with mode 0600.
+// use the directory as a base. Secrets are written with mode 0600. Files
+// are written atomically, never through a symbolic link, and only into real
+// directories under dir (see safefile).
 func (res *Result) WriteDir(dir, format string) ([]string, error) {
 	files, err := res.AllFiles()
 	if err != nil {
@@ -34,18 +38,14 @@ func (res *Result) WriteDir(dir, format string) ([]string, error) {
 	var written []string
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := safefile.MkdirUnder(dir, path.Dir(f.Path), 0o755); err != nil {
 			return written, err
 		}
-		mode := os.FileMode(0o644)
+		opts := safefile.Options{Mode: 0o644}
 		if f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
-			mode = 0o600
+			opts.Private = true
 		}
-		if err := os.WriteFile(p, f.Data, mode); err != nil {
-			return written, err
-		}
-		// WriteFile keeps the mode of an existing file; tighten it.
-		if err := os.Chmod(p, mode); err != nil {
+		if _, err := safefile.Write(p, f.Data, opts); err != nil {
 			return written, err
 		}
 		written = append(written, p)

@@ -2,7 +2,10 @@ package secrets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"sort"
@@ -15,6 +18,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 )
 
@@ -43,6 +47,9 @@ type Cluster struct {
 	Namespace string
 	// Dir resolves relative paths of user-provided secret files.
 	Dir string
+	// Warn receives warnings about the local secrets file SeedFromFile
+	// reads; nil means os.Stderr.
+	Warn io.Writer
 
 	mu      sync.Mutex
 	values  map[string]string // by Secret key
@@ -81,8 +88,14 @@ func NewCluster(namespace, dir string, values map[string]string) *Cluster {
 // cluster always win; a missing file is not an error. It returns how many
 // values it took.
 func (c *Cluster) SeedFromFile(path string) (int, error) {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	data, err := safefile.ReadPrivate(path, func(msg string) {
+		w := c.Warn
+		if w == nil {
+			w = os.Stderr
+		}
+		fmt.Fprintln(w, msg)
+	})
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {

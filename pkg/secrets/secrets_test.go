@@ -1,9 +1,11 @@
 package secrets
 
 import (
+	"bytes"
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -86,5 +88,62 @@ func TestResolve(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("Resolve(%+v) = %q, %v; want %q", tt.ref, got, err, tt.want)
 		}
+	}
+}
+
+// Issue #13, item 16: a secrets file others could read was used silently.
+func TestFileStoreTightensAReadableFileWithAWarning(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no unix modes")
+	}
+	path := filepath.Join(t.TempDir(), "authstack.secrets.yaml")
+	if err := os.WriteFile(path, []byte("cookie-secret/app: abc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var warn bytes.Buffer
+	v, ok, err := (&FileStore{Path: path, Warn: &warn}).Lookup("cookie-secret/app")
+	if err != nil || !ok || v != "abc" {
+		t.Fatalf("Lookup = %q, %v, %v", v, ok, err)
+	}
+	if !strings.Contains(warn.String(), path) || !strings.Contains(warn.String(), "0644") {
+		t.Errorf("warning = %q, want one naming the file and its mode", warn.String())
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestFileStoreListsANewFileInGitignoreOnce(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "authstack.secrets.yaml")
+	var warn bytes.Buffer
+	s := &FileStore{Path: path, Warn: &warn}
+	if _, err := s.Generated("a", 16); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	gi, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
+	if err != nil || !strings.Contains(string(gi), "/authstack.secrets.yaml\n") {
+		t.Fatalf(".gitignore = %q, %v", gi, err)
+	}
+	// The user may drop the line on purpose: a later save of the existing
+	// file does not add it back.
+	if err := os.Remove(filepath.Join(dir, ".gitignore")); err != nil {
+		t.Fatal(err)
+	}
+	s2 := &FileStore{Path: path, Warn: &warn}
+	if _, err := s2.Generated("b", 16); err != nil {
+		t.Fatal(err)
+	}
+	if saved, err := s2.Save(); err != nil || !saved {
+		t.Fatalf("Save = %v, %v", saved, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".gitignore")); err == nil {
+		t.Error("a .gitignore was written for a file that already existed")
 	}
 }

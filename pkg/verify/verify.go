@@ -14,12 +14,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/render/dex"
@@ -205,7 +205,7 @@ func trustPool(stack *config.Stack) (*x509.CertPool, error) {
 		if p == "" {
 			continue
 		}
-		data, err := os.ReadFile(stack.Path(p))
+		data, err := safefile.Read(stack.Path(p))
 		if err != nil {
 			return nil, fmt.Errorf("read CA: %w", err)
 		}

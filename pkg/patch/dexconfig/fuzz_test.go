@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authstack/authstack/internal/safefile/safefiletest"
+	"github.com/authstack/authstack/pkg/patch"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
-// FuzzDexMerge checks that Merge never panics and that whatever it returns
-// is YAML that merging again leaves unchanged.
+// FuzzDexMerge checks that Merge never panics, that whatever it returns
+// is YAML that merging again leaves unchanged, and that writing it in place
+// stays in the file's directory and goes through no link.
 func FuzzDexMerge(f *testing.F) {
 	existing, err := os.ReadFile(filepath.Join("testdata", "existing.yaml"))
 	if err != nil {
@@ -24,10 +27,14 @@ func FuzzDexMerge(f *testing.F) {
 	f.Add([]byte(""), []byte("issuer: x\n"))
 	f.Add([]byte("connectors:\n# c\n- id: a\n  type: mock\n"), []byte("connectors:\n- id: a\n  type: oidc\n"))
 	f.Fuzz(func(t *testing.T, existing, desired []byte) {
+		_ = CheckTarget(existing) // must not panic
 		out, err := Merge(existing, desired)
 		if err != nil {
 			return
 		}
 		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, out)
+		// Writing the result in place goes through no link and stays in
+		// the file's directory.
+		safefiletest.CheckContained(t, "config.yaml", existing, out, patch.WriteFileAtomic)
 	})
 }

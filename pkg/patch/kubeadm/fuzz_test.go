@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authstack/authstack/internal/safefile/safefiletest"
+	"github.com/authstack/authstack/pkg/patch"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
-// FuzzKubeadmPatch checks that Patch never panics and that whatever it
-// returns is YAML that patching again leaves unchanged.
+// FuzzKubeadmPatch checks that Patch never panics, that whatever it returns
+// is YAML that patching again leaves unchanged, and that writing it in place
+// stays in the file's directory and goes through no link.
 func FuzzKubeadmPatch(f *testing.F) {
 	for _, name := range []string{"v1beta3.yaml", "multidoc-v1beta4.yaml", "no-cluster-configuration.yaml"} {
 		src, err := os.ReadFile(filepath.Join("testdata", name))
@@ -30,10 +33,14 @@ func FuzzKubeadmPatch(f *testing.F) {
 			remove = []string{"oidc-issuer-url", "oidc-client-id"}
 			vols = []Volume{{Name: "authn", HostPath: "/etc/authn.yaml", MountPath: "/etc/authn.yaml", PathType: value}}
 		}
+		_ = CheckTarget(src) // must not panic
 		out, err := Patch(src, args, remove, vols)
 		if err != nil {
 			return
 		}
 		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Patch(b, args, remove, vols) }, out)
+		// Writing the result in place goes through no link and stays in
+		// the file's directory.
+		safefiletest.CheckContained(t, "kubeadm.yaml", src, out, patch.WriteFileAtomic)
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authstack/authstack/internal/safefile/safefiletest"
+	"github.com/authstack/authstack/pkg/patch"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
@@ -20,8 +22,9 @@ func fuzzVars(value string) []Var {
 	}
 }
 
-// FuzzKubesprayPatch checks that Patch never panics and that whatever it
-// returns is YAML that patching again leaves unchanged.
+// FuzzKubesprayPatch checks that Patch never panics, that whatever it returns
+// is YAML that patching again leaves unchanged, and that writing it in place
+// stays in the file's directory and goes through no link.
 func FuzzKubesprayPatch(f *testing.F) {
 	sample, err := os.ReadFile(filepath.Join("testdata", "k8s-cluster.yml"))
 	if err != nil {
@@ -33,10 +36,14 @@ func FuzzKubesprayPatch(f *testing.F) {
 	f.Add([]byte("---\nkube_oidc_auth: yes\n...\n"), "")
 	f.Fuzz(func(t *testing.T, src []byte, value string) {
 		vars := fuzzVars(value)
+		_ = CheckTarget(src) // must not panic
 		out, err := Patch(src, vars)
 		if err != nil {
 			return
 		}
 		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Patch(b, vars) }, out)
+		// Writing the result in place goes through no link and stays in
+		// the file's directory.
+		safefiletest.CheckContained(t, "k8s-cluster.yml", src, out, patch.WriteFileAtomic)
 	})
 }

@@ -2,9 +2,9 @@ package dex
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/secrets"
 )
@@ -131,7 +131,7 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 			},
 		}
 		if l.RootCAFile != "" {
-			ca, err := os.ReadFile(resolve(dir, l.RootCAFile))
+			ca, err := safefile.Read(resolve(dir, l.RootCAFile))
 			if err != nil {
 				return conn, fmt.Errorf("rootCAFile: %w", err)
 			}

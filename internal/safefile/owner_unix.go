@@ -1,8 +1,9 @@
 //go:build unix
 
-package patch
+package safefile
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -26,4 +27,13 @@ func (o *fileOwner) apply(f *os.File) {
 		return
 	}
 	_ = f.Chown(o.uid, o.gid)
+}
+
+// checkOwner refuses a file of secrets that another user owns.
+func checkOwner(path string, fi fs.FileInfo) error {
+	o := ownerOf(fi)
+	if o == nil || o.uid == os.Geteuid() {
+		return nil
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("the file holds secrets and is owned by uid %d, not by you (uid %d): authstack neither uses nor rewrites another user's secrets file; run as its owner, or name another file with --secrets-file", o.uid, os.Geteuid())}
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package patch
+package safefile
 
 import (
 	"io/fs"
@@ -12,3 +12,5 @@ type fileOwner struct{}
 func ownerOf(fs.FileInfo) *fileOwner { return nil }
 
 func (*fileOwner) apply(*os.File) {}
+
+func checkOwner(string, fs.FileInfo) error { return nil }
