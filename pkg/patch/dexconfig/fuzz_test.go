@@ -28,6 +28,6 @@ func FuzzDexMerge(f *testing.F) {
 		if err != nil {
 			return
 		}
-		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, out)
+		patchtest.Stable(t, func(b []byte) ([]byte, error) { return mergeConfig(b, desired) }, out.Config)
 	})
 }
