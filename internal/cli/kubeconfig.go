@@ -89,7 +89,9 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 	if secretsFile == "" {
 		secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
-	in, err := kubeconfig.ForStack(stack, kubeconfig.StackOptions{User: f.user, SecretsFile: secretsFile})
+	// Only --merge writes the user's own kubeconfig; stdout and -o make one
+	// to hand out.
+	in, err := kubeconfig.ForStack(stack, kubeconfig.StackOptions{User: f.user, SecretsFile: secretsFile, Private: f.merge})
 	if err != nil {
 		return err
 	}
@@ -116,7 +118,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 			return err
 		}
-		backup, err := patch.WriteFileAtomic(target, merged)
+		backup, err := writeKubeconfig(target, merged)
 		if err != nil {
 			return err
 		}
@@ -129,6 +131,9 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 			fmt.Fprintf(streams.Err, " (previous file kept as %s)", backup)
 		}
 		fmt.Fprintf(streams.Err, "\ntry it: kubectl --context %s get namespaces\n", cfg.CurrentContext)
+		if in.ClientSecret != "" {
+			fmt.Fprintf(streams.Err, "warning: %s now holds the kubectl client's secret (kubelogin's --oidc-client-secret): keep it to yourself; a public kubectl client (spec.kubectl.public: true) needs none\n", target)
+		}
 	default:
 		if f.format == "json" {
 			if data, err = toJSON(data); err != nil {
@@ -141,7 +146,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 			}
 			break
 		}
-		if _, err := patch.WriteFileAtomic(f.output, data); err != nil {
+		if _, err := writeKubeconfig(f.output, data); err != nil {
 			return err
 		}
 		fmt.Fprintf(streams.Err, "wrote %s\n", f.output)
@@ -163,6 +168,19 @@ func writeKuberc(streams IO, path string) error {
 	}
 	fmt.Fprintf(streams.Err, "wrote %s (use it with KUBERC=%s, or copy it to ~/.kube/kuberc)\n", path, path)
 	return nil
+}
+
+// writeKubeconfig replaces the kubeconfig at path, leaving it and the
+// backup of the previous file at kubeconfig.FileMode: an existing file
+// readable by others is tightened first, as the atomic write keeps the
+// mode it finds.
+func writeKubeconfig(path string, data []byte) (backup string, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm() != kubeconfig.FileMode {
+		if err := os.Chmod(path, kubeconfig.FileMode); err != nil {
+			return "", fmt.Errorf("make %s private: %w", path, err)
+		}
+	}
+	return patch.WriteFileAtomic(path, data)
 }
 
 // defaultKubeconfig is where kubectl reads its config: the first file of

@@ -21,9 +21,16 @@ type Input struct {
 	IssuerCA []byte
 	// User, when set, names the user entry and hints dex's login form.
 	User string
-	// ClientSecret of a confidential kubectl client; empty for public clients.
+	// ClientSecret of a confidential kubectl client; empty for public
+	// clients, and for kubeconfigs meant to be handed out (see
+	// ErrSharedClientSecret).
 	ClientSecret string
 }
+
+// FileMode is the mode of every kubeconfig authstack writes or merges
+// into: it holds credentials, and kubectl writes its own kubeconfigs 0600
+// too (client-go clientcmd.WriteToFile).
+const FileMode = 0o600
 
 // ExecCommand is the credential plugin the kubeconfig runs: kubectl finds
 // kubelogin as its plugin kubectl-oidc_login.
@@ -98,6 +105,10 @@ func Render(in Input) ([]byte, error) {
 	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (kubectl oidc-login).\n")
 	if spec.Cluster.Server == "" {
 		head = append(head, "# Set spec.cluster.server in authstack.yaml to fill in the API server URL.\n"...)
+	}
+	if p := spec.Kubectl.Public; p != nil && !*p && in.ClientSecret == "" {
+		head = append(head, "# The kubectl client is confidential and this kubeconfig, meant to be handed out, has no secret:\n"+
+			"# each user runs authstack kubeconfig --merge, or set spec.kubectl.public: true.\n"...)
 	}
 	return append(head, out...), nil
 }
