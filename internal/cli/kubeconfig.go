@@ -34,7 +34,7 @@ func newKubeconfig(streams IO) *cobra.Command {
 		Use:   "kubeconfig",
 		Short: "Write the kubeconfig users log in with (kubelogin), and a kuberc that allows it",
 		Long: `Write a kubeconfig for the cluster in authstack.yaml: its server and CA, and a
-user whose token comes from kubelogin (kubectl oidc-login get-token) as a
+user whose token comes from kubelogin (kubectl-oidc_login get-token) as a
 client.authentication.k8s.io/v1 exec credential plugin (interactiveMode
 IfAvailable: a browser opens when a login is needed).
 
@@ -42,7 +42,7 @@ Without -o the kubeconfig goes to stdout. --merge adds the cluster, user and
 context to an existing kubeconfig (-o, or $KUBECONFIG, or ~/.kube/config)
 without touching its other entries; the previous file is kept as a backup.
 
-kubectl 1.34+ can restrict which credential plugins run with a kuberc
+kubectl 1.35+ can restrict which credential plugins run with a kuberc
 (kubectl.config.k8s.io/v1beta1 Preference, credentialPluginPolicy Allowlist).
 The matching snippet is printed on stderr, or written with --kuberc FILE.`,
 		Example: `  # to stdout

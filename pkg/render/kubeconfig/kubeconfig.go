@@ -1,5 +1,5 @@
 // Package kubeconfig renders the kubeconfig users log in with: the cluster,
-// and a user whose credentials come from kubelogin (kubectl oidc-login) as a
+// and a user whose credentials come from kubelogin (kubectl-oidc_login) as a
 // client-go exec credential plugin.
 package kubeconfig
 
@@ -32,15 +32,18 @@ type Input struct {
 // too (client-go clientcmd.WriteToFile).
 const FileMode = 0o600
 
-// ExecCommand is the credential plugin the kubeconfig runs: kubectl finds
-// kubelogin as its plugin kubectl-oidc_login.
-const ExecCommand = "kubectl"
+// ExecCommand is the credential plugin the kubeconfig runs: kubelogin's
+// binary, under the name krew, Homebrew and its releases install it
+// (int128/kubelogin README). Running it directly rather than as
+// "kubectl oidc-login" lets a kuberc allowlist name kubelogin alone:
+// allowing "kubectl" would allow every kubectl plugin on PATH.
+const ExecCommand = "kubectl-oidc_login"
 
-// ExecArgs are kubelogin's arguments: `kubectl oidc-login get-token ...`.
+// ExecArgs are kubelogin's arguments: `kubectl-oidc_login get-token ...`.
 func ExecArgs(in Input) []string {
 	spec := in.Spec
 	args := []string{
-		"oidc-login", "get-token",
+		"get-token",
 		"--oidc-issuer-url=" + spec.IssuerURL(),
 		"--oidc-client-id=" + spec.Kubectl.ClientID,
 	}
@@ -89,7 +92,7 @@ func Render(in Input) ([]byte, error) {
 				Command:         ExecCommand,
 				Args:            ExecArgs(in),
 				InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
-				InstallHint:     "kubelogin is needed to log in: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
+				InstallHint:     "kubelogin is needed to log in, as kubectl-oidc_login on PATH: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
 			}},
 		}},
 		Contexts: []clientcmdv1.NamedContext{{
@@ -102,7 +105,7 @@ func Render(in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (kubectl oidc-login).\n")
+	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (" + ExecCommand + ").\n")
 	if spec.Cluster.Server == "" {
 		head = append(head, "# Set spec.cluster.server in authstack.yaml to fill in the API server URL.\n"...)
 	}
