@@ -211,7 +211,7 @@ func (m *merger) merge(root, want *yaml.Node) error {
 // dex config of someone else keeps its own.
 var ownSettings = map[string]bool{
 	"storage": true, "web": true, "telemetry": true, "grpc": true, "logger": true,
-	"frontend": true, "signer": true, "sessions": true,
+	"frontend": true, "signer": true,
 }
 
 // dexDefaults are the values dex uses for settings a config leaves out:
