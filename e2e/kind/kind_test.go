@@ -623,10 +623,13 @@ func userKubeconfig(t *testing.T, dir, out, adminKubeconfig, user, password stri
 	cache := filepath.Join(dir, "kubelogin-cache-"+strings.NewReplacer("@", "-", ".", "-").Replace(user)+fmt.Sprint(time.Now().UnixNano()))
 	au.Exec.Args = append(au.Exec.Args, "--grant-type=password", "--username="+user, "--password="+password, "--token-cache-dir="+cache)
 	if b := os.Getenv("AUTHSTACK_E2E_KIND_BIN"); b != "" {
-		// kubectl finds kubectl-oidc_login on PATH.
+		// The exec command (kubectl-oidc_login) comes from the binary cache;
+		// kubectl resolves it with its own PATH, so it gets the full path.
 		au.Exec.Env = append(au.Exec.Env, clientcmdapi.ExecEnvVar{Name: "PATH", Value: b + ":" + os.Getenv("PATH")})
-		if au.Exec.Command == "kubectl" {
-			au.Exec.Command = kubectlPath()
+		if p := filepath.Join(b, au.Exec.Command); !filepath.IsAbs(au.Exec.Command) {
+			if _, err := os.Stat(p); err == nil {
+				au.Exec.Command = p
+			}
 		}
 	}
 	path := filepath.Join(dir, "kubeconfig-"+strings.ReplaceAll(user, "@", "-at-"))

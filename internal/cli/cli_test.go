@@ -247,3 +247,45 @@ func TestWarningsGoToStderrWithoutFailing(t *testing.T) {
 		}
 	}
 }
+
+// The reproduction of issue #13 (7) through the command: merging into
+// dex's LDAP example config names every setting it will not change, and
+// once they agree it says which environment variables dex must now have.
+func TestRenderMergesIntoADexConfigWithoutChangingItsSettings(t *testing.T) {
+	spec := example(t, "dex-ldap-kubespray")
+	upstream, err := os.ReadFile(filepath.Join("..", "..", "pkg", "patch", "dexconfig", "testdata", "upstream", "config-ldap.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dexConfig := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(dexConfig, upstream, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run(t, "render", "-f", spec, "--dex-config", dexConfig)
+	if code == 0 {
+		t.Fatal("merged into a dex config with another issuer")
+	}
+	for _, want := range []string{dexConfig, "issuer: the dex config serves http://127.0.0.1:5556/dex", "connectors[0] (ldap)", "expiry.idTokens", "expiry.refreshTokens.absoluteLifetime"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not name %q:\n%s", want, stderr)
+		}
+	}
+
+	// The same config once its owner agreed to authstack's issuer and token
+	// lifetimes, with its own LDAP connector under another id.
+	adjusted := strings.Replace(string(upstream), "issuer: http://127.0.0.1:5556/dex", "issuer: https://dex.example.com\nexpiry:\n  idTokens: 1h\n  refreshTokens:\n    absoluteLifetime: 720h", 1)
+	adjusted = strings.Replace(adjusted, "id: ldap", "id: openldap", 1)
+	if err := os.WriteFile(dexConfig, []byte(adjusted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diff, stderr, code := run(t, "render", "-f", spec, "--dex-config", dexConfig)
+	if code != 0 {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "must now have these environment variables: LDAP_BIND_PW_LDAP") {
+		t.Errorf("stderr does not list the new environment variables:\n%s", stderr)
+	}
+	if strings.Contains(diff, "skipApprovalScreen") || strings.Contains(diff, "-  secret:") {
+		t.Errorf("the merge changed a global setting or a secret:\n%s", diff)
+	}
+}

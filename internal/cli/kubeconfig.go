@@ -35,7 +35,7 @@ func newKubeconfig(streams IO) *cobra.Command {
 		Use:   "kubeconfig",
 		Short: "Write the kubeconfig users log in with (kubelogin), and a kuberc that allows it",
 		Long: `Write a kubeconfig for the cluster in authstack.yaml: its server and CA, and a
-user whose token comes from kubelogin (kubectl oidc-login get-token) as a
+user whose token comes from kubelogin (kubectl-oidc_login get-token) as a
 client.authentication.k8s.io/v1 exec credential plugin (interactiveMode
 IfAvailable: a browser opens when a login is needed).
 
@@ -43,7 +43,7 @@ Without -o the kubeconfig goes to stdout. --merge adds the cluster, user and
 context to an existing kubeconfig (-o, or $KUBECONFIG, or ~/.kube/config)
 without touching its other entries; the previous file is kept as a backup.
 
-kubectl 1.34+ can restrict which credential plugins run with a kuberc
+kubectl 1.35+ can restrict which credential plugins run with a kuberc
 (kubectl.config.k8s.io/v1beta1 Preference, credentialPluginPolicy Allowlist).
 The matching snippet is printed on stderr, or written with --kuberc FILE.`,
 		Example: `  # to stdout
@@ -90,7 +90,9 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 	if secretsFile == "" {
 		secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
-	in, err := kubeconfig.ForStack(stack, kubeconfig.StackOptions{User: f.user, SecretsFile: secretsFile})
+	// Only --merge writes the user's own kubeconfig; stdout and -o make one
+	// to hand out.
+	in, err := kubeconfig.ForStack(stack, kubeconfig.StackOptions{User: f.user, SecretsFile: secretsFile, Private: f.merge})
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 			return err
 		}
-		backup, err := patch.WriteFileAtomic(target, merged)
+		backup, err := writeKubeconfig(target, merged)
 		if err != nil {
 			return err
 		}
@@ -130,6 +132,9 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 			fmt.Fprintf(streams.Err, " (previous file kept as %s)", backup)
 		}
 		fmt.Fprintf(streams.Err, "\ntry it: kubectl --context %s get namespaces\n", cfg.CurrentContext)
+		if in.ClientSecret != "" {
+			fmt.Fprintf(streams.Err, "warning: %s now holds the kubectl client's secret (kubelogin's --oidc-client-secret): keep it to yourself; a public kubectl client (spec.kubectl.public: true) needs none\n", target)
+		}
 	default:
 		if f.format == "json" {
 			if data, err = toJSON(data); err != nil {
@@ -142,7 +147,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 			}
 			break
 		}
-		if _, err := patch.WriteFileAtomic(f.output, data); err != nil {
+		if _, err := writeKubeconfig(f.output, data); err != nil {
 			return err
 		}
 		fmt.Fprintf(streams.Err, "wrote %s\n", f.output)
@@ -164,6 +169,19 @@ func writeKuberc(streams IO, path string) error {
 	}
 	fmt.Fprintf(streams.Err, "wrote %s (use it with KUBERC=%s, or copy it to ~/.kube/kuberc)\n", path, path)
 	return nil
+}
+
+// writeKubeconfig replaces the kubeconfig at path, leaving it and the
+// backup of the previous file at kubeconfig.FileMode: an existing file
+// readable by others is tightened first, as the atomic write keeps the
+// mode it finds.
+func writeKubeconfig(path string, data []byte) (backup string, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm() != kubeconfig.FileMode {
+		if err := os.Chmod(path, kubeconfig.FileMode); err != nil {
+			return "", fmt.Errorf("make %s private: %w", path, err)
+		}
+	}
+	return patch.WriteFileAtomic(path, data)
 }
 
 // defaultKubeconfig is where kubectl reads its config: the first file of

@@ -133,3 +133,99 @@ func TestKubeconfigToStdoutAndKubercFile(t *testing.T) {
 		t.Errorf("--format toml: exit %d, want %d", code, ExitInvalid)
 	}
 }
+
+// The reproductions of issue #13 (15b): every kubeconfig authstack writes
+// or merges into ends private to its owner, as kubectl leaves the files it
+// writes, and so does the backup of the file it replaced.
+func TestKubeconfigFilesEndPrivate(t *testing.T) {
+	spec := example(t, "dex-ldap-kubespray")
+	dir := t.TempDir()
+	merged := filepath.Join(dir, "config")
+	written := filepath.Join(dir, "bob.kubeconfig")
+	for _, p := range []string{merged, written} {
+		if err := os.WriteFile(p, []byte(otherKubeconfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, stderr, code := run(t, "kubeconfig", "-f", spec, "--merge", "-o", merged); code != ExitOK {
+		t.Fatalf("--merge: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := run(t, "kubeconfig", "-f", spec, "-o", written); code != ExitOK {
+		t.Fatalf("-o: exit %d: %s", code, stderr)
+	}
+	for _, p := range []string{merged, merged + patch.BackupSuffix, written, written + patch.BackupSuffix} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), m)
+		}
+	}
+}
+
+// 15a: kubelogin takes a client secret only as --oidc-client-secret in the
+// kubeconfig, so a confidential kubectl client's secret would travel with
+// every kubeconfig handed out. It goes only into the user's own kubeconfig.
+func TestKubeconfigKeepsAConfidentialClientSecretOutOfSharedFiles(t *testing.T) {
+	spec := example(t, "dex-ldap-kubespray")
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	confidential := strings.Replace(string(data), "  apiServer:\n", "  kubectl:\n    public: false\n  apiServer:\n", 1)
+	if err := os.WriteFile(spec, []byte(confidential), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, "render", "-f", spec, "-o", filepath.Join(t.TempDir(), "out")); code != ExitOK {
+		t.Fatalf("render: exit %d: %s", code, stderr)
+	}
+	secrets, err := os.ReadFile(filepath.Join(filepath.Dir(spec), "authstack.secrets.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	shared := filepath.Join(t.TempDir(), "bob.kubeconfig")
+	for _, args := range [][]string{{}, {"-o", shared}} {
+		stdout, stderr, code := run(t, append([]string{"kubeconfig", "-f", spec}, args...)...)
+		if code == ExitOK {
+			t.Errorf("kubeconfig %v: wrote a confidential client's kubeconfig meant to be shared", args)
+		}
+		if strings.Contains(stdout, "oidc-client-secret") || !strings.Contains(stderr, "spec.kubectl.public") {
+			t.Errorf("kubeconfig %v:\nstdout: %s\nstderr: %s", args, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(shared); err == nil {
+		t.Error("the shared kubeconfig was written")
+	}
+
+	own := filepath.Join(t.TempDir(), "config")
+	_, stderr, code := run(t, "kubeconfig", "-f", spec, "--merge", "-o", own)
+	if code != ExitOK {
+		t.Fatalf("--merge: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "warning") {
+		t.Errorf("no warning about the secret in the kubeconfig:\n%s", stderr)
+	}
+	cfg, err := clientcmd.LoadFromFile(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := ""
+	for _, u := range cfg.AuthInfos {
+		for _, a := range u.Exec.Args {
+			if v, ok := strings.CutPrefix(a, "--oidc-client-secret="); ok {
+				secret = v
+			}
+		}
+	}
+	if secret == "" || !strings.Contains(string(secrets), secret) {
+		t.Fatal("the user's own kubeconfig lacks the client secret authstack render generated")
+	}
+	if strings.Contains(stderr, secret) {
+		t.Errorf("the secret was printed:\n%s", stderr)
+	}
+}

@@ -105,6 +105,9 @@ func runRender(streams IO, f *renderFlags) error {
 		if err != nil {
 			return err
 		}
+		for _, n := range p.Notes {
+			fmt.Fprintf(streams.Err, "note: %s\n", n)
+		}
 		switch {
 		case !p.Changed():
 			fmt.Fprintf(streams.Err, "%s is up to date\n", t.path)

@@ -261,7 +261,9 @@ func (m *Model) AddKubeconfig(source string, data []byte) error {
 			u.APIVersion = ai.Exec.APIVersion
 			u.Command = ai.Exec.Command
 			args := ai.Exec.Args
-			u.OIDCLogin = strings.Contains(u.Command, "oidc-login") || strings.Contains(u.Command, "kubelogin") || (len(args) > 0 && args[0] == "oidc-login")
+			// kubelogin runs as "kubectl oidc-login" or as its own binary
+			// kubectl-oidc_login (how authstack's kubeconfig runs it).
+			u.OIDCLogin = strings.Contains(u.Command, "oidc-login") || strings.Contains(u.Command, "oidc_login") || strings.Contains(u.Command, "kubelogin") || (len(args) > 0 && args[0] == "oidc-login")
 			for _, a := range args {
 				k, v, _ := strings.Cut(a, "=")
 				switch k {

@@ -98,3 +98,25 @@ func TestUnreadableArtifactsNameTheFile(t *testing.T) {
 		})
 	}
 }
+
+// authstack's kubeconfig runs kubelogin's binary directly (so a kuberc can
+// allow it alone); doctor must still see a kubelogin user there.
+func TestAddKubeconfigRecognizesKubeloginRunDirectly(t *testing.T) {
+	m := &Model{}
+	data := []byte(`apiVersion: v1
+kind: Config
+users:
+- name: oidc
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: kubectl-oidc_login
+      args: [get-token, --oidc-issuer-url=https://dex.example.com, --oidc-client-id=kubernetes]
+`)
+	if err := m.AddKubeconfig("kubeconfig.yaml", data); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Kubeconfigs) != 1 || !m.Kubeconfigs[0].OIDCLogin || m.Kubeconfigs[0].ClientID != "kubernetes" {
+		t.Errorf("users = %+v", m.Kubeconfigs)
+	}
+}

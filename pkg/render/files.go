@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/patch/dexconfig"
@@ -25,6 +26,9 @@ type FilePatch struct {
 	Path   string
 	Before []byte
 	After  []byte
+	// Notes say what the user must do or know besides writing After, such
+	// as the environment variables the patched dex config now reads.
+	Notes []string
 }
 
 // Changed reports whether the patch changes the file.
@@ -54,6 +58,7 @@ func (res *Result) Patch(target Target, path string) (FilePatch, error) {
 		}
 	}
 	var after []byte
+	var notes []string
 	switch target {
 	case KubesprayVars:
 		vars, verr := apiserver.KubesprayVars(res.apiServer)
@@ -68,12 +73,17 @@ func (res *Result) Patch(target Target, path string) (FilePatch, error) {
 		if res.dexConfig == nil {
 			return FilePatch{}, fmt.Errorf("%s: the spec uses an external issuer, there is no dex config to merge", target)
 		}
-		after, err = dexconfig.Merge(before, res.dexConfig)
+		var m dexconfig.Result
+		m, err = dexconfig.Merge(before, res.dexConfig)
+		after, notes = m.Config, m.Notes
+		if len(m.Env) > 0 {
+			notes = append(notes, fmt.Sprintf("the dex that reads %s must now have these environment variables: %s (authstack render keeps their values in the %s Secret it renders)", path, strings.Join(m.Env, ", "), DexEnvSecret))
+		}
 	default:
 		return FilePatch{}, fmt.Errorf("unknown file kind %q", target)
 	}
 	if err != nil {
 		return FilePatch{}, fmt.Errorf("%s %s: %w", target, path, err)
 	}
-	return FilePatch{Path: path, Before: before, After: after}, nil
+	return FilePatch{Path: path, Before: before, After: after, Notes: notes}, nil
 }

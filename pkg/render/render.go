@@ -356,14 +356,9 @@ func (r *renderer) apiServer() error {
 }
 
 func (r *renderer) kubeconfig() error {
+	// This kubeconfig is the one handed out to users, so a confidential
+	// client's secret stays out of it (see kubeconfig.ErrSharedClientSecret).
 	in := kubeconfig.Input{Spec: r.spec, ClusterCA: r.clusterCA, IssuerCA: []byte(r.issuerCA)}
-	if !*r.spec.Kubectl.Public {
-		s, err := r.opts.Secrets.Generated(dex.ClientSecretName(r.spec.Kubectl.ClientID), dex.ClientSecretSize)
-		if err != nil {
-			return err
-		}
-		in.ClientSecret = s
-	}
 	data, err := kubeconfig.Render(in)
 	if err != nil {
 		return err

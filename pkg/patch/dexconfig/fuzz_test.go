@@ -32,9 +32,9 @@ func FuzzDexMerge(f *testing.F) {
 		if err != nil {
 			return
 		}
-		patchtest.Stable(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, out)
+		patchtest.Stable(t, func(b []byte) ([]byte, error) { return mergeConfig(b, desired) }, out.Config)
 		// Writing the result in place goes through no link and stays in
 		// the file's directory.
-		safefiletest.CheckContained(t, "config.yaml", existing, out, patch.WriteFileAtomic)
+		safefiletest.CheckContained(t, "config.yaml", existing, out.Config, patch.WriteFileAtomic)
 	})
 }

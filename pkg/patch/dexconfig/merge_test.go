@@ -22,7 +22,7 @@ func readTestdata(t *testing.T, name string) []byte {
 
 func mustMerge(t *testing.T, existing, desired []byte) []byte {
 	t.Helper()
-	return patchtest.Must(t, func(b []byte) ([]byte, error) { return Merge(b, desired) }, existing)
+	return patchtest.Must(t, func(b []byte) ([]byte, error) { return mergeConfig(b, desired) }, existing)
 }
 
 // dexConfig is the part of dex's config the assertions look at.
@@ -45,15 +45,16 @@ type dexConfig struct {
 }
 
 func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
+	res, err := Merge(readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := mustMerge(t, readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
 	golden.Assert(t, filepath.Join("testdata", "merged.golden.yaml"), out)
 
 	var c dexConfig
 	if err := yaml.Unmarshal(out, &c); err != nil {
 		t.Fatal(err)
-	}
-	if c.Issuer != "https://dex.example.com/dex" {
-		t.Errorf("issuer = %q", c.Issuer)
 	}
 	if c.Storage.Type != "kubernetes" {
 		t.Errorf("existing storage replaced: %q", c.Storage.Type)
@@ -72,14 +73,20 @@ func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	if got := strings.Join(k.TrustedPeers, " "); got != "grafana" {
 		t.Errorf("kubernetes trustedPeers = %s", got)
 	}
-	if k.Name != "Kubernetes" {
-		t.Errorf("kubernetes name = %q, want desired's", k.Name)
+	if k.Name != "Kubernetes (old)" {
+		t.Errorf("kubernetes name = %q, want the existing one", k.Name)
 	}
-	if len(c.Connectors) != 2 || c.Connectors[1].Config["redirectURI"] != "https://dex.example.com/dex/callback" {
-		t.Errorf("github connector not replaced: %+v", c.Connectors)
+	if len(c.Connectors) != 3 || c.Connectors[2].ID != "github-platform" {
+		t.Errorf("github-platform connector not added: %+v", c.Connectors)
 	}
-	if c.OAuth2["skipApprovalScreen"] != true || c.Expiry["idTokens"] != "1h" {
-		t.Errorf("oauth2/expiry not added: %v %v", c.OAuth2, c.Expiry)
+	if c.OAuth2 != nil || c.Expiry["idTokens"] != "30m" {
+		t.Errorf("global settings changed: oauth2 %v, expiry %v", c.OAuth2, c.Expiry)
+	}
+	if got, want := strings.Join(res.Env, " "), "GITHUB_PLATFORM_CLIENT_ID GITHUB_PLATFORM_CLIENT_SECRET OAUTH2_PROXY_CLIENT_SECRET"; got != want {
+		t.Errorf("new environment variables = %s, want %s", got, want)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "oauth2.skipApprovalScreen") {
+		t.Errorf("notes = %q", res.Notes)
 	}
 	for _, kept := range []string{
 		"# Grafana's login, owned by the observability team\n- id: grafana\n",
@@ -113,22 +120,28 @@ func TestMerge(t *testing.T) {
 			want:     "staticClients:\n- id: k\n  redirectURIs: [a, b, c]\n  trustedPeers:\n  - p\n  - q\n",
 		},
 		{
-			name:     "sets other client fields from desired",
-			existing: "staticClients:\n- id: k\n  secret: old # rotate me\n  public: false\n",
-			desired:  "staticClients:\n- id: k\n  secret: new\n  name: K\n",
-			want:     "staticClients:\n- id: k\n  secret: new # rotate me\n  public: false\n  name: K\n",
+			name:     "fills in client fields existing lacks and keeps the others",
+			existing: "staticClients:\n- id: k\n  secret: s # rotate me\n  public: false\n  name: Mine\n",
+			desired:  "staticClients:\n- id: k\n  secret: s\n  name: K\n  logoURL: https://l\n",
+			want:     "staticClients:\n- id: k\n  secret: s # rotate me\n  public: false\n  name: Mine\n  logoURL: https://l\n",
 		},
 		{
-			name:     "replaces a connector and keeps its comment",
-			existing: "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  config: {issuer: https://old}\n- type: mock\n  id: m\n",
-			desired:  "connectors:\n- type: oidc\n  id: corp\n  name: Corp\n  config:\n    issuer: https://new\n",
-			want:     "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  name: Corp\n  config:\n    issuer: https://new\n- type: mock\n  id: m\n",
+			name:     "gives a confidential client without a secret authstack's",
+			existing: "staticClients:\n- id: k\n  name: K\n",
+			desired:  "staticClients:\n- id: k\n  name: K\n  secretEnv: K_SECRET\n",
+			want:     "staticClients:\n- id: k\n  name: K\n  secretEnv: K_SECRET\n",
 		},
 		{
-			name:     "adds top-level keys existing lacks but keeps its own",
+			name:     "adds a connector and keeps the others with their comments",
+			existing: "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  config:\n    issuer: https://old\n",
+			desired:  "connectors:\n- type: oidc\n  id: corp\n  config: {issuer: https://old}\n- type: mock\n  id: m\n",
+			want:     "connectors:\n# the IdP\n- type: oidc\n  id: corp\n  config:\n    issuer: https://old\n- type: mock\n  id: m\n",
+		},
+		{
+			name:     "keeps existing's own settings and adds no global ones",
 			existing: "storage:\n  type: sqlite3\n",
-			desired:  "storage:\n  type: memory\noauth2:\n  skipApprovalScreen: true\n",
-			want:     "storage:\n  type: sqlite3\noauth2:\n  skipApprovalScreen: true\n",
+			desired:  "storage:\n  type: memory\nweb: {http: 0.0.0.0:5556}\noauth2:\n  skipApprovalScreen: true\n",
+			want:     "storage:\n  type: sqlite3\n",
 		},
 		{
 			name:     "creates lists that existing lacks",
@@ -145,8 +158,8 @@ func TestMerge(t *testing.T) {
 		{
 			name:     "keeps blank lines, CRLF and a leading document marker",
 			existing: "---\r\nissuer: https://a\r\n\r\nweb:\r\n  http: 0.0.0.0:5556\r\n",
-			desired:  "issuer: https://b\n",
-			want:     "---\r\nissuer: https://b\r\n\r\nweb:\r\n  http: 0.0.0.0:5556\r\n",
+			desired:  "issuer: https://a\nstaticClients:\n- id: k\n  name: K\n",
+			want:     "---\r\nissuer: https://a\r\n\r\nweb:\r\n  http: 0.0.0.0:5556\r\nstaticClients:\r\n- id: k\r\n  name: K\r\n",
 		},
 		{
 			name:     "writes desired into an empty file",
@@ -188,6 +201,16 @@ func TestMergeRejects(t *testing.T) {
 		{"existing that is a list", "- a\n", "issuer: x\n", "dex config: existing: line 1: expected a map, found a list"},
 		{"two documents", "issuer: x\n---\nissuer: y\n", "issuer: z\n", "dex config: existing: line 2: a second YAML document"},
 		{"a duplicated key", "issuer: x\nissuer: y\n", "issuer: z\n", "already defined"},
+		{"another secret", "staticClients:\n- id: k\n  secretEnv: A\n", "staticClients:\n- id: k\n  secretEnv: B\n",
+			"staticClients[0] (k): the dex config gives it secretEnv A, the spec secretEnv B"},
+		{"another literal secret", "staticClients:\n- id: k\n  secret: hunter2\n", "staticClients:\n- id: k\n  secret: hunter3\n",
+			"staticClients[0] (k): the dex config gives it a literal secret, the spec a literal secret"},
+		{"both secret and secretEnv", "staticClients:\n- id: k\n  secret: a\n  secretEnv: B\n", "staticClients:\n- id: j\n",
+			"dex config: existing: staticClients[0] (k): has both secret and secretEnv"},
+		{"a desired client with both", "issuer: x\n", "staticClients:\n- id: k\n  secret: a\n  secretEnv: B\n",
+			"dex config: desired: staticClients[0] (k): has both secret and secretEnv"},
+		{"another client field", "staticClients:\n- id: k\n  allowedConnectors: [a]\n", "staticClients:\n- id: k\n  allowedConnectors: [b]\n",
+			"staticClients[0] (k): allowedConnectors: the dex config has"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package kubeconfig renders the kubeconfig users log in with: the cluster,
-// and a user whose credentials come from kubelogin (kubectl oidc-login) as a
+// and a user whose credentials come from kubelogin (kubectl-oidc_login) as a
 // client-go exec credential plugin.
 package kubeconfig
 
@@ -21,19 +21,29 @@ type Input struct {
 	IssuerCA []byte
 	// User, when set, names the user entry and hints dex's login form.
 	User string
-	// ClientSecret of a confidential kubectl client; empty for public clients.
+	// ClientSecret of a confidential kubectl client; empty for public
+	// clients, and for kubeconfigs meant to be handed out (see
+	// ErrSharedClientSecret).
 	ClientSecret string
 }
 
-// ExecCommand is the credential plugin the kubeconfig runs: kubectl finds
-// kubelogin as its plugin kubectl-oidc_login.
-const ExecCommand = "kubectl"
+// FileMode is the mode of every kubeconfig authstack writes or merges
+// into: it holds credentials, and kubectl writes its own kubeconfigs 0600
+// too (client-go clientcmd.WriteToFile).
+const FileMode = 0o600
 
-// ExecArgs are kubelogin's arguments: `kubectl oidc-login get-token ...`.
+// ExecCommand is the credential plugin the kubeconfig runs: kubelogin's
+// binary, under the name krew, Homebrew and its releases install it
+// (int128/kubelogin README). Running it directly rather than as
+// "kubectl oidc-login" lets a kuberc allowlist name kubelogin alone:
+// allowing "kubectl" would allow every kubectl plugin on PATH.
+const ExecCommand = "kubectl-oidc_login"
+
+// ExecArgs are kubelogin's arguments: `kubectl-oidc_login get-token ...`.
 func ExecArgs(in Input) []string {
 	spec := in.Spec
 	args := []string{
-		"oidc-login", "get-token",
+		"get-token",
 		"--oidc-issuer-url=" + spec.IssuerURL(),
 		"--oidc-client-id=" + spec.Kubectl.ClientID,
 	}
@@ -82,7 +92,7 @@ func Render(in Input) ([]byte, error) {
 				Command:         ExecCommand,
 				Args:            ExecArgs(in),
 				InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
-				InstallHint:     "kubelogin is needed to log in: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
+				InstallHint:     "kubelogin is needed to log in, as kubectl-oidc_login on PATH: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
 			}},
 		}},
 		Contexts: []clientcmdv1.NamedContext{{
@@ -95,9 +105,13 @@ func Render(in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (kubectl oidc-login).\n")
+	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (" + ExecCommand + ").\n")
 	if spec.Cluster.Server == "" {
 		head = append(head, "# Set spec.cluster.server in authstack.yaml to fill in the API server URL.\n"...)
+	}
+	if p := spec.Kubectl.Public; p != nil && !*p && in.ClientSecret == "" {
+		head = append(head, "# The kubectl client is confidential and this kubeconfig, meant to be handed out, has no secret:\n"+
+			"# each user runs authstack kubeconfig --merge, or set spec.kubectl.public: true.\n"...)
 	}
 	return append(head, out...), nil
 }

@@ -22,14 +22,17 @@ type Preference struct {
 	CredentialPluginAllowlist []AllowlistEntry `json:"credentialPluginAllowlist,omitempty"`
 }
 
-// AllowlistEntry allows one credential plugin, matched by its resolved path.
+// AllowlistEntry allows one credential plugin, matched by its resolved
+// path. command replaces the deprecated name in kubectl 1.36+
+// (k8s.io/kubectl/pkg/config/v1beta1 AllowlistEntry).
 type AllowlistEntry struct {
 	Command string `json:"command,omitempty"`
 }
 
 // Kuberc returns a kuberc that allows exactly the credential plugin of the
-// rendered kubeconfig. kubectl compares exec.LookPath of both sides, so the
-// entry names the command the same way the kubeconfig does.
+// rendered kubeconfig, kubelogin, and no other. kubectl compares
+// exec.LookPath of both sides, so the entry names the command the same
+// way the kubeconfig does.
 func Kuberc() ([]byte, error) {
 	p := Preference{
 		APIVersion:                KubercAPIVersion,
@@ -42,6 +45,6 @@ func Kuberc() ([]byte, error) {
 		return nil, err
 	}
 	head := []byte("# kuberc (~/.kube/kuberc, or KUBERC=FILE): kubectl runs only the credential plugins listed here.\n" +
-		"# The kubeconfig from authstack runs \"" + ExecCommand + " oidc-login get-token\" (kubelogin).\n")
+		"# The kubeconfig from authstack runs \"" + ExecCommand + " get-token\" (kubelogin); a full path here narrows it further.\n")
 	return append(head, out...), nil
 }

@@ -112,7 +112,11 @@ func TestMergeRejectsABrokenKubeconfig(t *testing.T) {
 	}
 }
 
-func TestKubercAllowsTheExecCommand(t *testing.T) {
+// The reproduction of issue #13 (15c): the kuberc allowlisted "kubectl",
+// the command the kubeconfig ran, and with it every kubectl plugin on
+// PATH that any kubeconfig names (kubectl <plugin>). It allows kubelogin's
+// binary alone, which the kubeconfig now runs directly.
+func TestKubercAllowsOnlyKubelogin(t *testing.T) {
 	data, err := Kuberc()
 	if err != nil {
 		t.Fatal(err)
@@ -125,15 +129,15 @@ func TestKubercAllowsTheExecCommand(t *testing.T) {
 		"apiVersion":                "kubectl.config.k8s.io/v1beta1",
 		"kind":                      "Preference",
 		"credentialPluginPolicy":    "Allowlist",
-		"credentialPluginAllowlist": []any{map[string]any{"command": "kubectl"}},
+		"credentialPluginAllowlist": []any{map[string]any{"command": "kubectl-oidc_login"}},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got %v, want %v", p, want)
 	}
 	cfg := load(t, rendered(t))
 	for name, u := range cfg.AuthInfos {
-		if u.Exec.Command != "kubectl" {
-			t.Errorf("user %s runs %s, which the kuberc does not allow", name, u.Exec.Command)
+		if u.Exec.Command != "kubectl-oidc_login" || u.Exec.Args[0] != "get-token" {
+			t.Errorf("user %s runs %s %v, not kubelogin as the kuberc allows it", name, u.Exec.Command, u.Exec.Args)
 		}
 	}
 }
