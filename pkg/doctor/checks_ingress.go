@@ -50,11 +50,15 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
 			if in.Annotations[annAuthURL] == "" {
 				continue
 			}
 			p := m.proxyFor(in)
+			if p != nil {
+				examined++
+			}
 			fwd := forwardsAuthorization(in)
 			switch {
 			case p != nil && p.SetAuthz && !fwd:
@@ -70,6 +74,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
 				})
 			}
+		}
+		if examined == 0 {
+			out = append(out, skip("no Ingress with auth-url is served by a given oauth2-proxy (its redirect_url host)"))
 		}
 		return out
 	},
@@ -121,11 +128,13 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
 			isProxy := strings.HasPrefix(in.Name, "oauth2-proxy")
 			if in.Annotations[annAuthURL] == "" && !isProxy {
 				continue
 			}
+			examined++
 			need := m.neededBuffer(forwardsAuthorization(in))
 			got, ok := parseSize(in.Annotations[annBufferSize])
 			if !ok {
@@ -140,6 +149,9 @@ var _ = register(Check{
 				Fix:      fmt.Sprintf("set %s: %dk on %s", annBufferSize, need/1024, in.ref()),
 			})
 		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no Ingress has auth-url or serves oauth2-proxy"))
+		}
 		return out
 	},
 })
@@ -153,7 +165,11 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
+			if in.Annotations[annAuthURL] != "" {
+				examined++
+			}
 			if in.Annotations[annAuthURL] == "" || in.Annotations[annAuthSignin] != "" {
 				continue
 			}
@@ -163,6 +179,9 @@ var _ = register(Check{
 				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL])},
 				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, host),
 			})
+		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no Ingress has auth-url"))
 		}
 		return out
 	},

@@ -98,3 +98,33 @@ func TestUnreadableArtifactsNameTheFile(t *testing.T) {
 		})
 	}
 }
+
+// The prefixes doctor reads from flags are the API server's: an empty
+// --oidc-username-prefix is the issuer URL and '#' like an unset one
+// (except for email), "-" is none, and groups have no default and no "-".
+func TestFlagPrefixesAsTheAPIServerReadsThem(t *testing.T) {
+	const iss = "https://dex.example.com"
+	cases := []struct {
+		name       string
+		flags      []string
+		user, grps string
+	}{
+		{"unset, claim sub", nil, iss + "#", ""},
+		{"empty, claim sub", []string{"--oidc-username-prefix="}, iss + "#", ""},
+		{"unset, claim email", []string{"--oidc-username-claim=email"}, "", ""},
+		{"empty, claim email", []string{"--oidc-username-claim=email", "--oidc-username-prefix="}, "", ""},
+		{"dash", []string{"--oidc-username-prefix=-", "--oidc-groups-prefix=-"}, "", "-"},
+		{"set", []string{"--oidc-username-prefix=oidc:", "--oidc-groups-prefix=oidc:"}, "oidc:", "oidc:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := &Model{}
+			args := append([]string{"kube-apiserver", "--oidc-issuer-url=" + iss, "--oidc-client-id=kubernetes", "--oidc-groups-claim=groups"}, c.flags...)
+			m.addFlags("flags", parseFlags(args), func(n string) string { return "--" + n })
+			j := m.jwts()[0]
+			if j.UsernamePref != c.user || j.GroupsPref != c.grps {
+				t.Errorf("prefixes %q %q, want %q %q", j.UsernamePref, j.GroupsPref, c.user, c.grps)
+			}
+		})
+	}
+}

@@ -41,10 +41,11 @@ type APIServer struct {
 	// Both is set when --oidc-* flags and an AuthenticationConfiguration are
 	// configured together; the evidence says where.
 	Both []string
-	// Invalid is the API server's own validation error of an
-	// AuthenticationConfiguration, if any.
-	Invalid error
-	JWT     []*JWTAuth
+	// Validated is set when an AuthenticationConfiguration was read and
+	// passed through the API server's validation; Invalid is its verdict.
+	Validated bool
+	Invalid   error
+	JWT       []*JWTAuth
 }
 
 // JWTAuth is one issuer the API server trusts, as the API server reads it.
@@ -66,10 +67,16 @@ type JWTAuth struct {
 	UsernameExpr  string
 	UsernamePref  string
 	UserField     string
+	UserPrefField string
 	GroupsClaim   string
 	GroupsExpr    string
 	GroupsPref    string
 	GroupsField   string
+	// GroupsPrefField and UserPrefField name where the prefixes are set.
+	GroupsPrefField string
+	// UserRules are the CEL expressions of userValidationRules, which can
+	// refuse users such as those named system:*.
+	UserRules []string
 	// SigningAlgs the API server accepts for this issuer.
 	SigningAlgs []string
 	AlgsField   string
@@ -85,6 +92,15 @@ type Dex struct {
 	ReplicasSource  string
 	IDTokenLifetime time.Duration
 	Clients         []*DexClient
+	// Passwords are the staticPasswords: users whose claims are known.
+	Passwords []DexPassword
+}
+
+// DexPassword is one of dex's staticPasswords, as the claims dex issues
+// for it (server/connectors/password.go Login).
+type DexPassword struct {
+	Index  int
+	Claims map[string]any
 }
 
 // DexClient is one of dex's staticClients.
@@ -189,4 +205,7 @@ type Live struct {
 	Server string
 	// Findings are produced while collecting, since they come from calls.
 	Findings []Finding
+	// Passed are the codes of live checks that observed what they verify;
+	// a live check with no finding and not passed reports skipped.
+	Passed map[string]bool
 }
