@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,49 @@ var faults = []fault{
 		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "--oidc-username-prefix=oidc:", "--oidc-username-prefix=-", 1)
 		a.claims["email"] = "system:kube-controller-manager"
 	}, "AS-19", Error, `user "system:kube-controller-manager"`},
+	{"session cookie without Secure", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = false")
+	}, "AS-57", Error, "without Secure"},
+	{"session cookie without HttpOnly", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = true\ncookie_httponly = false")
+	}, "AS-57", Error, "without HttpOnly"},
+	{"SameSite=None without Secure", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = false\ncookie_samesite = \"none\"")
+	}, "AS-57", Error, "SameSite=None"},
+	{"session cookie kept for a year", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `cookie_expire = "168h"`, `cookie_expire = "8760h"`)
+	}, "AS-57", Warning, "keeps sessions for 8760h"},
+	{"bearer tokens skip the login", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "set_xauthrequest = true", "set_xauthrequest = true\nskip_jwt_bearer_tokens = true")
+	}, "AS-58", Warning, "without a login"},
+	{"bearer tokens of the API server's audience let in", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "set_xauthrequest = true", "set_xauthrequest = true\nskip_jwt_bearer_tokens = true\nextra_jwt_issuers = [\"https://dex.example.com=kubernetes\"]")
+	}, "AS-58", Error, "every kubectl user's token"},
+	{"wildcard whitelist domain", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", "*.example.com",`)
+	}, "AS-59", Warning, "every host under it"},
+	{"whitelist domain of a whole TLD", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", ".com:*",`)
+	}, "AS-59", Error, "open redirect"},
+	{"whitelist domain *", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", "*",`)
+	}, "AS-59", Warning, "matches no host"},
+	{"snippet that sets an identity header", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header X-Remote-User $http_x_user;\n")
+	}, "AS-63", Error, "x-remote-"},
+	{"snippet in general", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/server-snippet: |\n      more_clear_input_headers X-Remote-User;\n      gzip on;\n")
+	}, "AS-63", Warning, "server-snippet"},
+	{"cluster-admin for system:authenticated", func(t *testing.T, a *artifacts) {
+		a.edit(t, "rbac.yaml", "  name: oidc:platform", "  name: oidc:platform\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:authenticated")
+	}, "AS-34", Error, "system:authenticated ClusterRole cluster-admin"},
+	{"custom write role for system:anonymous", func(t *testing.T, a *artifacts) {
+		a.files["rbac.yaml"] += rbacDoc("ClusterRole", "pod-manager", `[{apiGroups: [""], resources: [pods], verbs: [get, delete]}]`) +
+			"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: anyone}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-manager}\nsubjects: [{kind: User, name: system:anonymous}]\n"
+	}, "AS-34", Error, `verb "delete"`},
+	{"read-only role that reads Secrets", func(t *testing.T, a *artifacts) {
+		a.files["rbac.yaml"] += rbacDoc("ClusterRole", "auditor", `[{apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch]}]`)
+	}, "AS-35", Warning, "ClusterRole auditor looks read-only but reads Secrets"},
 	{"expired token", func(t *testing.T, a *artifacts) { a.claims["exp"] = testNow.Add(-2 * time.Minute).Unix() }, "AS-11", Error, "expired"},
 	{"clock skew: not valid yet", func(t *testing.T, a *artifacts) { a.claims["nbf"] = testNow.Add(10 * time.Minute).Unix() }, "AS-12", Error, "not valid before"},
 	{"clock skew: issued in the future", func(t *testing.T, a *artifacts) { a.claims["iat"] = testNow.Add(3 * time.Minute).Unix() }, "AS-12", Warning, "in the future"},
@@ -308,4 +352,8 @@ func TestHealthyVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+func rbacDoc(kind, name, rules string) string {
+	return fmt.Sprintf("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: %s\nmetadata: {name: %s}\nrules: %s\n", kind, name, rules)
 }

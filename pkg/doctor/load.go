@@ -247,6 +247,16 @@ func (m *Model) addBinding(source, kind, ns, name string, ref rbacv1.RoleRef, su
 	m.RBAC.Bindings = append(m.RBAC.Bindings, Binding{Source: source, Kind: kind, Namespace: ns, Name: name, RoleRef: ref, Subjects: subjects})
 }
 
+func (m *Model) addRole(source, kind, ns, name string, rules []rbacv1.PolicyRule) {
+	if m.RBAC == nil {
+		m.RBAC = &RBAC{Source: source}
+	}
+	if kind == "ClusterRole" {
+		ns = ""
+	}
+	m.RBAC.Roles = append(m.RBAC.Roles, Role{Source: source, Kind: kind, Namespace: ns, Name: name, Rules: rules})
+}
+
 // AddKubeconfig reads the exec-plugin users of a kubeconfig.
 func (m *Model) AddKubeconfig(source string, data []byte) error {
 	cfg, err := clientcmd.Load(data)

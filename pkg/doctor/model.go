@@ -117,25 +117,34 @@ type DexClient struct {
 
 // Proxy is one oauth2-proxy's configuration.
 type Proxy struct {
-	Source         string
-	App            string
-	Keys           map[string]bool
-	Issuer         string
-	ClientID       string
-	ClientSecret   string
-	SecretKnown    bool
-	RedirectURL    string
-	Scopes         []string
-	GroupsClaim    string
-	AllowedGroups  []string
-	CookieSecret   string
-	CookieKnown    bool
-	CookieRefresh  time.Duration
-	CookieExpire   time.Duration
-	Whitelist      []string
-	SetAuthz       bool
-	ExtraAuds      []string
-	ProviderCAFile []string
+	Source        string
+	App           string
+	Keys          map[string]bool
+	Issuer        string
+	ClientID      string
+	ClientSecret  string
+	SecretKnown   bool
+	RedirectURL   string
+	Scopes        []string
+	GroupsClaim   string
+	AllowedGroups []string
+	CookieSecret  string
+	CookieKnown   bool
+	CookieRefresh time.Duration
+	CookieExpire  time.Duration
+	Whitelist     []string
+	SetAuthz      bool
+	// Cookie attributes as oauth2-proxy sets them (defaults: secure and
+	// httponly true, samesite empty).
+	CookieSecure   bool
+	CookieHTTPOnly bool
+	CookieSameSite string
+	// SkipJWTBearer is skip_jwt_bearer_tokens; ExtraJWTIssuers its
+	// extra_jwt_issuers "issuer=audience" pairs.
+	SkipJWTBearer   bool
+	ExtraJWTIssuers []string
+	ExtraAuds       []string
+	ProviderCAFile  []string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -147,10 +156,20 @@ type Ingress struct {
 	Annotations map[string]string
 }
 
-// RBAC holds the bindings.
+// RBAC holds the bindings and the roles given with them.
 type RBAC struct {
 	Source   string
 	Bindings []Binding
+	Roles    []Role
+}
+
+// Role is a Role or ClusterRole.
+type Role struct {
+	Source    string
+	Kind      string
+	Namespace string
+	Name      string
+	Rules     []rbacv1.PolicyRule
 }
 
 // Binding is a RoleBinding or ClusterRoleBinding.

@@ -55,6 +55,12 @@ func TestNearEmptyInputsPassNothingUnexamined(t *testing.T) {
 		"AS-04": "the API server settings were read: they do not mix flags and a config",
 		"AS-05": "the AuthenticationConfiguration (without jwt) passed the API server's validation",
 		"AS-70": "the kubeconfig user's exec apiVersion was read",
+		// Lints of settings whose defaults are safe: the empty config was
+		// read and its effective values checked.
+		"AS-57": "oauth2-proxy's cookie defaults are Secure, HttpOnly, 168h",
+		"AS-58": "skip_jwt_bearer_tokens is off by default",
+		"AS-59": "an empty whitelist_domains has no wildcard",
+		"AS-63": "the Ingress has no snippet annotation",
 	}
 	a := &artifacts{files: map[string]string{
 		"authentication-config.yaml": "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n",
