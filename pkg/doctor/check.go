@@ -25,6 +25,8 @@ const (
 	NeedJWT
 	// NeedIssuers is two or more artifacts that name an issuer, to compare.
 	NeedIssuers
+	// NeedInvalid is an artifact that could not be parsed.
+	NeedInvalid
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -138,6 +140,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = len(m.jwts()) > 0
 		case NeedIssuers:
 			ok = m.issuerSources() >= 2
+		case NeedInvalid:
+			ok = len(m.Invalid) > 0
 		}
 		if !ok {
 			return false

@@ -45,7 +45,9 @@ asks the API server who the token's user is (SelfSubjectReview) and what it may 
 (SubjectAccessReview).
 
 Exit codes: 0 no error finding, 3 at least one error finding, 2 bad input (an artifact that
-cannot be read or parsed; the message names the file), 1 another failure.
+cannot be read or is not the kind of file expected; the message names the file), 1 another
+failure. A YAML or oauth2_proxy.cfg syntax error is an AS-00 finding with file and line, and the
+other artifacts are still checked.
 
 Secrets are never printed: client and cookie secrets are compared ("the two values differ") or
 measured (their length), and a token is shown as its header and claims, never its signature.

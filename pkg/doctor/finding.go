@@ -30,6 +30,7 @@ type Category string
 
 // Categories, in the order the report shows them.
 const (
+	CatInput       Category = "input"
 	CatAPIServer   Category = "apiserver"
 	CatToken       Category = "token"
 	CatRBAC        Category = "rbac"
@@ -42,7 +43,7 @@ const (
 )
 
 // Categories lists every category in report order.
-var Categories = []Category{CatAPIServer, CatToken, CatRBAC, CatDex, CatOAuth2Proxy, CatIngress, CatKubeconfig, CatInstaller, CatLive}
+var Categories = []Category{CatInput, CatAPIServer, CatToken, CatRBAC, CatDex, CatOAuth2Proxy, CatIngress, CatKubeconfig, CatInstaller, CatLive}
 
 // Finding is one problem (or fact) a check found.
 type Finding struct {

@@ -29,6 +29,8 @@ type Model struct {
 	// sign that the issuer's certificate is private.
 	IssuerCAs []string
 	Live      *Live
+	// Invalid are the artifacts that could not be parsed, as findings.
+	Invalid []Finding
 	// rendered holds what authstack renders for the spec, to detect drift.
 	rendered map[string][]byte
 }
