@@ -88,6 +88,9 @@ func prefixCheck(m *Model, kind string) []Finding {
 		if sev == "" {
 			continue
 		}
+		if kind == "groups" && j.Flags && prefix == "-" {
+			why = "the prefix \"-\" is taken literally: only --oidc-username-prefix reads \"-\" as no prefix"
+		}
 		out = append(out, Finding{
 			Severity: sev,
 			Message:  fmt.Sprintf("%s from claim %q: %s", noun, claimOrExpr(claim, expr), why),

@@ -102,6 +102,10 @@ var faults = []fault{
 		delete(a.files, "authentication-config.yaml")
 		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "    - \"--oidc-groups-prefix=oidc:\"\n", "", 1)
 	}, "AS-08", Warning, "there is no prefix"},
+	{"groups prefix - (flags)", func(t *testing.T, a *artifacts) {
+		delete(a.files, "authentication-config.yaml")
+		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "--oidc-groups-prefix=oidc:", "--oidc-groups-prefix=-", 1)
+	}, "AS-08", Warning, "taken literally"},
 	{"groups prefix the start of system:", func(t *testing.T, a *artifacts) {
 		a.edit(t, "authentication-config.yaml", "claim: groups\n      prefix: \"oidc:\"", "claim: groups\n      prefix: \"s\"")
 	}, "AS-08", Error, `a value starting with "ystem:"`},
