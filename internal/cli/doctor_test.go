@@ -56,7 +56,8 @@ func TestDoctorExitCodes(t *testing.T) {
 		{"issuer mismatch", append(healthy, "--authentication-config", broken), "", ExitFindings, "AS-01 issuer-mismatch"},
 		{"json output", append(healthy, "--authentication-config", broken, "-o", "json"), "", ExitFindings, `"code": "AS-01"`},
 		{"missing file", []string{"doctor", "--dex-config", filepath.Join(dir, "nope.yaml")}, "", ExitInvalid, "nope.yaml"},
-		{"unparseable file", []string{"doctor", "--kubeconfig", garbage}, "", ExitInvalid, "kubeconfig.yaml"},
+		// A syntax error is a finding with file and line; the rest is still checked.
+		{"unparseable file", append(healthy, "--kubeconfig", garbage), "", ExitFindings, "AS-00 artifact-invalid: " + garbage + " cannot be parsed at line 1"},
 		{"bad --now", []string{"doctor", "--now", "yesterday"}, "", ExitInvalid, "RFC 3339"},
 		{"bad token", []string{"doctor", "--token", "-"}, "not.a.jwt.at.all", ExitInvalid, "stdin"},
 	}

@@ -25,6 +25,8 @@ const (
 	NeedJWT
 	// NeedIssuers is two or more artifacts that name an issuer, to compare.
 	NeedIssuers
+	// NeedInvalid is an artifact that could not be parsed.
+	NeedInvalid
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -61,16 +63,30 @@ func register(c Check) bool {
 // Checks returns the table of checks, sorted by code.
 func Checks() []Check { return append([]Check(nil), checks...) }
 
+// skip is the finding a check returns for evidence it could not examine
+// (no key set to verify a signature with, a secret kept elsewhere...): the
+// check then reports "skipped" with the reason, never ✓.
+func skip(format string, args ...any) Finding {
+	return Finding{Severity: skipped, Message: fmt.Sprintf(format, args...)}
+}
+
 // Diagnose runs every check that has its evidence and returns the report.
 func Diagnose(m *Model) *Report {
-	r := &Report{Findings: []Finding{}}
+	r := &Report{Findings: []Finding{}, Checks: []CheckResult{}}
 	seen := map[string]bool{}
 	for _, c := range checks {
 		if !m.has(c.Needs) {
 			continue
 		}
 		r.Ran = append(r.Ran, c.Code)
+		res := CheckResult{Code: c.Code, Name: c.Name, Category: c.Category, Title: c.Title, Status: StatusPassed}
 		for _, f := range c.Run(m) {
+			if f.Severity == skipped {
+				if !contains(res.Skipped, f.Message) {
+					res.Skipped = append(res.Skipped, f.Message)
+				}
+				continue
+			}
 			f.Code, f.Name, f.Category = c.Code, c.Name, c.Category
 			if f.Severity == "" {
 				f.Severity = c.Severity
@@ -84,9 +100,15 @@ func Diagnose(m *Model) *Report {
 			}
 			seen[key] = true
 			r.Findings = append(r.Findings, f)
+			res.Status = res.Status.worse(Status(f.Severity))
 		}
+		if len(res.Skipped) > 0 && res.Status.rank() > StatusSkipped.rank() {
+			res.Status = StatusSkipped
+		}
+		r.Checks = append(r.Checks, res)
 	}
 	sortFindings(r.Findings)
+	sortChecks(r.Checks)
 	return r
 }
 
@@ -118,6 +140,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = len(m.jwts()) > 0
 		case NeedIssuers:
 			ok = m.issuerSources() >= 2
+		case NeedInvalid:
+			ok = len(m.Invalid) > 0
 		}
 		if !ok {
 			return false
@@ -128,8 +152,23 @@ func (m *Model) has(needs []Need) bool {
 
 // issuerSources counts the artifacts that name an issuer.
 func (m *Model) issuerSources() int {
-	n := len(m.jwts()) + len(m.Proxies) + len(m.Kubeconfigs)
-	if m.Dex != nil {
+	n := 0
+	for _, j := range m.jwts() {
+		if j.Issuer != "" {
+			n++
+		}
+	}
+	for _, p := range m.Proxies {
+		if p.Issuer != "" {
+			n++
+		}
+	}
+	for _, u := range m.Kubeconfigs {
+		if u.IssuerURL != "" {
+			n++
+		}
+	}
+	if m.Dex != nil && m.Dex.Issuer != "" {
 		n++
 	}
 	if m.Token != nil {

@@ -15,6 +15,7 @@ var _ = register(Check{
 	Needs:   []Need{NeedIssuers},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		compared := 0
 		want, where := m.expectedIssuer()
 		// The API server against dex.
 		if m.Dex != nil && m.Dex.Issuer != "" {
@@ -22,6 +23,10 @@ var _ = register(Check{
 				if m.Kubespray != nil && strings.HasPrefix(j.Source, m.Kubespray.Source+":") && j.Flags {
 					continue // AS-80 reports kube_oidc_url
 				}
+				if j.Issuer == "" {
+					continue
+				}
+				compared++
 				if d := issuerDiff(j.Issuer, m.Dex.Issuer); d != "" {
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("the API server trusts issuer %q but dex issues tokens as %q: %s", j.Issuer, m.Dex.Issuer, d),
@@ -31,38 +36,61 @@ var _ = register(Check{
 				}
 			}
 		}
-		// The token against the API server.
-		if t := m.Token; t != nil && len(m.jwts()) > 0 {
+		// The token against the API server, or against dex without one.
+		if t := m.Token; t != nil {
 			iss, _ := t.Str("iss")
-			if j, exact := m.jwtFor(iss); !exact {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("the token's issuer %q is not one the API server trusts (%q): %s", iss, j.Issuer, issuerDiff(iss, j.Issuer)),
-					Evidence: []string{"token: claim iss = " + q(iss), j.IssuerField + " = " + q(j.Issuer)},
-					Fix:      fmt.Sprintf("make the API server's issuer exactly %q (what the issuer publishes), or log in against %q", iss, j.Issuer),
-				})
+			if j, exact := m.jwtFor(iss); j != nil {
+				compared++
+				if !exact {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("the token's issuer %q is not one the API server trusts (%q): %s", iss, j.Issuer, issuerDiff(iss, j.Issuer)),
+						Evidence: []string{"token: claim iss = " + q(iss), j.IssuerField + " = " + q(j.Issuer)},
+						Fix:      fmt.Sprintf("make the API server's issuer exactly %q (what the issuer publishes), or log in against %q", iss, j.Issuer),
+					})
+				}
+			} else if m.Dex != nil && m.Dex.Issuer != "" {
+				compared++
+				if d := issuerDiff(iss, m.Dex.Issuer); d != "" {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("the token's issuer %q is not dex's issuer %q: %s", iss, m.Dex.Issuer, d),
+						Evidence: []string{"token: claim iss = " + q(iss), m.Dex.Source + ": issuer = " + q(m.Dex.Issuer)},
+						Fix:      "use a token from this dex, or check which issuer the client logs in at",
+					})
+				}
 			}
 		}
 		// Clients against the expected issuer.
-		if want == "" {
-			return out
-		}
-		for _, p := range m.Proxies {
-			if d := issuerDiff(p.Issuer, want); d != "" && p.Issuer != "" {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("oauth2-proxy %s uses issuer %q, expected %q: %s", p.App, p.Issuer, want, d),
-					Evidence: []string{p.Source + ": oidc_issuer_url = " + q(p.Issuer), where + " = " + q(want)},
-					Fix:      fmt.Sprintf("set oidc_issuer_url = %q in %s", want, p.Source),
-				})
+		if want != "" {
+			for _, p := range m.Proxies {
+				if p.Issuer == "" || p.Source+": oidc_issuer_url" == where {
+					continue
+				}
+				compared++
+				if d := issuerDiff(p.Issuer, want); d != "" {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("oauth2-proxy %s uses issuer %q, expected %q: %s", p.App, p.Issuer, want, d),
+						Evidence: []string{p.Source + ": oidc_issuer_url = " + q(p.Issuer), where + " = " + q(want)},
+						Fix:      fmt.Sprintf("set oidc_issuer_url = %q in %s", want, p.Source),
+					})
+				}
+			}
+			for _, u := range m.Kubeconfigs {
+				field := fmt.Sprintf("%s: users.%s --oidc-issuer-url", u.Source, u.Name)
+				if u.IssuerURL == "" || field == where {
+					continue
+				}
+				compared++
+				if d := issuerDiff(u.IssuerURL, want); d != "" {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("kubeconfig user %s logs in at issuer %q, expected %q: %s", u.Name, u.IssuerURL, want, d),
+						Evidence: []string{field + " = " + q(u.IssuerURL), where + " = " + q(want)},
+						Fix:      fmt.Sprintf("set --oidc-issuer-url=%s in the exec args of user %s", want, u.Name),
+					})
+				}
 			}
 		}
-		for _, u := range m.Kubeconfigs {
-			if d := issuerDiff(u.IssuerURL, want); d != "" && u.IssuerURL != "" {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("kubeconfig user %s logs in at issuer %q, expected %q: %s", u.Name, u.IssuerURL, want, d),
-					Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-issuer-url = %q", u.Source, u.Name, u.IssuerURL), where + " = " + q(want)},
-					Fix:      fmt.Sprintf("set --oidc-issuer-url=%s in the exec args of user %s", want, u.Name),
-				})
-			}
+		if compared == 0 {
+			out = append(out, skip("no two artifacts that name an issuer could be compared"))
 		}
 		return out
 	},
@@ -76,10 +104,13 @@ var _ = register(Check{
 	Fix:     "Serve the issuer over TLS and use its https:// URL everywhere.",
 	Needs:   []Need{NeedAPIServer},
 	Run: func(m *Model) []Finding {
-		var out []Finding
+		out := m.skipNoIssuer()
 		for _, j := range m.jwts() {
-			u, err := url.Parse(j.Issuer)
-			if j.Issuer == "" || (err == nil && u.Scheme == "https") {
+			if j.Issuer == "" {
+				out = append(out, skip("%s: no issuer URL is set", j.Source))
+				continue
+			}
+			if u, err := url.Parse(j.Issuer); err == nil && u.Scheme == "https" {
 				continue
 			}
 			out = append(out, Finding{
@@ -100,9 +131,13 @@ var _ = register(Check{
 	Fix:     "Give the CA bundle to the API server: issuer.certificateAuthority (inline PEM) in the AuthenticationConfiguration, or --oidc-ca-file (kubespray kube_oidc_ca_file) with the file present on every control-plane node.",
 	Needs:   []Need{NeedAPIServer},
 	Run: func(m *Model) []Finding {
-		var out []Finding
+		out := m.skipNoIssuer()
 		for _, j := range m.jwts() {
-			if j.HasCA || j.Issuer == "" {
+			if j.Issuer == "" {
+				out = append(out, skip("%s: no issuer URL is set", j.Source))
+				continue
+			}
+			if j.HasCA {
 				continue
 			}
 			switch {
@@ -156,7 +191,11 @@ var _ = register(Check{
 	Needs:   []Need{NeedAPIServer},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		validated := 0
 		for _, a := range m.APIServers {
+			if a.Validated {
+				validated++
+			}
 			if a.Invalid != nil {
 				out = append(out, Finding{
 					Message:  strings.TrimPrefix(a.Invalid.Error(), "authentication configuration is invalid: "),
@@ -164,6 +203,9 @@ var _ = register(Check{
 					Fix:      "correct the fields named above in " + a.Source,
 				})
 			}
+		}
+		if validated == 0 {
+			out = append(out, skip("no AuthenticationConfiguration was given (only flags, or --authentication-config without the file)"))
 		}
 		return out
 	},
@@ -199,25 +241,3 @@ func fixAlg(j *JWTAuth, alg string) string {
 	}
 	return "sign with one of " + strings.Join(j.SigningAlgs, ", ")
 }
-
-var _ = register(Check{
-	Code: "AS-07", Name: "username-unprefixed", Category: CatAPIServer, Severity: Warning,
-	Title:   "OIDC usernames carry a prefix",
-	Symptom: "none at first: a token whose claim is \"system:admin\" or the name of a ServiceAccount user would be that user.",
-	Cause:   "An empty username prefix puts OIDC users in the same namespace as built-in users.",
-	Fix:     "Set a username prefix such as \"oidc:\" and use it in RBAC subjects.",
-	Needs:   []Need{NeedAPIServer},
-	Run: func(m *Model) []Finding {
-		var out []Finding
-		for _, j := range m.jwts() {
-			if j.UsernameClaim != "" && j.UsernamePref == "" && j.UsernameClaim != "email" {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("usernames from claim %q get no prefix: a token can claim a built-in user name", j.UsernameClaim),
-					Evidence: []string{j.UserField + ".prefix = \"\""},
-					Fix:      fmt.Sprintf("set the username prefix in %s to \"oidc:\" and prefix the RBAC subjects the same way", j.UserField),
-				})
-			}
-		}
-		return out
-	},
-})

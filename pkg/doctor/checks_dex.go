@@ -36,9 +36,19 @@ var _ = register(Check{
 	Needs:   []Need{NeedDex},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, p := range m.Proxies {
 			c := m.Dex.Client(p.ClientID)
-			if c == nil || p.RedirectURL == "" || c.redirectAllowed(p.RedirectURL) {
+			if c == nil {
+				continue // AS-41
+			}
+			if p.RedirectURL == "" {
+				// oauth2-proxy then derives it from each request's host.
+				out = append(out, skip("oauth2-proxy %s sets no redirect_url: the redirect URI it sends depends on the request", p.App))
+				continue
+			}
+			examined++
+			if c.redirectAllowed(p.RedirectURL) {
 				continue
 			}
 			out = append(out, Finding{
@@ -49,7 +59,11 @@ var _ = register(Check{
 		}
 		for _, u := range m.Kubeconfigs {
 			c := m.Dex.Client(u.ClientID)
-			if c == nil || !u.OIDCLogin || c.redirectAllowed(kubeloginRedirects[0]) {
+			if c == nil || !u.OIDCLogin {
+				continue
+			}
+			examined++
+			if c.redirectAllowed(kubeloginRedirects[0]) {
 				continue
 			}
 			out = append(out, Finding{
@@ -57,6 +71,9 @@ var _ = register(Check{
 				Evidence: []string{fmt.Sprintf("%s: staticClients[%d].redirectURIs = %s", m.Dex.Source, c.Index, ql(c.RedirectURIs))},
 				Fix:      fmt.Sprintf("add %s to staticClients[%d].redirectURIs in %s", strings.Join(kubeloginRedirects, " and "), c.Index, m.Dex.Source),
 			})
+		}
+		if examined == 0 && len(out) == 0 {
+			out = append(out, skip("no oauth2-proxy or kubelogin client of this dex was given"))
 		}
 		return out
 	},
@@ -78,7 +95,11 @@ var _ = register(Check{
 			}
 			return l
 		}
+		examined := 0
 		for _, p := range m.Proxies {
+			if p.ClientID != "" {
+				examined++
+			}
 			if p.ClientID != "" && m.Dex.Client(p.ClientID) == nil {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s uses client_id %q, which dex does not know", p.App, p.ClientID),
@@ -88,6 +109,9 @@ var _ = register(Check{
 			}
 		}
 		for _, u := range m.Kubeconfigs {
+			if u.OIDCLogin && u.ClientID != "" {
+				examined++
+			}
 			if u.OIDCLogin && u.ClientID != "" && m.Dex.Client(u.ClientID) == nil {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("kubeconfig user %s logs in as client %q, which dex does not know", u.Name, u.ClientID),
@@ -95,6 +119,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("set --oidc-client-id to one of %s", ql(ids())),
 				})
 			}
+		}
+		if examined == 0 {
+			out = append(out, skip("no oauth2-proxy or kubelogin client id was given"))
 		}
 		return out
 	},
@@ -109,11 +136,20 @@ var _ = register(Check{
 	Needs:   []Need{NeedDex},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		compared := 0
 		check := func(who, where, id, secret string, known bool) {
 			c := m.Dex.Client(id)
-			if c == nil || !known || !c.SecretKnown || c.Public {
+			if c == nil || c.Public {
 				return
 			}
+			switch {
+			case !c.SecretKnown:
+				out = append(out, skip("the secret of dex client %q is not in %s (secretEnv %s without the dex-env Secret?): not compared", id, m.Dex.Source, q(c.SecretEnv)))
+				return
+			case !known:
+				return
+			}
+			compared++
 			if secret != c.Secret {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s and dex client %q have different client secrets (the two values differ; neither is shown)", who, id),
@@ -124,16 +160,15 @@ var _ = register(Check{
 		}
 		for _, p := range m.Proxies {
 			check("oauth2-proxy "+p.App, p.Source+": client_secret", p.ClientID, p.ClientSecret, p.SecretKnown)
-			if c := m.Dex.Client(p.ClientID); c != nil && !c.Public && !p.SecretKnown && p.Keys["client_id"] && !strings.Contains(p.Source, "ConfigMap") {
-				out = append(out, Finding{
-					Severity: Info,
-					Message:  fmt.Sprintf("oauth2-proxy %s's client secret is not in its config file (environment?): not compared", p.App),
-					Evidence: []string{p.Source},
-				})
+			if c := m.Dex.Client(p.ClientID); c != nil && !c.Public && !p.SecretKnown {
+				out = append(out, skip("oauth2-proxy %s's client secret is not in %s (environment or a Secret not given?): not compared", p.App, p.Source))
 			}
 		}
 		for _, u := range m.Kubeconfigs {
 			check("kubeconfig user "+u.Name, fmt.Sprintf("%s: users.%s --oidc-client-secret", u.Source, u.Name), u.ClientID, u.Secret, u.SecretKnown)
+			if c := m.Dex.Client(u.ClientID); c != nil && u.OIDCLogin && c.Public {
+				compared++ // a public client needs no secret
+			}
 			if c := m.Dex.Client(u.ClientID); c != nil && u.OIDCLogin && !c.Public && !u.SecretKnown {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("dex client %q is confidential but kubeconfig user %s sends no client secret", c.ID, u.Name),
@@ -141,6 +176,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("make dex client %q public (PKCE, no secret) or add --oidc-client-secret", c.ID),
 				})
 			}
+		}
+		if compared == 0 && len(out) == 0 {
+			out = append(out, skip("no client of this dex with a known secret was given"))
 		}
 		return out
 	},
@@ -155,10 +193,27 @@ var _ = register(Check{
 	Needs:   []Need{NeedDex, NeedProxy},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, p := range m.Proxies {
 			for _, aud := range p.crossClientAudiences() {
+				examined++
+				// dex trusts a client for its own audience, and another one
+				// when the audience client lists it in trustedPeers; an
+				// unknown audience client is refused (dex
+				// server/tokens/crossclient.go CrossClientTrusted).
+				if aud == p.ClientID {
+					continue
+				}
 				c := m.Dex.Client(aud)
-				if c == nil || contains(c.TrustedPeers, p.ClientID) {
+				if c == nil {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("oauth2-proxy %s asks dex for audience %q, which is no dex client: dex refuses the scope", p.App, aud),
+						Evidence: []string{p.Source + ": scope contains " + q("audience:server:client_id:"+aud), m.Dex.Source + ": staticClients[].id has no " + q(aud)},
+						Fix:      fmt.Sprintf("name the client the API server accepts in the scope, or add a static client %q to %s", aud, m.Dex.Source),
+					})
+					continue
+				}
+				if contains(c.TrustedPeers, p.ClientID) {
 					continue
 				}
 				out = append(out, Finding{
@@ -167,6 +222,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("add %q to staticClients[%d].trustedPeers in %s", p.ClientID, c.Index, m.Dex.Source),
 				})
 			}
+		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no oauth2-proxy requests a cross-client audience (audience:server:client_id:...)"))
 		}
 		return out
 	},
@@ -181,7 +239,14 @@ var _ = register(Check{
 	Needs:   []Need{NeedDex},
 	Run: func(m *Model) []Finding {
 		d := m.Dex
-		if d.StorageType != "memory" || d.Replicas <= 1 {
+		switch {
+		case d.StorageType == "":
+			return []Finding{skip("dex's storage type is unknown (give dex's config with --dex-config)")}
+		case d.StorageType != "memory":
+			return nil
+		case d.Replicas == 0:
+			return []Finding{skip("dex uses memory storage and its replica count is unknown (give the dex Deployment with --manifests)")}
+		case d.Replicas == 1:
 			return nil
 		}
 		return []Finding{{

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -50,11 +51,15 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
 			if in.Annotations[annAuthURL] == "" {
 				continue
 			}
 			p := m.proxyFor(in)
+			if p != nil {
+				examined++
+			}
 			fwd := forwardsAuthorization(in)
 			switch {
 			case p != nil && p.SetAuthz && !fwd:
@@ -70,6 +75,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
 				})
 			}
+		}
+		if examined == 0 {
+			out = append(out, skip("no Ingress with auth-url is served by a given oauth2-proxy (its redirect_url host)"))
 		}
 		return out
 	},
@@ -121,11 +129,13 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
 			isProxy := strings.HasPrefix(in.Name, "oauth2-proxy")
 			if in.Annotations[annAuthURL] == "" && !isProxy {
 				continue
 			}
+			examined++
 			need := m.neededBuffer(forwardsAuthorization(in))
 			got, ok := parseSize(in.Annotations[annBufferSize])
 			if !ok {
@@ -140,6 +150,9 @@ var _ = register(Check{
 				Fix:      fmt.Sprintf("set %s: %dk on %s", annBufferSize, need/1024, in.ref()),
 			})
 		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no Ingress has auth-url or serves oauth2-proxy"))
+		}
 		return out
 	},
 })
@@ -153,7 +166,11 @@ var _ = register(Check{
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		examined := 0
 		for _, in := range m.Ingresses {
+			if in.Annotations[annAuthURL] != "" {
+				examined++
+			}
 			if in.Annotations[annAuthURL] == "" || in.Annotations[annAuthSignin] != "" {
 				continue
 			}
@@ -163,6 +180,72 @@ var _ = register(Check{
 				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL])},
 				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, host),
 			})
+		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no Ingress has auth-url"))
+		}
+		return out
+	},
+})
+
+// identityHeaders are request headers that carry who the user is to the
+// app or to the API server: oauth2-proxy's X-Auth-Request-* and
+// X-Forwarded-*, the front-proxy X-Remote-*, Authorization and the API
+// server's Impersonate-*.
+var identityHeaders = []string{"x-auth-request-", "x-forwarded-user", "x-forwarded-email", "x-forwarded-groups", "x-forwarded-preferred-username", "x-forwarded-access-token", "x-remote-", "remote-user", "x-webauth-", "authorization", "impersonate-"}
+
+// snippetHeaders are the identity headers a snippet sets or passes on;
+// lines that only clear headers (more_clear_input_headers) protect and
+// are not counted.
+func snippetHeaders(snippet string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ToLower(snippet), "\n") {
+		if strings.Contains(line, "more_clear_") {
+			continue
+		}
+		for _, h := range identityHeaders {
+			if strings.Contains(line, h) && !contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+var _ = register(Check{
+	Code: "AS-63", Name: "ingress-snippet", Category: CatIngress, Severity: Warning,
+	Title:   "Ingresses use no nginx snippets, and none touches identity headers",
+	Symptom: "none at first: a snippet can set or pass through X-Auth-Request-User, X-Remote-User, Authorization or Impersonate-* so that the app trusts a name oauth2-proxy never checked.",
+	Cause:   "configuration-snippet, server-snippet and auth-snippet insert raw nginx configuration that ingress-nginx does not validate; anyone who may edit an Ingress can use them to read the controller's secrets (CVE-2021-25742). ingress-nginx disables them by default since v1.9 (allow-snippet-annotations: false) and rates them Critical (annotations-risk-level).",
+	Fix:     "Replace snippets by dedicated annotations (auth-response-headers, proxy-set-headers); never set identity headers in nginx: let oauth2-proxy set them.",
+	Needs:   []Need{NeedIngress},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, in := range m.Ingresses {
+			var keys []string
+			for k := range in.Annotations {
+				if strings.HasSuffix(k, "-snippet") {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				short := k[strings.LastIndex(k, "/")+1:]
+				if hs := snippetHeaders(in.Annotations[k]); len(hs) > 0 {
+					out = append(out, Finding{
+						Severity: Error,
+						Message:  fmt.Sprintf("%s's %s names identity headers (%s): nginx, not oauth2-proxy, then decides who the user is", in.ref(), short, strings.Join(hs, ", ")),
+						Evidence: []string{in.ann(short) + " (names " + strings.Join(hs, ", ") + ")"},
+						Fix:      fmt.Sprintf("remove %s from %s; pass identity headers with %s from oauth2-proxy's answer", k, in.ref(), annResponseHeaders),
+					})
+					continue
+				}
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("%s uses %s: raw nginx configuration that ingress-nginx does not validate", in.ref(), short),
+					Evidence: []string{in.ann(short)},
+					Fix:      fmt.Sprintf("replace %s by a dedicated annotation", k),
+				})
+			}
 		}
 		return out
 	},

@@ -15,7 +15,7 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		k := m.Kubespray
 		if k.Vars["kube_oidc_auth"] != true {
-			return nil
+			return []Finding{skip("not applicable: kube_oidc_auth is not true in %s", k.Source)}
 		}
 		got, _ := k.Vars["kube_oidc_url"].(string)
 		if got == "" {
@@ -39,7 +39,10 @@ var _ = register(Check{
 			want, _ = m.Token.Str("iss")
 			where = "token: claim iss"
 		}
-		if want == "" || got == want {
+		if want == "" {
+			return []Finding{skip("no issuer to compare kube_oidc_url with (give dex's config or a token)")}
+		}
+		if got == want {
 			return nil
 		}
 		return []Finding{{
@@ -63,7 +66,10 @@ var _ = register(Check{
 		if strings.HasSuffix(k.APIVersion, "/v1beta4") {
 			want = "list"
 		}
-		if k.ArgsShape == "" || k.ArgsShape == want {
+		if k.ArgsShape == "" {
+			return []Finding{skip("the ClusterConfiguration has no apiServer.extraArgs")}
+		}
+		if k.ArgsShape == want {
 			return nil
 		}
 		return []Finding{{

@@ -64,7 +64,7 @@ var _ = register(Check{
 			}
 		}
 		if !bindsGroups {
-			return nil
+			return []Finding{skip("not applicable: no binding names a group")}
 		}
 		return m.missingScope("groups", "the token carries no groups, group bindings do not apply")
 	},
@@ -73,7 +73,11 @@ var _ = register(Check{
 // missingScope reports the kubelogin users that do not request scope.
 func (m *Model) missingScope(scope, consequence string) []Finding {
 	var out []Finding
+	logins := 0
 	for _, u := range m.Kubeconfigs {
+		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" {
+			logins++
+		}
 		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" && !contains(u.ExtraScopes, scope) {
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("user %s does not request the %s scope: %s", u.Name, scope, consequence),
@@ -81,6 +85,9 @@ func (m *Model) missingScope(scope, consequence string) []Finding {
 				Fix:      fmt.Sprintf("add --oidc-extra-scope=%s to users.%s.exec.args", scope, u.Name),
 			})
 		}
+	}
+	if logins == 0 {
+		out = append(out, skip("no kubeconfig user logs in with kubelogin (oidc-login)"))
 	}
 	return out
 }

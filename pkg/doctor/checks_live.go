@@ -12,9 +12,23 @@ func liveCheck(c Check) Check {
 				out = append(out, f)
 			}
 		}
+		if len(out) == 0 && !m.Live.Passed[code] {
+			out = append(out, skip("%s", liveNotObserved[code]))
+		}
 		return out
 	}
 	return c
+}
+
+// liveNotObserved says why a live check saw nothing to verify.
+var liveNotObserved = map[string]string{
+	"AS-90": "the API server's flags were not read",
+	"AS-91": "no issuer to fetch: the API server's settings name none",
+	"AS-92": "the issuer's certificate was not checked: no https issuer was fetched",
+	"AS-93": "the issuer's discovery document was not read",
+	"AS-94": "no token given (--token)",
+	"AS-95": "nothing to compare: drift needs a spec (-f) and dex or oauth2-proxy deployed by authstack",
+	"AS-97": "no token accepted by the running API server to review the access of",
 }
 
 var (

@@ -31,6 +31,7 @@ var _ = register(Check{
 		var out []Finding
 		for _, p := range m.Proxies {
 			if !p.CookieKnown {
+				out = append(out, skip("oauth2-proxy %s's cookie secret is not in %s (cookie_secret_file, environment or a Secret not given?)", p.App, p.Source))
 				continue
 			}
 			if n := cookieSecretBytes(p.CookieSecret); n != 16 && n != 24 && n != 32 {
@@ -72,6 +73,12 @@ var _ = register(Check{
 		life, where := m.idTokenLifetime()
 		for _, p := range m.Proxies {
 			if p.CookieRefresh == 0 {
+				if !p.SetAuthz {
+					out = append(out, skip("not applicable: oauth2-proxy %s neither refreshes sessions nor forwards the id token", p.App))
+				}
+				if life == 0 && p.SetAuthz {
+					out = append(out, skip("the id token lifetime is unknown (give dex's config or a token)"))
+				}
 				if life > 0 && p.SetAuthz {
 					out = append(out, Finding{
 						Severity: Warning,
@@ -82,12 +89,17 @@ var _ = register(Check{
 				}
 				continue
 			}
-			if p.CookieRefresh >= p.CookieExpire {
+			// oauth2-proxy compares the two only when cookie_expire is not 0
+			// (a session cookie): pkg/validation/cookie.go validateCookie.
+			if p.CookieExpire != 0 && p.CookieRefresh >= p.CookieExpire {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s: cookie_refresh %s is not less than cookie_expire %s; oauth2-proxy refuses to start", p.App, p.CookieRefresh, p.CookieExpire),
 					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh), fmt.Sprintf("%s: cookie_expire = %q", p.Source, p.CookieExpire)},
 					Fix:      "set cookie_refresh below cookie_expire",
 				})
+			}
+			if life == 0 {
+				out = append(out, skip("the id token lifetime is unknown (give dex's config or a token)"))
 			}
 			if life > 0 && p.CookieRefresh >= life {
 				out = append(out, Finding{
@@ -136,7 +148,11 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		var out []Finding
 		for _, p := range m.Proxies {
-			for _, h := range m.appHosts(p) {
+			hosts := m.appHosts(p)
+			if len(hosts) == 0 {
+				out = append(out, skip("oauth2-proxy %s: no redirect_url and no Ingress that signs in through it name the app's host", p.App))
+			}
+			for _, h := range hosts {
 				if hostAllowed(h, p.Whitelist) {
 					continue
 				}
@@ -183,7 +199,11 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		var out []Finding
 		for _, p := range m.Proxies {
-			if p.has("groups") || (len(p.AllowedGroups) == 0 && !p.SetAuthz) {
+			if len(p.AllowedGroups) == 0 && !p.SetAuthz {
+				out = append(out, skip("not applicable: oauth2-proxy %s neither has allowed_groups nor forwards the id token", p.App))
+				continue
+			}
+			if p.has("groups") {
 				continue
 			}
 			why := "allowed_groups is set"
@@ -210,8 +230,11 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		var out []Finding
 		j := m.jwts()[0]
+		if j.GroupsClaim == "" {
+			return []Finding{skip("%s", noGroupsClaim(j))}
+		}
 		for _, p := range m.Proxies {
-			if j.GroupsClaim == "" || p.GroupsClaim == j.GroupsClaim {
+			if p.GroupsClaim == j.GroupsClaim {
 				continue
 			}
 			out = append(out, Finding{
@@ -220,7 +243,7 @@ var _ = register(Check{
 				Fix:      "set both to the claim the issuer emits (dex: \"groups\")",
 			})
 		}
-		if m.Dex != nil && j.GroupsClaim != "" && j.GroupsClaim != "groups" && j.GroupsExpr == "" {
+		if m.Dex != nil && j.GroupsClaim != "groups" {
 			out = append(out, Finding{
 				Severity: Error,
 				Message:  fmt.Sprintf("dex puts groups in the \"groups\" claim, the API server reads %q", j.GroupsClaim),
@@ -242,7 +265,11 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		var out []Finding
 		for _, p := range m.Proxies {
-			if p.CookieRefresh == 0 || p.has("offline_access") {
+			if p.CookieRefresh == 0 {
+				out = append(out, skip("not applicable: oauth2-proxy %s does not refresh sessions (cookie_refresh)", p.App))
+				continue
+			}
+			if p.has("offline_access") {
 				continue
 			}
 			out = append(out, Finding{
@@ -257,35 +284,37 @@ var _ = register(Check{
 
 var _ = register(Check{
 	Code: "AS-56", Name: "forwarded-token-audience", Category: CatOAuth2Proxy, Severity: Error,
-	Title:   "tokens forwarded by oauth2-proxy are accepted by the API server and by oauth2-proxy itself",
-	Symptom: "the Dashboard/Headlamp shows 401 Unauthorized from the API server, or oauth2-proxy's callback fails with \"audience from claim aud with value [...] does not match with any of allowed audiences\".",
-	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts (cross-client scope audience:server:client_id:<client>), and oauth2-proxy must accept that audience (oidc_extra_audiences).",
-	Fix:     "Request scope audience:server:client_id:<API server audience>, list that client in oidc_extra_audiences, and make the proxy a trusted peer of it in dex.",
+	Title:   "tokens forwarded by oauth2-proxy are accepted by the API server",
+	Symptom: "the Dashboard/Headlamp shows 401 Unauthorized from the API server.",
+	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts, which with dex takes the cross-client scope audience:server:client_id:<client>.",
+	Fix:     "Request scope audience:server:client_id:<API server audience> and make the proxy a trusted peer of that client in dex.",
 	Needs:   []Need{NeedProxy, NeedJWT},
 	Run: func(m *Model) []Finding {
 		var out []Finding
-		j := m.jwts()[0]
+		forwards := 0
 		for _, p := range m.Proxies {
 			if !p.SetAuthz {
 				continue
 			}
-			crossAud := p.crossClientAudiences()
-			if !contains(j.Audiences, p.ClientID) && !anyIn(crossAud, j.Audiences) {
+			forwards++
+			j, _ := m.jwtFor(p.Issuer)
+			// dex puts the requesting client into aud next to every
+			// cross-client audience (server/tokens/claims.go GetAudience),
+			// and oauth2-proxy accepts a token when any aud entry is its
+			// client_id or one of oidc_extra_audiences
+			// (pkg/providers/oidc/verifier.go isValidAudience): so the proxy
+			// accepts its own cross-client tokens without
+			// oidc_extra_audiences, and only the API server side can fail.
+			if !contains(j.Audiences, p.ClientID) && !anyIn(p.crossClientAudiences(), j.Audiences) {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences)),
 					Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " ")), p.Source + ": set_authorization_header = true", j.AudField + " = " + ql(j.Audiences)},
-					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope and oidc_extra_audiences = [%q] in %s", first(j.Audiences), first(j.Audiences), p.Source),
+					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source),
 				})
 			}
-			for _, a := range crossAud {
-				if !contains(p.ExtraAuds, a) {
-					out = append(out, Finding{
-						Message:  fmt.Sprintf("oauth2-proxy %s asks for tokens with audience %q but does not accept that audience itself", p.App, a),
-						Evidence: []string{p.Source + ": oidc_extra_audiences = " + ql(p.ExtraAuds)},
-						Fix:      fmt.Sprintf("set oidc_extra_audiences = [%q] in %s", a, p.Source),
-					})
-				}
-			}
+		}
+		if forwards == 0 {
+			out = append(out, skip("not applicable: no oauth2-proxy forwards the id token (set_authorization_header)"))
 		}
 		return out
 	},

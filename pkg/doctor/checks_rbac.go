@@ -30,14 +30,16 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		j := m.jwts()[0]
 		var out []Finding
+		examined := 0
 		for _, b := range m.RBAC.Bindings {
 			for i, s := range b.Subjects {
 				if !oidcSubject(s) {
 					continue
 				}
-				prefix, field := j.UsernamePref, j.UserField+".prefix"
+				examined++
+				prefix, field := j.UsernamePref, j.UserPrefField
 				if s.Kind == rbacv1.GroupKind {
-					prefix, field = j.GroupsPref, j.GroupsField+".prefix"
+					prefix, field = j.GroupsPref, j.GroupsPrefField
 				}
 				if prefix == "" || strings.HasPrefix(s.Name, prefix) {
 					continue
@@ -48,6 +50,9 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("rename the subject to %q", prefix+s.Name),
 				})
 			}
+		}
+		if examined == 0 {
+			out = append(out, skip("no binding names a user or group outside system:"))
 		}
 		return out
 	},
@@ -62,13 +67,20 @@ var _ = register(Check{
 	Needs:   []Need{NeedJWT, NeedRBAC},
 	Run: func(m *Model) []Finding {
 		j := m.jwts()[0]
-		if j.UsernameClaim == "email" || j.UsernameExpr != "" {
-			return nil
+		if j.UsernameClaim == "email" {
+			return []Finding{skip("not applicable: usernames come from the email claim")}
+		}
+		if j.UsernameExpr != "" {
+			return []Finding{skip("the username comes from a CEL expression (%s), which doctor does not evaluate", j.UserField+".expression")}
 		}
 		var out []Finding
+		users := 0
 		for _, b := range m.RBAC.Bindings {
 			for i, s := range b.Subjects {
 				name := strings.TrimPrefix(s.Name, j.UsernamePref)
+				if s.Kind == rbacv1.UserKind && oidcSubject(s) {
+					users++
+				}
 				if s.Kind == rbacv1.UserKind && oidcSubject(s) && strings.Contains(name, "@") {
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("%s binds user %q by email, but usernames come from the %q claim", b.ref(), s.Name, j.UsernameClaim),
@@ -77,6 +89,9 @@ var _ = register(Check{
 					})
 				}
 			}
+		}
+		if users == 0 {
+			out = append(out, skip("no binding names a User subject outside system:"))
 		}
 		return out
 	},
@@ -130,6 +145,9 @@ var _ = register(Check{
 	Fix:     "Use a ClusterRoleBinding for cluster-wide access; keep RoleBindings for one namespace.",
 	Needs:   []Need{NeedRBAC},
 	Run: func(m *Model) []Finding {
+		if len(m.RBAC.Bindings) == 0 {
+			return []Finding{skip("no RoleBinding or ClusterRoleBinding was given")}
+		}
 		var out []Finding
 		for _, b := range m.RBAC.Bindings {
 			if b.Kind == "RoleBinding" && b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == "cluster-admin" {

@@ -20,11 +20,14 @@ var _ = register(Check{
 	Needs:   []Need{NeedToken},
 	Run: func(m *Model) []Finding {
 		if m.JWKS == nil {
-			return nil
+			return []Finding{skip("no key set to verify the signature with: give the issuer's keys with --jwks, or use --live")}
 		}
 		res, why := m.Token.Verify(m.JWKS.Keys)
-		if res == Verified {
+		switch res {
+		case Verified:
 			return nil
+		case Unverifiable:
+			return []Finding{skip("%s", why)}
 		}
 		var kids []string
 		for _, k := range m.JWKS.Keys.Keys {
@@ -70,6 +73,10 @@ var _ = register(Check{
 	Needs:   []Need{NeedToken},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		_, hasNbf := m.Token.Time("nbf")
+		if _, hasIat := m.Token.Time("iat"); !hasNbf && !hasIat {
+			return []Finding{skip("the token has neither iat nor nbf to compare with this clock")}
+		}
 		if nbf, ok := m.Token.Time("nbf"); ok && nbf.After(m.Now.Add(nbfLeeway)) {
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("the token is not valid before %s, %s from now (beyond the 5m leeway): the issuer's clock is ahead", nbf.Format(time.RFC3339), nbf.Sub(m.Now).Round(time.Second)),
@@ -98,9 +105,14 @@ var _ = register(Check{
 	Needs:   []Need{NeedAPIServer},
 	Run: func(m *Model) []Finding {
 		var out []Finding
+		compared := 0
 		if t := m.Token; t != nil {
 			iss, _ := t.Str("iss")
-			if j, _ := m.jwtFor(iss); j != nil && !anyIn(t.Audiences(), j.Audiences) {
+			j, _ := m.jwtFor(iss)
+			if j != nil {
+				compared++
+			}
+			if j != nil && !anyIn(t.Audiences(), j.Audiences) {
 				fix := fmt.Sprintf("add %q to %s, or log in with client %q", first(t.Audiences()), j.AudField, first(j.Audiences))
 				if azp, ok := t.Str("azp"); ok && azp != "" && !contains(j.Audiences, azp) && len(m.Proxies) > 0 {
 					fix = fmt.Sprintf("the token was requested by %q: make it request scope audience:server:client_id:%s and list %q in the trustedPeers of dex client %q", azp, first(j.Audiences), azp, first(j.Audiences))
@@ -112,19 +124,25 @@ var _ = register(Check{
 				})
 			}
 		}
-		jwts := m.jwts()
-		if len(jwts) == 0 {
-			return out
-		}
-		j := jwts[0]
 		for _, u := range m.Kubeconfigs {
-			if u.OIDCLogin && u.ClientID != "" && !contains(j.Audiences, u.ClientID) {
+			if !u.OIDCLogin || u.ClientID == "" {
+				continue
+			}
+			j, _ := m.jwtFor(u.IssuerURL)
+			if j == nil {
+				continue
+			}
+			compared++
+			if !contains(j.Audiences, u.ClientID) {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("kubeconfig user %s logs in as client %q, whose tokens the API server does not accept (audiences %s)", u.Name, u.ClientID, ql(j.Audiences)),
 					Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-client-id = %q", u.Source, u.Name, u.ClientID), j.AudField + " = " + ql(j.Audiences)},
 					Fix:      fmt.Sprintf("set --oidc-client-id=%s in the kubeconfig, or add %q to %s", first(j.Audiences), u.ClientID, j.AudField),
 				})
 			}
+		}
+		if compared == 0 {
+			out = append(out, skip("nothing to compare with the API server's audiences: no token from a trusted issuer, no kubelogin client id"))
 		}
 		return out
 	},
@@ -139,8 +157,8 @@ var _ = register(Check{
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()
-		if j == nil || j.UsernameClaim != "email" {
-			return nil
+		if j.UsernameClaim != "email" {
+			return []Finding{skip("not applicable: the username does not come from the email claim")}
 		}
 		v, has := m.Token.Claims["email_verified"]
 		if !has || v == true {
@@ -163,8 +181,8 @@ var _ = register(Check{
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()
-		if j == nil || j.UsernameClaim == "" {
-			return nil
+		if j.UsernameClaim == "" {
+			return []Finding{skip("the username comes from a CEL expression (%s), which doctor does not evaluate", j.UserField+".expression")}
 		}
 		v, has := m.Token.Claims[j.UsernameClaim]
 		if _, isStr := v.(string); has && isStr {
@@ -200,12 +218,12 @@ var _ = register(Check{
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()
-		if j == nil || j.GroupsClaim == "" {
-			return nil
+		if j.GroupsClaim == "" {
+			return []Finding{skip("%s", noGroupsClaim(j))}
 		}
 		v, has := m.Token.Claims[j.GroupsClaim]
 		if !has {
-			return nil
+			return []Finding{skip("the token has no %q claim (see AS-17)", j.GroupsClaim)}
 		}
 		ev := []string{fmt.Sprintf("token: claim %s = %s", j.GroupsClaim, jsonOf(v))}
 		switch x := v.(type) {
@@ -232,8 +250,8 @@ var _ = register(Check{
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()
-		if j == nil || j.GroupsClaim == "" {
-			return nil
+		if j.GroupsClaim == "" {
+			return []Finding{skip("%s", noGroupsClaim(j))}
 		}
 		if _, has := m.Token.Claims[j.GroupsClaim]; has {
 			return nil
@@ -259,6 +277,13 @@ var _ = register(Check{
 	},
 })
 
+func noGroupsClaim(j *JWTAuth) string {
+	if j.GroupsExpr != "" {
+		return "the groups come from a CEL expression (" + j.GroupsField + ".expression), which doctor does not evaluate"
+	}
+	return "the API server reads no groups claim (" + j.GroupsField + " is not set)"
+}
+
 func looksLikeGroups(name string) bool {
 	n := strings.ToLower(name)
 	return strings.Contains(n, "group") || strings.Contains(n, "role") || strings.Contains(n, "team")
@@ -281,13 +306,20 @@ var _ = register(Check{
 })
 
 // identity is the username and groups the API server derives from t.
-func (j *JWTAuth) identity(t *Token) (string, []string) {
+func (j *JWTAuth) identity(t *Token) (string, []string) { return j.identityOf(t.Claims) }
+
+// identityOf is the username and groups the API server derives from claims
+// (a claim mapping; CEL expressions are not evaluated).
+func (j *JWTAuth) identityOf(claims map[string]any) (string, []string) {
 	var user string
-	if s, ok := t.Str(j.UsernameClaim); ok && j.UsernameClaim != "" {
+	if s, ok := claims[j.UsernameClaim].(string); ok && j.UsernameClaim != "" {
 		user = j.UsernamePref + s
 	}
+	if j.GroupsClaim == "" {
+		return user, nil
+	}
 	var groups []string
-	switch v := t.Claims[j.GroupsClaim].(type) {
+	switch v := claims[j.GroupsClaim].(type) {
 	case string:
 		groups = []string{j.GroupsPref + v}
 	case []any:

@@ -45,7 +45,9 @@ asks the API server who the token's user is (SelfSubjectReview) and what it may 
 (SubjectAccessReview).
 
 Exit codes: 0 no error finding, 3 at least one error finding, 2 bad input (an artifact that
-cannot be read or parsed; the message names the file), 1 another failure.
+cannot be read or is not the kind of file expected; the message names the file), 1 another
+failure. A YAML or oauth2_proxy.cfg syntax error is an AS-00 finding with file and line, and the
+other artifacts are still checked.
 
 Secrets are never printed: client and cookie secrets are compared ("the two values differ") or
 measured (their length), and a token is shown as its header and claims, never its signature.
@@ -53,7 +55,10 @@ measured (their length), and a token is shown as its header and claims, never it
 ## Output
 
 The text output groups the checks by category, like ` + "`linkerd check`" + `: ✓ passed, ‼ warning,
-× error, ℹ information; colors only on a terminal, and never with NO_COLOR set.
+× error, ℹ information, ○ skipped; colors only on a terminal, and never with NO_COLOR set.
+A check runs when the kind of artifact it reads was given; it is skipped, with the reason,
+when it could not examine what it verifies (no key set to check a signature, a secret kept
+elsewhere, nothing of the kind it checks). A skipped check never shows ✓.
 
 ` + "`-o json`" + ` prints one object with a stable schema:
 
@@ -72,9 +77,23 @@ The text output groups the checks by category, like ` + "`linkerd check`" + `: �
       ],
       "fix": "set authn.yaml: jwt[0].issuer.url to \"https://dex.example.com\""
     }
+  ],
+  "checks": [
+    {
+      "code": "AS-10",
+      "name": "token-signature-unknown-key",
+      "category": "token",
+      "title": "the token's signature verifies with the issuer's keys",
+      "status": "skipped",
+      "skipped": [
+        "no key set to verify the signature with: give the issuer's keys with --jwks, or use --live"
+      ]
+    }
   ]
 }
 ` + "```" + `
+
+Each finding:
 
 | field | type | meaning |
 |---|---|---|
@@ -86,8 +105,16 @@ The text output groups the checks by category, like ` + "`linkerd check`" + `: �
 | evidence | array of strings | where it shows: ` + "`file: field path = value`" + ` or ` + "`token: claim name = value`" + ` |
 | fix | string | the exact value to change and where (may be empty for info) |
 
-Findings are sorted by category (in the order above), then code. Passed checks are not listed
-in JSON.
+Findings are sorted by category (in the order above), then code.
+
+` + "`checks`" + ` lists every check that ran, in the same order as the text output:
+
+| field | type | meaning |
+|---|---|---|
+| code, name, category | string | as in findings |
+| title | string | what the check verifies |
+| status | string | ` + "`passed`" + `, ` + "`skipped`" + `, ` + "`info`" + `, ` + "`warning`" + ` or ` + "`error`" + `: the worst of its findings, and ` + "`skipped`" + ` when it could not examine (part of) its evidence and found nothing worse |
+| skipped | array of strings | why the check could not examine (part of) its evidence; absent when it examined everything |
 
 ## Codes
 `)

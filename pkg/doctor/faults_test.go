@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,9 +83,89 @@ var faults = []fault{
 	{"forwarded token without the cross-client scope", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", " audience:server:client_id:kubernetes", "")
 	}, "AS-56", Error, "does not accept"},
-	{"cross-client audience not accepted by the proxy", func(t *testing.T, a *artifacts) {
-		a.edit(t, "oauth2_proxy.cfg", `oidc_extra_audiences = ["kubernetes"]`, "")
-	}, "AS-56", Error, "does not accept that audience"},
+	{"username prefix system:", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "claim: email\n      prefix: \"system:\"")
+	}, "AS-07", Error, "makes every value a system: name"},
+	{"username prefix the start of system:", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "claim: email\n      prefix: \"sys\"")
+	}, "AS-07", Error, `a value starting with "tem:"`},
+	{"username without prefix", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "claim: email\n      prefix: \"\"")
+	}, "AS-07", Warning, "there is no prefix"},
+	{"username prefix without a colon", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "claim: email\n      prefix: \"oidc\"")
+	}, "AS-07", Warning, "does not end with ':'"},
+	{"username from CEL under system:", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "expression: \"'system:' + claims.email\"")
+	}, "AS-07", Error, "makes every value a system: name"},
+	{"groups without prefix (flags)", func(t *testing.T, a *artifacts) {
+		delete(a.files, "authentication-config.yaml")
+		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "    - \"--oidc-groups-prefix=oidc:\"\n", "", 1)
+	}, "AS-08", Warning, "there is no prefix"},
+	{"groups prefix - (flags)", func(t *testing.T, a *artifacts) {
+		delete(a.files, "authentication-config.yaml")
+		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "--oidc-groups-prefix=oidc:", "--oidc-groups-prefix=-", 1)
+	}, "AS-08", Warning, "taken literally"},
+	{"groups prefix the start of system:", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: groups\n      prefix: \"oidc:\"", "claim: groups\n      prefix: \"s\"")
+	}, "AS-08", Error, `a value starting with "ystem:"`},
+	{"token group system:masters without groups prefix", func(t *testing.T, a *artifacts) {
+		a.edit(t, "authentication-config.yaml", "claim: groups\n      prefix: \"oidc:\"", "claim: groups\n      prefix: \"\"")
+		a.claims["groups"] = []any{"developers", "system:masters"}
+	}, "AS-19", Error, `group "system:masters"`},
+	{"dex static user in system:masters without groups prefix (kubespray flags)", func(t *testing.T, a *artifacts) {
+		delete(a.files, "authentication-config.yaml")
+		a.files["kubespray-vars.yaml"] = strings.Replace(readHealthy(t, "kubespray-vars.yaml"), "kube_oidc_groups_prefix: \"oidc:\"\n", "", 1)
+		a.files["dex.yaml"] += "staticPasswords:\n- email: mallory@example.com\n  username: mallory\n  groups: [system:masters]\n"
+	}, "AS-19", Error, `staticPasswords[0]: the API server would make it group "system:masters"`},
+	{"username claim system: with the - prefix", func(t *testing.T, a *artifacts) {
+		delete(a.files, "authentication-config.yaml")
+		a.files["kube-apiserver.yaml"] = strings.Replace(readHealthy(t, "kube-apiserver.yaml"), "--oidc-username-prefix=oidc:", "--oidc-username-prefix=-", 1)
+		a.claims["email"] = "system:kube-controller-manager"
+	}, "AS-19", Error, `user "system:kube-controller-manager"`},
+	{"session cookie without Secure", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = false")
+	}, "AS-57", Error, "without Secure"},
+	{"session cookie without HttpOnly", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = true\ncookie_httponly = false")
+	}, "AS-57", Error, "without HttpOnly"},
+	{"SameSite=None without Secure", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = false\ncookie_samesite = \"none\"")
+	}, "AS-57", Error, "SameSite=None"},
+	{"session cookie kept for a year", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `cookie_expire = "168h"`, `cookie_expire = "8760h"`)
+	}, "AS-57", Warning, "keeps sessions for 8760h"},
+	{"bearer tokens skip the login", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "set_xauthrequest = true", "set_xauthrequest = true\nskip_jwt_bearer_tokens = true")
+	}, "AS-58", Warning, "without a login"},
+	{"bearer tokens of the API server's audience let in", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "set_xauthrequest = true", "set_xauthrequest = true\nskip_jwt_bearer_tokens = true\nextra_jwt_issuers = [\"https://dex.example.com=kubernetes\"]")
+	}, "AS-58", Error, "every kubectl user's token"},
+	{"wildcard whitelist domain", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", "*.example.com",`)
+	}, "AS-59", Warning, "every host under it"},
+	{"whitelist domain of a whole TLD", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", ".com:*",`)
+	}, "AS-59", Error, "open redirect"},
+	{"whitelist domain *", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com", "*",`)
+	}, "AS-59", Warning, "matches no host"},
+	{"snippet that sets an identity header", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header X-Remote-User $http_x_user;\n")
+	}, "AS-63", Error, "x-remote-"},
+	{"snippet in general", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/server-snippet: |\n      more_clear_input_headers X-Remote-User;\n      gzip on;\n")
+	}, "AS-63", Warning, "server-snippet"},
+	{"cluster-admin for system:authenticated", func(t *testing.T, a *artifacts) {
+		a.edit(t, "rbac.yaml", "  name: oidc:platform", "  name: oidc:platform\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:authenticated")
+	}, "AS-34", Error, "system:authenticated ClusterRole cluster-admin"},
+	{"custom write role for system:anonymous", func(t *testing.T, a *artifacts) {
+		a.files["rbac.yaml"] += rbacDoc("ClusterRole", "pod-manager", `[{apiGroups: [""], resources: [pods], verbs: [get, delete]}]`) +
+			"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: anyone}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-manager}\nsubjects: [{kind: User, name: system:anonymous}]\n"
+	}, "AS-34", Error, `verb "delete"`},
+	{"read-only role that reads Secrets", func(t *testing.T, a *artifacts) {
+		a.files["rbac.yaml"] += rbacDoc("ClusterRole", "auditor", `[{apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch]}]`)
+	}, "AS-35", Warning, "ClusterRole auditor looks read-only but reads Secrets"},
 	{"expired token", func(t *testing.T, a *artifacts) { a.claims["exp"] = testNow.Add(-2 * time.Minute).Unix() }, "AS-11", Error, "expired"},
 	{"clock skew: not valid yet", func(t *testing.T, a *artifacts) { a.claims["nbf"] = testNow.Add(10 * time.Minute).Unix() }, "AS-12", Error, "not valid before"},
 	{"clock skew: issued in the future", func(t *testing.T, a *artifacts) { a.claims["iat"] = testNow.Add(3 * time.Minute).Unix() }, "AS-12", Warning, "in the future"},
@@ -231,4 +312,52 @@ func TestNoSecretsInOutput(t *testing.T) {
 	if r.Errors() == 0 {
 		t.Fatal("the broken secrets gave no error: the test checks nothing")
 	}
+}
+
+// Healthy variants: setups that work in the real programs produce no
+// finding of the code (a check that contradicts the program is a defect).
+func TestHealthyVariants(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(t *testing.T, a *artifacts)
+		code   string
+	}{
+		// dex adds the requesting client to aud next to the cross-client
+		// audience, and oauth2-proxy accepts a token when any aud entry is
+		// its client_id: oidc_extra_audiences is not needed.
+		{"cross-client scope without oidc_extra_audiences", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", `oidc_extra_audiences = ["kubernetes"]`, "")
+		}, "AS-56"},
+		// dex trusts a client for its own audience without trustedPeers.
+		{"cross-client scope naming the proxy itself", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", "audience:server:client_id:kubernetes", "audience:server:client_id:kubernetes audience:server:client_id:oauth2-proxy-dashboard")
+		}, "AS-43"},
+		// A userValidationRule that refuses system: names guards an
+		// unprefixed username.
+		{"system: usernames refused by a userValidationRule", func(t *testing.T, a *artifacts) {
+			a.edit(t, "authentication-config.yaml", "claim: email\n      prefix: \"oidc:\"", "claim: email\n      prefix: \"system:\"")
+			a.files["authentication-config.yaml"] += "  userValidationRules:\n  - expression: \"!user.username.startsWith('system:')\"\n    message: no system users\n"
+			a.edit(t, "rbac.yaml", "name: oidc:alice@example.com", "name: system:alice@example.com")
+		}, "AS-19"},
+		// kube-apiserver: cookie_refresh is compared with cookie_expire
+		// only when cookie_expire is not 0 (a browser-session cookie).
+		{"session cookie with refresh", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", `cookie_expire = "168h"`, `cookie_expire = "0s"`)
+		}, "AS-51"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := healthy(t)
+			c.change(t, a)
+			for _, f := range Diagnose(a.model(t)).Findings {
+				if f.Code == c.code && f.Severity != Info {
+					t.Errorf("%s %s: %s", f.Severity, f.Code, f.Message)
+				}
+			}
+		})
+	}
+}
+
+func rbacDoc(kind, name, rules string) string {
+	return fmt.Sprintf("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: %s\nmetadata: {name: %s}\nrules: %s\n", kind, name, rules)
 }

@@ -51,6 +51,16 @@ func (m *Model) jwts() []*JWTAuth {
 	return out
 }
 
+// skipNoIssuer is the skip of a check on the API server's issuers when its
+// settings name none (only --authentication-config without the file, or an
+// AuthenticationConfiguration without jwt).
+func (m *Model) skipNoIssuer() []Finding {
+	if len(m.jwts()) > 0 {
+		return nil
+	}
+	return []Finding{skip("the API server's settings name no issuer")}
+}
+
 // jwtFor is the authenticator that would handle a token from iss: the exact
 // match, or the closest one so that the other checks still say something.
 func (m *Model) jwtFor(iss string) (j *JWTAuth, exact bool) {
@@ -85,6 +95,17 @@ func (m *Model) expectedIssuer() (iss, where string) {
 	for _, j := range m.jwts() {
 		if j.Issuer != "" {
 			return j.Issuer, j.IssuerField
+		}
+	}
+	// Without the issuer or the API server, clients are compared with each other.
+	for _, p := range m.Proxies {
+		if p.Issuer != "" {
+			return p.Issuer, p.Source + ": oidc_issuer_url"
+		}
+	}
+	for _, u := range m.Kubeconfigs {
+		if u.IssuerURL != "" {
+			return u.IssuerURL, fmt.Sprintf("%s: users.%s --oidc-issuer-url", u.Source, u.Name)
 		}
 	}
 	return "", ""

@@ -62,7 +62,7 @@ func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 			return fmt.Errorf("live: %w", err)
 		}
 	}
-	m.Live = &Live{Server: cfg.Host}
+	m.Live = &Live{Server: cfg.Host, Passed: map[string]bool{}}
 	l := &liveCollector{m: m, cfg: cfg, client: client, http: opts.HTTPClient}
 	l.apiServerPod(ctx)
 	l.components(ctx)
@@ -126,6 +126,8 @@ func (l *liveCollector) components(ctx context.Context) {
 		if want, ok := l.m.rendered["dex"]; ok {
 			if string(want) != cfg {
 				l.add("AS-95", Warning, "the running dex config differs from what authstack renders for the spec", []string{src}, "run authstack apply -f <spec>, or update the spec to what runs")
+			} else {
+				l.m.Live.Passed["AS-95"] = true
 			}
 			continue
 		}
@@ -160,6 +162,8 @@ func (l *liveCollector) components(ctx context.Context) {
 		if want, ok := l.m.rendered["proxy/"+key]; ok {
 			if string(want) != cfg {
 				l.add("AS-95", Warning, fmt.Sprintf("the running oauth2-proxy config %s differs from what authstack renders for the spec", key), []string{src}, "run authstack apply -f <spec>, or update the spec to what runs")
+			} else {
+				l.m.Live.Passed["AS-95"] = true
 			}
 			continue
 		}
@@ -215,11 +219,15 @@ func (l *liveCollector) discover(ctx context.Context, client *http.Client, j *JW
 		l.fetchFailed(j, u, err)
 		return
 	}
+	if strings.HasPrefix(u, "https://") {
+		l.m.Live.Passed["AS-92"] = true
+	}
 	if doc.Issuer != j.Issuer {
 		l.add("AS-93", Error, fmt.Sprintf("the issuer's discovery document says issuer %q, the API server expects %q: %s", doc.Issuer, j.Issuer, issuerDiff(j.Issuer, doc.Issuer)),
 			[]string{"live: " + u + " issuer = " + q(doc.Issuer), j.IssuerField + " = " + q(j.Issuer)}, fmt.Sprintf("set %s to %q", j.IssuerField, doc.Issuer))
 		return
 	}
+	l.m.Live.Passed["AS-93"] = true
 	var ks jose.JSONWebKeySet
 	if err := getJSON(ctx, client, doc.JWKSURI, &ks); err != nil {
 		l.fetchFailed(j, doc.JWKSURI, err)

@@ -52,6 +52,13 @@ func TestCollectLiveFromObjects(t *testing.T) {
 			t.Errorf("no %q; got:\n%s", want, got)
 		}
 	}
+	// What was observed passes; what could not be observed is skipped.
+	want := map[string]Status{"AS-93": StatusPassed, "AS-94": StatusSkipped, "AS-95": StatusSkipped, "AS-97": StatusSkipped}
+	for _, c := range r.Checks {
+		if s, ok := want[c.Code]; ok && c.Status != s {
+			t.Errorf("%s is %s, want %s (%v)", c.Code, c.Status, s, c.Skipped)
+		}
+	}
 	if m.JWKS == nil || len(m.APIServers) != 1 || !m.APIServers[0].JWT[0].Flags {
 		t.Errorf("live evidence not in the model: JWKS %v, API server views %d", m.JWKS != nil, len(m.APIServers))
 	}

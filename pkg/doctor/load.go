@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -100,7 +101,11 @@ func Load(in Inputs) (*Model, error) {
 			return nil, &InputError{File: l.path, Err: errors.Unwrap(err)}
 		}
 		if err := l.fn(l.path, data); err != nil {
-			return nil, err
+			f, ok := syntaxFinding(l.path, err)
+			if !ok {
+				return nil, err
+			}
+			m.Invalid = append(m.Invalid, f)
 		}
 	}
 	if in.Spec != "" {
@@ -131,6 +136,29 @@ func Load(in Inputs) (*Model, error) {
 		m.Token = t
 	}
 	return m, nil
+}
+
+// syntaxLine finds the line of a YAML or oauth2_proxy.cfg syntax error
+// ("yaml: line 3: ...", "line 3: expected key = value").
+var syntaxLine = regexp.MustCompile(`(?:^|: )(?:yaml: )?line (\d+): (.*)$`)
+
+// syntaxFinding turns a syntax error of one artifact into a finding, so
+// that the other artifacts are still checked; other errors stay input
+// errors.
+func syntaxFinding(file string, err error) (Finding, bool) {
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		return Finding{}, false
+	}
+	sm := syntaxLine.FindStringSubmatch(ie.Err.Error())
+	if sm == nil {
+		return Finding{}, false
+	}
+	return Finding{
+		Message:  fmt.Sprintf("%s cannot be parsed at line %s: %s; nothing of it was checked", file, sm[1], sm[2]),
+		Evidence: []string{fmt.Sprintf("%s:%s", file, sm[1])},
+		Fix:      fmt.Sprintf("correct the syntax at %s:%s", file, sm[1]),
+	}, true
 }
 
 func appName(path string) string {
@@ -246,6 +274,16 @@ func (m *Model) addBinding(source, kind, ns, name string, ref rbacv1.RoleRef, su
 		ns = ""
 	}
 	m.RBAC.Bindings = append(m.RBAC.Bindings, Binding{Source: source, Kind: kind, Namespace: ns, Name: name, RoleRef: ref, Subjects: subjects})
+}
+
+func (m *Model) addRole(source, kind, ns, name string, rules []rbacv1.PolicyRule) {
+	if m.RBAC == nil {
+		m.RBAC = &RBAC{Source: source}
+	}
+	if kind == "ClusterRole" {
+		ns = ""
+	}
+	m.RBAC.Roles = append(m.RBAC.Roles, Role{Source: source, Kind: kind, Namespace: ns, Name: name, Rules: rules})
 }
 
 // AddKubeconfig reads the exec-plugin users of a kubeconfig.

@@ -26,7 +26,7 @@ func (m *Model) AddAuthenticationConfig(source string, data []byte) error {
 	if cfg.Kind != "AuthenticationConfiguration" {
 		return inputErr(source, "kind is %q, expected AuthenticationConfiguration", cfg.Kind)
 	}
-	a := &APIServer{Source: source, Mode: "authentication-config", Invalid: apiserver.Validate(data)}
+	a := &APIServer{Source: source, Mode: "authentication-config", Validated: true, Invalid: apiserver.Validate(data)}
 	for i, j := range cfg.JWT {
 		a.JWT = append(a.JWT, jwtFromConfig(fmt.Sprintf("%s: jwt[%d]", source, i), j))
 	}
@@ -41,14 +41,19 @@ func jwtFromConfig(where string, j apiserverv1.JWTAuthenticator) *JWTAuth {
 		Audiences: j.Issuer.Audiences, AudField: where + ".issuer.audiences",
 		HasCA: j.Issuer.CertificateAuthority != "", CAField: where + ".issuer.certificateAuthority", CAPEM: j.Issuer.CertificateAuthority,
 		UsernameClaim: c.Username.Claim, UsernameExpr: c.Username.Expression, UserField: where + ".claimMappings.username",
-		GroupsClaim: c.Groups.Claim, GroupsExpr: c.Groups.Expression, GroupsField: where + ".claimMappings.groups",
-		SigningAlgs: structuredAlgs, AlgsField: where,
+		UserPrefField: where + ".claimMappings.username.prefix",
+		GroupsClaim:   c.Groups.Claim, GroupsExpr: c.Groups.Expression, GroupsField: where + ".claimMappings.groups",
+		GroupsPrefField: where + ".claimMappings.groups.prefix",
+		SigningAlgs:     structuredAlgs, AlgsField: where,
 	}
 	if c.Username.Prefix != nil {
 		ja.UsernamePref = *c.Username.Prefix
 	}
 	if c.Groups.Prefix != nil {
 		ja.GroupsPref = *c.Groups.Prefix
+	}
+	for _, r := range j.UserValidationRules {
+		ja.UserRules = append(ja.UserRules, r.Expression)
 	}
 	return ja
 }
@@ -137,13 +142,17 @@ func (m *Model) addFlags(source string, flags map[string]string, field func(stri
 			j.UsernameClaim = "sub"
 		}
 		j.UserField = fmt.Sprintf("%s: %s", source, field("oidc-username-claim"))
-		// The API server's defaults: claims other than email are prefixed
-		// with the issuer URL unless a prefix is given; "-" means none.
-		p, set := flags["oidc-username-prefix"]
+		j.UserPrefField = fmt.Sprintf("%s: %s", source, field("oidc-username-prefix"))
+		j.GroupsPrefField = fmt.Sprintf("%s: %s", source, field("oidc-groups-prefix"))
+		// The API server's defaults: an empty or unset prefix means the
+		// issuer URL and '#' for claims other than email; "-" means none.
+		// Groups have no default and no "-" (kubernetes
+		// pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig).
+		p := flags["oidc-username-prefix"]
 		switch {
 		case p == "-":
 			p = ""
-		case !set && j.UsernameClaim != "email":
+		case p == "" && j.UsernameClaim != "email":
 			p = issuer + "#"
 		}
 		j.UsernamePref = p
@@ -220,7 +229,7 @@ func (m *Model) AddKubesprayVars(source string, data []byte) error {
 		if err := yaml.Unmarshal(b, &cfg); err != nil {
 			return inputErr(source, "kube_apiserver_authentication_config_jwt: %v", err)
 		}
-		a := &APIServer{Source: source, Mode: "authentication-config", Invalid: apiserver.Validate(b)}
+		a := &APIServer{Source: source, Mode: "authentication-config", Validated: true, Invalid: apiserver.Validate(b)}
 		for i, j := range cfg.JWT {
 			a.JWT = append(a.JWT, jwtFromConfig(fmt.Sprintf("%s: kube_apiserver_authentication_config_jwt[%d]", source, i), j))
 		}

@@ -25,6 +25,13 @@ type dexFile struct {
 		RedirectURIs []string `json:"redirectURIs"`
 		TrustedPeers []string `json:"trustedPeers"`
 	} `json:"staticClients"`
+	StaticPasswords []struct {
+		Email             string   `json:"email"`
+		Username          string   `json:"username"`
+		Name              string   `json:"name"`
+		PreferredUsername string   `json:"preferredUsername"`
+		Groups            []string `json:"groups"`
+	} `json:"staticPasswords"`
 }
 
 // AddDexConfig reads dex's config file. env resolves secretEnv references
@@ -57,6 +64,25 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 			}
 		}
 		d.Clients = append(d.Clients, dc)
+	}
+	for i, p := range f.StaticPasswords {
+		// dex's local connector: name is name or else username.
+		name := p.Name
+		if name == "" {
+			name = p.Username
+		}
+		claims := map[string]any{"email": p.Email, "name": name}
+		if p.PreferredUsername != "" {
+			claims["preferred_username"] = p.PreferredUsername
+		}
+		if len(p.Groups) > 0 {
+			groups := make([]any, len(p.Groups))
+			for k, g := range p.Groups {
+				groups[k] = g
+			}
+			claims["groups"] = groups
+		}
+		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims})
 	}
 	if m.Dex != nil && m.Dex.Replicas > 0 {
 		d.Replicas, d.ReplicasSource = m.Dex.Replicas, m.Dex.ReplicasSource

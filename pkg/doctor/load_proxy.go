@@ -23,7 +23,7 @@ func (m *Model) AddProxyConfig(source, app string, data []byte) error {
 }
 
 func (m *Model) addProxy(source, app string, data []byte, env map[string]string) error {
-	p := &Proxy{Source: source, App: app, Keys: map[string]bool{}, GroupsClaim: "groups", CookieExpire: proxyDefaultExpire}
+	p := &Proxy{Source: source, App: app, Keys: map[string]bool{}, GroupsClaim: "groups", CookieExpire: proxyDefaultExpire, CookieSecure: true, CookieHTTPOnly: true}
 	if isAlphaConfig(data) {
 		if err := p.alpha(source, data); err != nil {
 			return err
@@ -112,6 +112,12 @@ func (p *Proxy) legacy(source string, kv map[string]any) error {
 	p.ExtraAuds = list("oidc_extra_audiences")
 	p.ProviderCAFile = list("provider_ca_files")
 	p.SetAuthz = str("set_authorization_header") == "true"
+	// oauth2-proxy's defaults: pkg/apis/options/cookie.go cookieDefaults.
+	p.CookieSecure = str("cookie_secure") != "false"
+	p.CookieHTTPOnly = str("cookie_httponly") != "false"
+	p.CookieSameSite = str("cookie_samesite")
+	p.SkipJWTBearer = str("skip_jwt_bearer_tokens") == "true"
+	p.ExtraJWTIssuers = list("extra_jwt_issuers")
 	if err := dur("cookie_refresh", &p.CookieRefresh); err != nil {
 		return err
 	}

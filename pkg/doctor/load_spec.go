@@ -111,6 +111,12 @@ func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsBy
 			return err
 		}
 		m.addBinding(source, u.GetKind(), b.Namespace, b.Name, b.RoleRef, b.Subjects)
+	case "Role", "ClusterRole":
+		var r rbacv1.ClusterRole
+		if err := fromUnstructured(u, &r); err != nil {
+			return err
+		}
+		m.addRole(source, u.GetKind(), r.Namespace, r.Name, r.Rules)
 	case "Deployment":
 		var d appsv1.Deployment
 		if err := fromUnstructured(u, &d); err != nil {

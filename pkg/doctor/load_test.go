@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -82,8 +83,6 @@ func TestUnreadableArtifactsNameTheFile(t *testing.T) {
 	cases := map[string]Inputs{
 		"missing":     {DexConfig: filepath.Join(dir, "missing.yaml")},
 		"authn kind":  {AuthenticationConfig: bad("authn.yaml", "kind: Pod\n")},
-		"cfg syntax":  {OAuth2ProxyConfigs: []string{bad("proxy.cfg", "scope = [\"openid\"\n")}},
-		"yaml":        {Ingress: []string{bad("ing.yaml", "kind: [Ingress\n")}},
 		"jwks":        {JWKS: bad("jwks.json", "{\"keys\": []}")},
 		"kubeadm":     {KubeadmConfig: bad("kubeadm.yaml", "kind: InitConfiguration\n")},
 		"token parts": {Token: bad("token.jwt", "abc.def")},
@@ -118,5 +117,69 @@ users:
 	}
 	if len(m.Kubeconfigs) != 1 || !m.Kubeconfigs[0].OIDCLogin || m.Kubeconfigs[0].ClientID != "kubernetes" {
 		t.Errorf("users = %+v", m.Kubeconfigs)
+	}
+}
+
+// The prefixes doctor reads from flags are the API server's: an empty
+// --oidc-username-prefix is the issuer URL and '#' like an unset one
+// (except for email), "-" is none, and groups have no default and no "-".
+func TestFlagPrefixesAsTheAPIServerReadsThem(t *testing.T) {
+	const iss = "https://dex.example.com"
+	cases := []struct {
+		name       string
+		flags      []string
+		user, grps string
+	}{
+		{"unset, claim sub", nil, iss + "#", ""},
+		{"empty, claim sub", []string{"--oidc-username-prefix="}, iss + "#", ""},
+		{"unset, claim email", []string{"--oidc-username-claim=email"}, "", ""},
+		{"empty, claim email", []string{"--oidc-username-claim=email", "--oidc-username-prefix="}, "", ""},
+		{"dash", []string{"--oidc-username-prefix=-", "--oidc-groups-prefix=-"}, "", "-"},
+		{"set", []string{"--oidc-username-prefix=oidc:", "--oidc-groups-prefix=oidc:"}, "oidc:", "oidc:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := &Model{}
+			args := append([]string{"kube-apiserver", "--oidc-issuer-url=" + iss, "--oidc-client-id=kubernetes", "--oidc-groups-claim=groups"}, c.flags...)
+			m.addFlags("flags", parseFlags(args), func(n string) string { return "--" + n })
+			j := m.jwts()[0]
+			if j.UsernamePref != c.user || j.GroupsPref != c.grps {
+				t.Errorf("prefixes %q %q, want %q %q", j.UsernamePref, j.GroupsPref, c.user, c.grps)
+			}
+		})
+	}
+}
+
+// A syntax error in one artifact is a finding with file and line, and the
+// other artifacts are still checked.
+func TestSyntaxErrorsAreFindings(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ing := write("ing.yaml", "kind: Ingress\nmetadata:\n  name: a\n bad: x\n")
+	cfg := write("proxy.cfg", "client_id = \"x\"\nscope = [\"openid\"\n")
+	m, err := Load(Inputs{Ingress: []string{ing}, OAuth2ProxyConfigs: []string{cfg}, DexConfig: filepath.Join(healthyDir, "dex.yaml"), Now: testNow})
+	if err != nil {
+		t.Fatalf("a syntax error stopped doctor: %v", err)
+	}
+	r := Diagnose(m)
+	var got []string
+	for _, f := range r.Findings {
+		if f.Code == "AS-00" && f.Severity == Error {
+			got = append(got, strings.Join(f.Evidence, " "))
+		}
+	}
+	want := []string{ing + ":3", cfg + ":2"}
+	sort.Strings(got)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("AS-00 evidence %v, want %v", got, want)
+	}
+	if m.Dex == nil || !contains(r.Ran, "AS-44") {
+		t.Error("the valid dex config was not checked")
 	}
 }

@@ -29,6 +29,8 @@ type Model struct {
 	// sign that the issuer's certificate is private.
 	IssuerCAs []string
 	Live      *Live
+	// Invalid are the artifacts that could not be parsed, as findings.
+	Invalid []Finding
 	// rendered holds what authstack renders for the spec, to detect drift.
 	rendered map[string][]byte
 }
@@ -41,10 +43,11 @@ type APIServer struct {
 	// Both is set when --oidc-* flags and an AuthenticationConfiguration are
 	// configured together; the evidence says where.
 	Both []string
-	// Invalid is the API server's own validation error of an
-	// AuthenticationConfiguration, if any.
-	Invalid error
-	JWT     []*JWTAuth
+	// Validated is set when an AuthenticationConfiguration was read and
+	// passed through the API server's validation; Invalid is its verdict.
+	Validated bool
+	Invalid   error
+	JWT       []*JWTAuth
 }
 
 // JWTAuth is one issuer the API server trusts, as the API server reads it.
@@ -66,10 +69,16 @@ type JWTAuth struct {
 	UsernameExpr  string
 	UsernamePref  string
 	UserField     string
+	UserPrefField string
 	GroupsClaim   string
 	GroupsExpr    string
 	GroupsPref    string
 	GroupsField   string
+	// GroupsPrefField and UserPrefField name where the prefixes are set.
+	GroupsPrefField string
+	// UserRules are the CEL expressions of userValidationRules, which can
+	// refuse users such as those named system:*.
+	UserRules []string
 	// SigningAlgs the API server accepts for this issuer.
 	SigningAlgs []string
 	AlgsField   string
@@ -85,6 +94,15 @@ type Dex struct {
 	ReplicasSource  string
 	IDTokenLifetime time.Duration
 	Clients         []*DexClient
+	// Passwords are the staticPasswords: users whose claims are known.
+	Passwords []DexPassword
+}
+
+// DexPassword is one of dex's staticPasswords, as the claims dex issues
+// for it (server/connectors/password.go Login).
+type DexPassword struct {
+	Index  int
+	Claims map[string]any
 }
 
 // DexClient is one of dex's staticClients.
@@ -101,25 +119,34 @@ type DexClient struct {
 
 // Proxy is one oauth2-proxy's configuration.
 type Proxy struct {
-	Source         string
-	App            string
-	Keys           map[string]bool
-	Issuer         string
-	ClientID       string
-	ClientSecret   string
-	SecretKnown    bool
-	RedirectURL    string
-	Scopes         []string
-	GroupsClaim    string
-	AllowedGroups  []string
-	CookieSecret   string
-	CookieKnown    bool
-	CookieRefresh  time.Duration
-	CookieExpire   time.Duration
-	Whitelist      []string
-	SetAuthz       bool
-	ExtraAuds      []string
-	ProviderCAFile []string
+	Source        string
+	App           string
+	Keys          map[string]bool
+	Issuer        string
+	ClientID      string
+	ClientSecret  string
+	SecretKnown   bool
+	RedirectURL   string
+	Scopes        []string
+	GroupsClaim   string
+	AllowedGroups []string
+	CookieSecret  string
+	CookieKnown   bool
+	CookieRefresh time.Duration
+	CookieExpire  time.Duration
+	Whitelist     []string
+	SetAuthz      bool
+	// Cookie attributes as oauth2-proxy sets them (defaults: secure and
+	// httponly true, samesite empty).
+	CookieSecure   bool
+	CookieHTTPOnly bool
+	CookieSameSite string
+	// SkipJWTBearer is skip_jwt_bearer_tokens; ExtraJWTIssuers its
+	// extra_jwt_issuers "issuer=audience" pairs.
+	SkipJWTBearer   bool
+	ExtraJWTIssuers []string
+	ExtraAuds       []string
+	ProviderCAFile  []string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -131,10 +158,20 @@ type Ingress struct {
 	Annotations map[string]string
 }
 
-// RBAC holds the bindings.
+// RBAC holds the bindings and the roles given with them.
 type RBAC struct {
 	Source   string
 	Bindings []Binding
+	Roles    []Role
+}
+
+// Role is a Role or ClusterRole.
+type Role struct {
+	Source    string
+	Kind      string
+	Namespace string
+	Name      string
+	Rules     []rbacv1.PolicyRule
 }
 
 // Binding is a RoleBinding or ClusterRoleBinding.
@@ -189,4 +226,7 @@ type Live struct {
 	Server string
 	// Findings are produced while collecting, since they come from calls.
 	Findings []Finding
+	// Passed are the codes of live checks that observed what they verify;
+	// a live check with no finding and not passed reports skipped.
+	Passed map[string]bool
 }

@@ -13,12 +13,13 @@ type TextOptions struct {
 	Color bool
 }
 
-var symbols = map[Severity]string{Error: "×", Warning: "‼", Info: "ℹ"}
+var symbols = map[Severity]string{Error: "×", Warning: "‼", Info: "ℹ", skipped: "○"}
 
-var colors = map[Severity]string{Error: "\x1b[31m", Warning: "\x1b[33m", Info: "\x1b[36m", "ok": "\x1b[32m"}
+var colors = map[Severity]string{Error: "\x1b[31m", Warning: "\x1b[33m", Info: "\x1b[36m", skipped: "\x1b[90m", "ok": "\x1b[32m"}
 
 // WriteText prints the report grouped by category, like `linkerd check`:
-// ✓ for a check that passed, ‼ warning, × error, ℹ information.
+// ✓ for a check that passed, ‼ warning, × error, ℹ information, and ○ for
+// a check that could not examine its evidence (with the reason).
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	paint := func(sev Severity, s string) string {
 		if !opts.Color {
@@ -30,19 +31,15 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	for _, f := range r.Findings {
 		byCode[f.Code] = append(byCode[f.Code], f)
 	}
-	ran := map[string]bool{}
-	for _, c := range r.Ran {
-		ran[c] = true
-	}
 	var b strings.Builder
 	for _, cat := range Categories {
 		var lines []string
-		for _, c := range checks {
-			if c.Category != cat || !ran[c.Code] {
+		for _, c := range r.Checks {
+			if c.Category != cat {
 				continue
 			}
 			fs := byCode[c.Code]
-			if len(fs) == 0 {
+			if c.Status == StatusPassed {
 				lines = append(lines, fmt.Sprintf("  %s %s %s", paint("ok", "✓"), c.Code, c.Title))
 				continue
 			}
@@ -55,6 +52,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 					lines = append(lines, "      fix: "+f.Fix)
 				}
 			}
+			for _, why := range c.Skipped {
+				lines = append(lines, fmt.Sprintf("  %s %s %s: skipped: %s", paint(skipped, symbols[skipped]), c.Code, c.Name, why))
+			}
 		}
 		if len(lines) == 0 {
 			continue
@@ -65,7 +65,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	if len(r.Ran) == 0 {
 		b.WriteString("no evidence: give artifacts (see authstack doctor --help), a token, or --live\n")
 	}
-	fmt.Fprintf(&b, "Status: %s, %s, %s (%d checks ran)\n", plural(r.Errors(), "error"), plural(r.Warnings(), "warning"), plural(r.count(Info), "info"), len(r.Ran))
+	fmt.Fprintf(&b, "Status: %s, %s, %s, %d skipped (%d checks ran)\n", plural(r.Errors(), "error"), plural(r.Warnings(), "warning"), plural(r.count(Info), "info"), r.Skipped(), len(r.Ran))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -77,7 +77,8 @@ func plural(n int, s string) string {
 	return fmt.Sprintf("%d %ss", n, s)
 }
 
-// WriteJSON prints the report as {"findings": [...]}, the schema of docs/doctor.md.
+// WriteJSON prints the report as {"findings": [...], "checks": [...]}, the
+// schema of docs/doctor.md.
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
