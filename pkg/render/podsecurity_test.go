@@ -134,4 +134,3 @@ func TestRestrictedCheckReportsViolations(t *testing.T) {
 	}
 	t.Fatal("no Deployment in the kind example")
 }
-

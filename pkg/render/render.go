@@ -232,6 +232,9 @@ func (r *renderer) dex() error {
 		ConfigChecksum:    checksum(cfg, out.Env),
 		KubernetesStorage: d.Storage.Type == v1alpha1.StorageKubernetes,
 	}
+	if v.KubernetesStorage {
+		v.StorageResources, v.StorageVerbs = dex.Resources(), dex.StorageVerbs
+	}
 	if cm := d.TLS.CertManager; cm != nil {
 		v.CertManager = &chart.CertManager{Issuer: cm.Issuer, Kind: cm.Kind}
 	}

@@ -50,6 +50,9 @@ type DexValues struct {
 	EnvSecret         string       `json:"envSecret"`
 	ConfigChecksum    string       `json:"configChecksum"`
 	KubernetesStorage bool         `json:"kubernetesStorage"`
+	// StorageResources and StorageVerbs are what dex's Role allows.
+	StorageResources []string `json:"storageResources,omitempty"`
+	StorageVerbs     []string `json:"storageVerbs,omitempty"`
 }
 
 // CertManager names the issuer that signs the dex certificate.
