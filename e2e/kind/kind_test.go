@@ -61,6 +61,13 @@ func TestKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The edge stands in for ingress-nginx in its own namespace: the
+	// rendered NetworkPolicies must let that namespace in.
+	withEdge := strings.Replace(string(specData), "\nspec:\n", "\nspec:\n  networkPolicy:\n    ingressNamespace: "+edgeNamespace+"\n", 1)
+	if withEdge == string(specData) {
+		t.Fatal("the kind example has no top-level spec: line to add networkPolicy under")
+	}
+	specData = []byte(withEdge)
 	specFile := filepath.Join(dir, "authstack.yaml")
 	if err := os.WriteFile(specFile, specData, 0o644); err != nil {
 		t.Fatal(err)
@@ -228,6 +235,14 @@ func TestKind(t *testing.T) {
 		if got["x-auth-request-email"] != "bob@example.com" || !strings.Contains(got["x-auth-request-groups"], "viewers") {
 			t.Errorf("headers app got %v, want bob@example.com in viewers", got)
 		}
+	})
+
+	// The login can't be skipped by calling the app, oauth2-proxy or dex
+	// from inside the cluster: the rendered NetworkPolicies let only the
+	// ingress controller's namespace in. BrowserLogin above went through
+	// the edge, so the policies did not break the way in.
+	t.Run("NetworkPoliciesStopPodsBypassingTheLogin", func(t *testing.T) {
+		networkPolicyBypass(t, cs, e, stack.Spec.Issuer.Dex.Namespace)
 	})
 
 	t.Run("DoctorLivePasses", func(t *testing.T) {
@@ -512,11 +527,22 @@ var _ rest.WarningHandler = warningFunc(nil)
 // stack's own pods) and checks the body contains want.
 func podGet(t *testing.T, cs *kubernetes.Clientset, url string, caPEM []byte, want string) {
 	t.Helper()
+	logs, err := probe(t, cs, appsNamespace, url, caPEM)
+	if err != nil || !strings.Contains(logs, want) {
+		t.Fatalf("GET %s from a pod: %v, want %q in:\n%s", url, err, want, logs)
+	}
+}
+
+// probe GETs url once from a new pod in namespace (which must allow the
+// restricted profile) and returns what it printed; the error is non-nil
+// unless the answer was 200.
+func probe(t *testing.T, cs *kubernetes.Clientset, namespace, url string, caPEM []byte) (string, error) {
+	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("probe-%d", time.Now().UnixNano()%100000)
-	create(t, "probe CA", cs.CoreV1().ConfigMaps(appsNamespace).Create, &corev1.ConfigMap{
+	name := fmt.Sprintf("probe-%d", time.Now().UnixNano()%1000000)
+	create(t, "probe CA", cs.CoreV1().ConfigMaps(namespace).Create, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string]string{"ca.crt": string(caPEM)}})
-	create(t, "probe pod", cs.CoreV1().Pods(appsNamespace).Create, &corev1.Pod{
+	create(t, "probe pod", cs.CoreV1().Pods(namespace).Create, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PodSpec{
 			RestartPolicy:                corev1.RestartPolicyNever,
@@ -533,7 +559,7 @@ func podGet(t *testing.T, cs *kubernetes.Clientset, url string, caPEM []byte, wa
 	})
 	var phase corev1.PodPhase
 	err := poll(2*time.Minute, 2*time.Second, func() error {
-		p, err := cs.CoreV1().Pods(appsNamespace).Get(ctx, name, metav1.GetOptions{})
+		p, err := cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -543,12 +569,16 @@ func podGet(t *testing.T, cs *kubernetes.Clientset, url string, caPEM []byte, wa
 		}
 		return fmt.Errorf("probe pod is %s", phase)
 	})
-	logs, _ := cs.CoreV1().Pods(appsNamespace).GetLogs(name, &corev1.PodLogOptions{}).Do(ctx).Raw()
-	if err != nil || phase != corev1.PodSucceeded || !strings.Contains(string(logs), want) {
-		t.Fatalf("GET %s from a pod: %v, phase %s, want %q in:\n%s", url, err, phase, want, logs)
+	logs, _ := cs.CoreV1().Pods(namespace).GetLogs(name, &corev1.PodLogOptions{}).Do(ctx).Raw()
+	_ = cs.CoreV1().Pods(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	_ = cs.CoreV1().ConfigMaps(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil {
+		return string(logs), fmt.Errorf("probe pod %s/%s did not finish: %w", namespace, name, err)
 	}
-	_ = cs.CoreV1().Pods(appsNamespace).Delete(ctx, name, metav1.DeleteOptions{})
-	_ = cs.CoreV1().ConfigMaps(appsNamespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if phase != corev1.PodSucceeded {
+		return string(logs), fmt.Errorf("probe pod %s/%s: GET %s failed", namespace, name, url)
+	}
+	return string(logs), nil
 }
 
 // resourceVersions of the stack's objects that apply owns.

@@ -79,6 +79,8 @@ spec:
       upstream:
         service: dashboard
         port: 80
+      podSelector:
+        app.kubernetes.io/name: dashboard
       identity: token
 {{- if .WithHeadersApp }}
     - name: prometheus
@@ -87,6 +89,8 @@ spec:
       upstream:
         service: prometheus
         port: 9090
+      podSelector:
+        app.kubernetes.io/name: prometheus
       identity: headers
 {{- end }}
 {{- end }}

@@ -85,6 +85,9 @@ func runRender(streams IO, f *renderFlags) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(streams.Err, "warning: %s\n", w)
+	}
 	if saved, err := store.Save(); err != nil {
 		return err
 	} else if saved {

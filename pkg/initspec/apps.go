@@ -18,15 +18,24 @@ type Preset struct {
 	Port        int32
 	Protocol    string
 	Identity    v1alpha1.IdentityMode
+	// PodSelector is the selector of Service in the app's usual Helm chart,
+	// for the NetworkPolicy that keeps other pods from bypassing the login.
+	PodSelector map[string]string
 }
 
 // Presets of the apps init offers, by name.
 var Presets = map[string]Preset{
 	// The Dashboard's Helm chart (v7+) serves through Kong on HTTPS.
-	"dashboard":  {Name: "dashboard", Description: "Kubernetes Dashboard (acts with the user's token)", Namespace: "kubernetes-dashboard", Service: "kubernetes-dashboard-kong-proxy", Port: 443, Protocol: "HTTPS", Identity: v1alpha1.IdentityToken},
-	"headlamp":   {Name: "headlamp", Description: "Headlamp (acts with the user's token)", Namespace: "headlamp", Service: "headlamp", Port: 80, Identity: v1alpha1.IdentityToken},
-	"prometheus": {Name: "prometheus", Description: "Prometheus (identity headers)", Namespace: "monitoring", Service: "prometheus-operated", Port: 9090, Identity: v1alpha1.IdentityHeaders},
-	"grafana":    {Name: "grafana", Description: "Grafana (identity headers)", Namespace: "monitoring", Service: "grafana", Port: 80, Identity: v1alpha1.IdentityHeaders},
+	// Kong's Pods, as the Dashboard chart's Kong subchart labels them (release kubernetes-dashboard).
+	"dashboard": {Name: "dashboard", Description: "Kubernetes Dashboard (acts with the user's token)", Namespace: "kubernetes-dashboard", Service: "kubernetes-dashboard-kong-proxy", Port: 443, Protocol: "HTTPS", Identity: v1alpha1.IdentityToken,
+		PodSelector: map[string]string{"app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kubernetes-dashboard"}},
+	"headlamp": {Name: "headlamp", Description: "Headlamp (acts with the user's token)", Namespace: "headlamp", Service: "headlamp", Port: 80, Identity: v1alpha1.IdentityToken,
+		PodSelector: map[string]string{"app.kubernetes.io/name": "headlamp"}},
+	// prometheus-operated is the operator's governing Service of every Prometheus.
+	"prometheus": {Name: "prometheus", Description: "Prometheus (identity headers)", Namespace: "monitoring", Service: "prometheus-operated", Port: 9090, Identity: v1alpha1.IdentityHeaders,
+		PodSelector: map[string]string{"app.kubernetes.io/name": "prometheus"}},
+	"grafana": {Name: "grafana", Description: "Grafana (identity headers)", Namespace: "monitoring", Service: "grafana", Port: 80, Identity: v1alpha1.IdentityHeaders,
+		PodSelector: map[string]string{"app.kubernetes.io/name": "grafana"}},
 }
 
 // PresetNames are the preset names in the order they are offered.
@@ -57,6 +66,7 @@ func ParseApp(s string) (v1alpha1.App, error) {
 		}
 		app.Namespace = p.Namespace
 		app.Upstream = v1alpha1.Upstream{Service: p.Service, Port: p.Port, Protocol: p.Protocol}
+		app.PodSelector = p.PodSelector
 		if mode == "" {
 			app.Identity = p.Identity
 		}

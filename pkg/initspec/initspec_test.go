@@ -96,6 +96,18 @@ func TestSpecsLoadAndRender(t *testing.T) {
 			if !reflect.DeepEqual(parsed, built) {
 				t.Errorf("the written spec loads differently from the answers:\nloaded %+v\nbuilt  %+v", parsed.Spec, built.Spec)
 			}
+			// init cannot know the Pods of an app it has no preset for:
+			// render refuses until the user names them.
+			for i := range parsed.Spec.Apps {
+				a := &parsed.Spec.Apps[i]
+				if len(a.PodSelector) > 0 {
+					continue
+				}
+				if _, err := render.Render(&config.Stack{AuthStack: parsed, Dir: t.TempDir(), File: name}, render.Options{Secrets: secrets.Fixed{}}); err == nil || !strings.Contains(err.Error(), "podSelector: required") {
+					t.Fatalf("render of app %s without podSelector: err = %v, want podSelector: required", a.Name, err)
+				}
+				a.PodSelector = map[string]string{"app": a.Name}
+			}
 			res, err := render.Render(&config.Stack{AuthStack: parsed, Dir: t.TempDir(), File: name}, render.Options{Secrets: secrets.Fixed{}})
 			if err != nil {
 				t.Fatalf("render: %v", err)
@@ -159,13 +171,17 @@ func TestParseApp(t *testing.T) {
 		wantErr string
 	}{
 		{in: "dashboard=dash.example.com:token", want: v1alpha1.App{Name: "dashboard", Host: "dash.example.com", Namespace: "kubernetes-dashboard", Identity: "token",
-			Upstream: v1alpha1.Upstream{Service: "kubernetes-dashboard-kong-proxy", Port: 443, Protocol: "HTTPS"}}},
+			Upstream:         v1alpha1.Upstream{Service: "kubernetes-dashboard-kong-proxy", Port: 443, Protocol: "HTTPS"},
+			AppNetworkPolicy: v1alpha1.AppNetworkPolicy{PodSelector: map[string]string{"app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kubernetes-dashboard"}}}},
 		{in: "headlamp=hl.example.com", want: v1alpha1.App{Name: "headlamp", Host: "hl.example.com", Namespace: "headlamp", Identity: "token",
-			Upstream: v1alpha1.Upstream{Service: "headlamp", Port: 80}}},
+			Upstream:         v1alpha1.Upstream{Service: "headlamp", Port: 80},
+			AppNetworkPolicy: v1alpha1.AppNetworkPolicy{PodSelector: map[string]string{"app.kubernetes.io/name": "headlamp"}}}},
 		{in: "prometheus=prom.local:8443:headers", want: v1alpha1.App{Name: "prometheus", Host: "prom.local:8443", Namespace: "monitoring", Identity: "headers",
-			Upstream: v1alpha1.Upstream{Service: "prometheus-operated", Port: 9090}}},
+			Upstream:         v1alpha1.Upstream{Service: "prometheus-operated", Port: 9090},
+			AppNetworkPolicy: v1alpha1.AppNetworkPolicy{PodSelector: map[string]string{"app.kubernetes.io/name": "prometheus"}}}},
 		{in: "grafana=g.example.com", want: v1alpha1.App{Name: "grafana", Host: "g.example.com", Namespace: "monitoring", Identity: "headers",
-			Upstream: v1alpha1.Upstream{Service: "grafana", Port: 80}}},
+			Upstream:         v1alpha1.Upstream{Service: "grafana", Port: 80},
+			AppNetworkPolicy: v1alpha1.AppNetworkPolicy{PodSelector: map[string]string{"app.kubernetes.io/name": "grafana"}}}},
 		{in: "wiki=wiki.example.com:headers@docs/wiki:8080", want: v1alpha1.App{Name: "wiki", Host: "wiki.example.com", Namespace: "docs", Identity: "headers",
 			Upstream: v1alpha1.Upstream{Service: "wiki", Port: 8080}}},
 		{in: "wiki=wiki.example.com", wantErr: "not a preset"},

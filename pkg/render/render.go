@@ -55,6 +55,9 @@ type Result struct {
 	Objects []Object
 	// Files are the files outside the cluster (API server, dex, kubeconfig).
 	Files []File
+	// Warnings are choices of the spec that leave something open, for the
+	// user to read (stderr); the output is still what the spec asks for.
+	Warnings []string
 
 	apiServer apiserver.Input
 	dexConfig []byte
@@ -88,6 +91,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		name string
 		fn   func() error
 	}{
+		{"images", r.images},
 		{"dex", r.dex},
 		{"oauth2-proxy", r.proxies},
 		{"chart", r.chart},
@@ -95,6 +99,8 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		{"api server", r.apiServer},
 		{"kubeconfig", r.kubeconfig},
 		{"kustomize", r.kustomize},
+		// Last, so that no image a kustomization sets escapes the check.
+		{"image digests", r.checkPinned},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {
@@ -103,7 +109,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 	}
 	sortObjects(r.objects)
 	sort.Slice(r.files, func(i, j int) bool { return r.files[i].Path < r.files[j].Path })
-	return &Result{Objects: r.objects, Files: r.files, apiServer: r.apiServerInput, dexConfig: r.dexConfig}, nil
+	return &Result{Objects: r.objects, Files: r.files, Warnings: r.warnings, apiServer: r.apiServerInput, dexConfig: r.dexConfig}, nil
 }
 
 type renderer struct {
@@ -115,9 +121,12 @@ type renderer struct {
 	issuerCA  string
 	clusterCA []byte
 
-	values  chart.Values
-	objects []Object
-	files   []File
+	dexImage, proxyImage string
+
+	values   chart.Values
+	objects  []Object
+	files    []File
+	warnings []string
 
 	apiServerInput apiserver.Input
 	dexConfig      []byte
@@ -217,11 +226,14 @@ func (r *renderer) dex() error {
 		return err
 	}
 	v := &chart.DexValues{
-		Namespace: d.Namespace, Image: r.spec.Images.Dex, Replicas: *d.Replicas,
+		Namespace: d.Namespace, Image: r.dexImage, Replicas: *d.Replicas,
 		Host: v1alpha1.Hostname(d.Host), Path: d.Path, IngressClassName: d.IngressClassName, TLSSecret: d.TLS.SecretName,
 		ConfigSecret: DexConfigSecret, EnvSecret: DexEnvSecret,
 		ConfigChecksum:    checksum(cfg, out.Env),
 		KubernetesStorage: d.Storage.Type == v1alpha1.StorageKubernetes,
+	}
+	if v.KubernetesStorage {
+		v.StorageResources, v.StorageVerbs = dex.Resources(), dex.StorageVerbs
 	}
 	if cm := d.TLS.CertManager; cm != nil {
 		v.CertManager = &chart.CertManager{Issuer: cm.Issuer, Kind: cm.Kind}
@@ -251,17 +263,21 @@ func (r *renderer) proxies() error {
 		if err != nil {
 			return fmt.Errorf("app %s: cookie secret: %w", app.Name, err)
 		}
+		podSelector, err := r.appPodSelector(i, app)
+		if err != nil {
+			return err
+		}
 		name := oauth2proxy.Name(app)
 		data := map[string]string{"client-secret": clientSecret, "cookie-secret": cookie}
 		if err := r.secret(secretsFile, name, app.Namespace, name, data); err != nil {
 			return err
 		}
 		r.values.Proxies = append(r.values.Proxies, chart.ProxyValues{
-			App: app.Name, Namespace: app.Namespace, Image: r.spec.Images.OAuth2Proxy, Host: v1alpha1.Hostname(app.Host),
+			App: app.Name, Namespace: app.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(app.Host),
 			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Secret: name,
 			Config: cfg, ConfigChecksum: checksum([]byte(cfg), data), IssuerCA: r.issuerCA,
 			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: oauth2proxy.Annotations(app),
-			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port},
+			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector},
 		})
 	}
 	return nil
@@ -269,6 +285,11 @@ func (r *renderer) proxies() error {
 
 func (r *renderer) chart() error {
 	r.values.Instance = r.instance
+	from, err := r.ingressFrom()
+	if err != nil {
+		return err
+	}
+	r.values.IngressFrom = from
 	docs, err := chart.Render(r.values)
 	if err != nil {
 		return err
@@ -438,8 +459,9 @@ func checksum(cfg []byte, env map[string]string) string {
 // kindRank orders objects so that what others depend on is applied first.
 var kindRank = map[string]int{
 	"Namespace": 0, "CustomResourceDefinition": 1, "ServiceAccount": 2, "Secret": 3, "ConfigMap": 4,
-	"ClusterRole": 5, "Role": 6, "ClusterRoleBinding": 7, "RoleBinding": 8, "Service": 9,
-	"Deployment": 10, "Ingress": 11,
+	"ClusterRole": 5, "Role": 6, "ClusterRoleBinding": 7, "RoleBinding": 8,
+	// A NetworkPolicy comes before the Pods it guards exist.
+	"NetworkPolicy": 9, "Service": 10, "Deployment": 11, "Ingress": 12,
 }
 
 // ApplyPhase is 0 for Namespaces and CRDs, which must exist before the

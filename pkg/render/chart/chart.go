@@ -25,6 +25,15 @@ type Values struct {
 	Instance string        `json:"instance"`
 	Dex      *DexValues    `json:"dex"`
 	Proxies  []ProxyValues `json:"proxies"`
+	// IngressFrom is who may reach dex, the proxies and the apps.
+	IngressFrom IngressFrom `json:"ingressFrom"`
+}
+
+// IngressFrom names the ingress controller in the NetworkPolicies: its
+// namespace and, for a controller on the host network, node CIDRs.
+type IngressFrom struct {
+	Namespace string   `json:"namespace"`
+	CIDRs     []string `json:"cidrs,omitempty"`
 }
 
 // DexValues configure the dex Deployment, Service, Ingress and RBAC.
@@ -41,6 +50,9 @@ type DexValues struct {
 	EnvSecret         string       `json:"envSecret"`
 	ConfigChecksum    string       `json:"configChecksum"`
 	KubernetesStorage bool         `json:"kubernetesStorage"`
+	// StorageResources and StorageVerbs are what dex's Role allows.
+	StorageResources []string `json:"storageResources,omitempty"`
+	StorageVerbs     []string `json:"storageVerbs,omitempty"`
 }
 
 // CertManager names the issuer that signs the dex certificate.
@@ -70,6 +82,9 @@ type ProxyValues struct {
 type Upstream struct {
 	Service string `json:"service"`
 	Port    int32  `json:"port"`
+	// PodSelector selects the app's Pods for their NetworkPolicy; empty
+	// renders none.
+	PodSelector map[string]string `json:"podSelector,omitempty"`
 }
 
 var (

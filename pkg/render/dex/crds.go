@@ -24,6 +24,22 @@ var crdNames = []apiextensionsv1.CustomResourceDefinitionNames{
 	{Plural: "devicetokens", Singular: "devicetoken", Kind: "DeviceToken"},
 }
 
+// Resources are the plural names of dex's custom resources, for the Role
+// that lets dex use them and nothing else.
+func Resources() []string {
+	out := make([]string, len(crdNames))
+	for i, n := range crdNames {
+		out[i] = n.Plural
+	}
+	return out
+}
+
+// StorageVerbs are what dex's kubernetes storage does with its resources
+// (storage/kubernetes/client.go at v2.45.1: GET of one object or a list,
+// POST, PUT, DELETE; crdHandling check only lists). It never patches,
+// watches or deletes a collection.
+var StorageVerbs = []string{"create", "delete", "get", "list", "update"}
+
 // CRDs are dex's custom resource definitions. authstack applies them before
 // dex starts, so dex (with crdHandling: check) needs no cluster-wide right
 // to create CRDs and does not crash on its first start while they appear.

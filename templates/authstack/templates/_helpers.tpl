@@ -21,3 +21,18 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
+
+{{/*
+The sources a NetworkPolicy lets in: the ingress controller's pods, by the
+namespace's kubernetes.io/metadata.name label, and, for a controller on the
+host network, the node CIDRs the user lists. The argument is the root context.
+*/}}
+{{- define "authstack.ingressFrom" -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ .Values.ingressFrom.namespace | quote }}
+{{- range .Values.ingressFrom.cidrs }}
+- ipBlock:
+    cidr: {{ . | quote }}
+{{- end }}
+{{- end }}

@@ -10,6 +10,7 @@ import (
 const (
 	DefaultDexNamespace       = "dex"
 	DefaultIngressClass       = "nginx"
+	DefaultIngressNamespace   = "ingress-nginx"
 	DefaultIDTokenLifetime    = "1h"
 	DefaultRefreshLifetime    = "720h"
 	DefaultKubectlClientID    = "kubernetes"
@@ -101,6 +102,10 @@ func SetDefaults(s *AuthStack) {
 		defaultString(&a.IngressClassName, DefaultIngressClass)
 		defaultString(&a.TLSSecretName, a.Name+"-tls")
 		defaultString(&a.Upstream.Protocol, "HTTP")
+		if a.NetworkPolicy == nil {
+			t := true
+			a.NetworkPolicy = &t
+		}
 		if len(a.AllowedEmailDomains) == 0 {
 			a.AllowedEmailDomains = []string{"*"}
 		}
@@ -119,6 +124,7 @@ func SetDefaults(s *AuthStack) {
 			t.Roles = []TeamRole{TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward}
 		}
 	}
+	defaultString(&spec.NetworkPolicy.IngressNamespace, DefaultIngressNamespace)
 	defaultString(&spec.Images.Dex, images.Dex)
 	defaultString(&spec.Images.OAuth2Proxy, images.OAuth2Proxy)
 }

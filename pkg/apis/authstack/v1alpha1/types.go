@@ -34,6 +34,8 @@ type Spec struct {
 	RBAC      RBAC       `json:"rbac,omitempty"`
 	Images    Images     `json:"images,omitempty"`
 	Kustomize *Kustomize `json:"kustomize,omitempty"`
+	// NetworkPolicy says which pods may reach dex, the oauth2-proxies and the apps.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -366,7 +368,8 @@ type App struct {
 	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
-	TLSSecretName string `json:"tlsSecretName,omitempty"`
+	TLSSecretName    string `json:"tlsSecretName,omitempty"`
+	AppNetworkPolicy `json:",inline"`
 }
 
 // Upstream is the Service of the app.
@@ -453,6 +456,39 @@ type Images struct {
 	Dex string `json:"dex,omitempty"`
 	// OAuth2Proxy image (default the release authstack tests).
 	OAuth2Proxy string `json:"oauth2Proxy,omitempty"`
+	// PinDigests requires every image to be pinned by digest: an image
+	// written as repo:tag@sha256:<digest>, or a default image whose digest
+	// authstack knows. Any other image is a render error.
+	PinDigests bool `json:"pinDigests,omitempty"`
+}
+
+// Network policies. Rendered NetworkPolicies only restrict ingress: dex must
+// reach LDAP or an upstream IdP and the API server, and the proxies reach dex
+// through its public URL, at addresses authstack cannot know.
+
+// NetworkPolicy names the ingress controller, the only client of dex, the
+// oauth2-proxies and the apps.
+type NetworkPolicy struct {
+	// IngressNamespace is the namespace of the ingress controller, matched by
+	// its kubernetes.io/metadata.name label (default ingress-nginx).
+	IngressNamespace string `json:"ingressNamespace,omitempty"`
+	// IngressCIDRs are allowed in too: when the ingress controller runs on the
+	// host network (hostNetwork: true), its connections come from node
+	// addresses, which no namespace matches; list the nodes' CIDRs here.
+	IngressCIDRs []string `json:"ingressCIDRs,omitempty"`
+}
+
+// AppNetworkPolicy keeps other pods from reaching an app without logging in.
+type AppNetworkPolicy struct {
+	// PodSelector holds the labels of the app's Pods (the selector of
+	// upstream.service). A NetworkPolicy on these Pods lets only the ingress
+	// controller in. Required unless networkPolicy is false.
+	PodSelector map[string]string `json:"podSelector,omitempty"`
+	// NetworkPolicy false renders no NetworkPolicy for the app's Pods: any pod
+	// in the cluster can then reach the app without logging in (default true).
+	// Other in-cluster clients of the app (Grafana querying Prometheus) need a
+	// NetworkPolicy of their own that lets them in; policies add up.
+	NetworkPolicy *bool `json:"networkPolicy,omitempty"`
 }
 
 // Kustomize applies the user's kustomization to the rendered manifests.
