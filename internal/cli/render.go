@@ -54,7 +54,7 @@ keeps a backup next to it.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
 	fl.StringVarP(&f.outDir, "output-dir", "o", "", "write files under this directory instead of stdout")
-	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml or kustomize (adds a kustomization.yaml)")
+	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml, or kustomize (a base for Git: kustomization.yaml with a secretGenerator reading secrets/, kept out of Git by .gitignore)")
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "where generated secrets are kept (default: authstack.secrets.yaml next to the spec)")
 	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
 	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")

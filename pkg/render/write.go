@@ -1,10 +1,8 @@
 package render
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // Formats of an output directory.
@@ -13,23 +11,17 @@ const (
 	FormatKustomize = "kustomize"
 )
 
-// WriteDir writes every file under dir. With FormatKustomize it also writes
-// a kustomization.yaml listing the manifests, so a GitOps repository can
-// use the directory as a base. Secrets are written with mode 0600.
+// WriteDir writes every file under dir. With FormatKustomize the directory
+// is a kustomize base for a GitOps repository (see KustomizeFiles). Secrets
+// are written with mode 0600.
 func (res *Result) WriteDir(dir, format string) ([]string, error) {
-	files, err := res.AllFiles()
+	all := res.AllFiles
+	if format == FormatKustomize {
+		all = res.KustomizeFiles
+	}
+	files, err := all()
 	if err != nil {
 		return nil, err
-	}
-	if format == FormatKustomize {
-		var b strings.Builder
-		b.WriteString("# Rendered by authstack.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-		for _, f := range files {
-			if strings.HasPrefix(f.Path, "manifests/") {
-				fmt.Fprintf(&b, "- %s\n", f.Path)
-			}
-		}
-		files = append(files, File{Path: "kustomization.yaml", Data: []byte(b.String())})
 	}
 	var written []string
 	for _, f := range files {
@@ -38,7 +30,7 @@ func (res *Result) WriteDir(dir, format string) ([]string, error) {
 			return written, err
 		}
 		mode := os.FileMode(0o644)
-		if f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
+		if f.Private || f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
 			mode = 0o600
 		}
 		if err := os.WriteFile(p, f.Data, mode); err != nil {
