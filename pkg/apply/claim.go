@@ -1,0 +1,103 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	rmeta "github.com/authstack/authstack/pkg/render/meta"
+)
+
+// claim makes sure apply takes over no object it does not own. An object is
+// the stack's when it carries the ApplySet membership label with this
+// stack's id: that label is what --prune selects on, here and in kubectl
+// (KEP-3659, applyset.kubernetes.io/part-of), so it is exactly the set of
+// objects a prune may delete. The field manager is no proof of ownership:
+// every stack applies as "authstack", and anyone can pass that name.
+//
+// Every other object that already exists is refused, listed in one error,
+// unless Options.Adopt is set; applying onto it would label it a member and
+// a later --prune would delete what the user made. Namespaces are the
+// exception: authstack renders the namespaces of the apps it fronts, which
+// usually exist, so a Namespace that exists is applied as shared, without
+// the membership label (a label another ApplySet set stays as it is), and
+// no prune of this stack deletes it.
+func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) error {
+	var todo []*item
+	for _, it := range items {
+		if it != nil && it.mapping != nil && !lists.isMember(it) {
+			todo = append(todo, it)
+		}
+	}
+	var (
+		mu      sync.Mutex
+		refused []string
+	)
+	err := forEach(ctx, a.opts.Workers, todo, func(ctx context.Context, it *item) error {
+		live, err := a.resource(it).Get(ctx, it.obj.GetName(), metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("apply: read %s: %w", display(it.obj), err)
+		}
+		switch {
+		case a.opts.Adopt:
+		case isNamespace(it.obj):
+			labels := it.obj.GetLabels()
+			if other, ok := live.GetLabels()[LabelPartOf]; ok {
+				labels[LabelPartOf] = other
+			} else {
+				delete(labels, LabelPartOf)
+			}
+			it.obj.SetLabels(labels)
+		default:
+			mu.Lock()
+			refused = append(refused, display(it.obj)+" ("+owner(live)+")")
+			mu.Unlock()
+			return nil
+		}
+		lists.setExisting(live)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	sort.Strings(refused)
+	return fmt.Errorf("apply: %d objects the spec renders already exist and are not members of stack %q's ApplySet (label %s=%s); authstack does not take them over, as a later --prune would delete them:\n  %s\n"+
+		"rename them in the spec, delete them from the cluster, or re-run with --adopt to make them members of this stack (apply then owns the fields it sets, and --prune deletes them once the spec drops them)",
+		len(refused), a.stack.Metadata.Name, LabelPartOf, a.id, strings.Join(refused, "\n  "))
+}
+
+func isNamespace(u *unstructured.Unstructured) bool {
+	gvk := u.GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Namespace"
+}
+
+// owner says who made an existing object, for the error that refuses it.
+func owner(live *unstructured.Unstructured) string {
+	if set := live.GetLabels()[LabelPartOf]; set != "" {
+		return "member of another ApplySet, " + set
+	}
+	var managers []string
+	for _, e := range live.GetManagedFields() {
+		m := e.Manager
+		if m == rmeta.FieldManager {
+			m += " (another stack, or an earlier apply without the label)"
+		}
+		managers = append(managers, m)
+	}
+	if len(managers) == 0 {
+		return "no field manager recorded"
+	}
+	return "managed by " + strings.Join(sortedUnique(managers), ", ")
+}
