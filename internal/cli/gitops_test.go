@@ -11,16 +11,17 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Every file of render --format kustomize that Git would track is free of
+// Every file of render --format kustomize (or kustomize-external) that Git would track is free of
 // secret values, raw or base64: the directory is meant for a GitOps
 // repository.
 func TestRenderKustomizeKeepsSecretValuesOutOfGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatal("git is needed to check what a repository would track")
 	}
-	for _, tc := range []struct{ name, example, extra string }{
-		{"generated secrets", "kind", ""},
-		{"provided secret and a confidential kubectl client", "dex-ldap-kubespray", "  kubectl:\n    public: false\n"},
+	for _, tc := range []struct{ name, format, example, extra string }{
+		{"generated secrets", "kustomize", "kind", ""},
+		{"provided secret and a confidential kubectl client", "kustomize", "dex-ldap-kubespray", "  kubectl:\n    public: false\n"},
+		{"external secrets", "kustomize-external", "dex-ldap-kubespray", "  kubectl:\n    public: false\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := example(t, tc.example)
@@ -28,7 +29,7 @@ func TestRenderKustomizeKeepsSecretValuesOutOfGit(t *testing.T) {
 				appendToSpec(t, spec, tc.extra)
 			}
 			out := t.TempDir()
-			if _, stderr, code := run(t, "render", "-f", spec, "-o", out, "--format", "kustomize"); code != 0 {
+			if _, stderr, code := run(t, "render", "-f", spec, "-o", out, "--format", tc.format); code != 0 {
 				t.Fatalf("exit code %d: %s", code, stderr)
 			}
 			values := secretValues(t, spec)

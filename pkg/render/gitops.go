@@ -18,6 +18,9 @@ import (
 const (
 	kustomizationFile = "kustomization.yaml"
 	gitignoreFile     = ".gitignore"
+	// externalSecretsFile lists the Secrets an external secret manager
+	// must provide.
+	externalSecretsFile = "SECRETS.md"
 	// secretsDir holds one file per Secret value, read by the
 	// kustomization's secretGenerator and ignored by Git.
 	secretsDir = "secrets"
@@ -31,15 +34,28 @@ const (
 // gives the same Secrets authstack apply applies, as long as secrets/ is
 // there (authstack render writes it; on another machine, render again or
 // copy it over a private channel).
-func (res *Result) KustomizeFiles() ([]File, error) {
+func (res *Result) KustomizeFiles() ([]File, error) { return res.kustomizeFiles(false) }
+
+// KustomizeExternalFiles is KustomizeFiles for Secrets kept in an external
+// secret manager (External Secrets, Sealed Secrets, Vault...): the base
+// has no Secret and no value at all, and SECRETS.md lists the Secrets, with
+// their keys, that must exist in the cluster.
+func (res *Result) KustomizeExternalFiles() ([]File, error) { return res.kustomizeFiles(true) }
+
+func (res *Result) kustomizeFiles(externalSecrets bool) ([]File, error) {
 	var objects []Object
 	var secretFiles []File
+	var external []*unstructured.Unstructured
 	k := kusttypes.Kustomization{
 		TypeMeta: kusttypes.TypeMeta{APIVersion: kusttypes.KustomizationVersion, Kind: kusttypes.KustomizationKind},
 	}
 	for _, o := range res.Objects {
 		if !isSecret(o.Object) {
 			objects = append(objects, o)
+			continue
+		}
+		if externalSecrets {
+			external = append(external, o.Object)
 			continue
 		}
 		gen, files, err := secretGenerator(o.Object)
@@ -62,7 +78,14 @@ func (res *Result) KustomizeFiles() ([]File, error) {
 	}
 	head := "# Rendered by authstack. Secret values are not in this file: the\n" +
 		"# secretGenerator reads them from secrets/, which .gitignore keeps out of Git.\n"
+	if externalSecrets {
+		head = "# Rendered by authstack. The Secrets are not in this base: create the ones\n" +
+			"# listed in " + externalSecretsFile + " with your secret manager.\n"
+	}
 	files := append(manifests, res.Files...)
+	if externalSecrets {
+		files = append(files, File{Path: externalSecretsFile, Data: secretList(external)})
+	}
 	files = append(files, secretFiles...)
 	files = append(files, File{Path: kustomizationFile, Data: append([]byte(head), data...)})
 	files = append(files, File{Path: gitignoreFile, Data: gitignore(files)})
@@ -165,4 +188,41 @@ func secretGenerator(u *unstructured.Unstructured) (kusttypes.SecretArgs, []File
 		files = append(files, File{Path: p, Data: values[key], Private: true})
 	}
 	return args, files, nil
+}
+
+// secretList documents the Secrets a base without them needs: names and
+// keys, never values.
+func secretList(objs []*unstructured.Unstructured) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Secrets this base needs\n\n" +
+		"The base holds no Secret. Create these in the cluster with your secret manager\n" +
+		"before the Deployments start. Values authstack generated are in the secrets\n" +
+		"file next to the spec (authstack.secrets.yaml); the others are the ones the\n" +
+		"spec reads from the environment or a file.\n\n" +
+		"| namespace | name | type | keys |\n|---|---|---|---|\n")
+	dexConfig := false
+	for _, u := range objs {
+		typ, _, _ := unstructured.NestedString(u.Object, "type")
+		keys := map[string]bool{}
+		for _, field := range []string{"data", "stringData"} {
+			m, _, _ := unstructured.NestedMap(u.Object, field)
+			for k := range m {
+				keys[k] = true
+			}
+		}
+		list := make([]string, 0, len(keys))
+		for k := range keys {
+			list = append(list, "`"+k+"`")
+		}
+		sort.Strings(list)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", u.GetNamespace(), u.GetName(), typ, strings.Join(list, ", "))
+		if u.GetName() == DexConfigSecret {
+			dexConfig = true
+		}
+	}
+	if dexConfig {
+		fmt.Fprintf(&b, "\nThe key config.yaml of %s is dex/config.yaml of this directory, which refers\n"+
+			"to the values of %s by environment variable and holds none.\n", DexConfigSecret, DexEnvSecret)
+	}
+	return b.Bytes()
 }

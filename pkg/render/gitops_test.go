@@ -103,6 +103,51 @@ func TestKustomizeBaseBuildsTheRenderedObjects(t *testing.T) {
 	}
 }
 
+// The external-secrets base builds to everything but the Secrets, and
+// SECRETS.md names each Secret and key the cluster must have.
+func TestKustomizeExternalBaseListsTheSecrets(t *testing.T) {
+	exampleEnv(t)
+	res, err := Render(load(t, "kind"), Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := res.WriteDir(dir, FormatKustomizeExternal); err != nil {
+		t.Fatal(err)
+	}
+	out, err := kustomize.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := len(splitDocs(out))
+	list, err := os.ReadFile(filepath.Join(dir, "SECRETS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretsSeen := 0
+	for _, o := range res.Objects {
+		if o.Object.GetKind() != "Secret" {
+			continue
+		}
+		secretsSeen++
+		row := "| " + o.Object.GetNamespace() + " | " + o.Object.GetName() + " | Opaque | "
+		if !strings.Contains(string(list), row) {
+			t.Errorf("SECRETS.md lacks a row %q:\n%s", row, list)
+		}
+		for k := range o.Object.Object["data"].(map[string]any) {
+			if !strings.Contains(string(list), "`"+k+"`") {
+				t.Errorf("SECRETS.md lacks key %s of %s", k, o.Object.GetName())
+			}
+		}
+	}
+	if strings.Contains(string(out), "kind: Secret") || built != len(res.Objects)-secretsSeen {
+		t.Errorf("kustomize build gives %d objects, want the %d that are not Secrets", built, len(res.Objects)-secretsSeen)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secrets")); !os.IsNotExist(err) {
+		t.Errorf("the external-secrets base wrote secrets/ (err %v)", err)
+	}
+}
+
 func keyOf(m map[string]any) string {
 	md, _ := m["metadata"].(map[string]any)
 	return m["kind"].(string) + "/" + str(md["namespace"]) + "/" + str(md["name"])

@@ -9,6 +9,9 @@ import (
 const (
 	FormatYAML      = "yaml"
 	FormatKustomize = "kustomize"
+	// FormatKustomizeExternal is FormatKustomize without the Secrets, for
+	// an external secret manager.
+	FormatKustomizeExternal = "kustomize-external"
 )
 
 // WriteDir writes every file under dir. With FormatKustomize the directory
@@ -16,8 +19,11 @@ const (
 // are written with mode 0600.
 func (res *Result) WriteDir(dir, format string) ([]string, error) {
 	all := res.AllFiles
-	if format == FormatKustomize {
+	switch format {
+	case FormatKustomize:
 		all = res.KustomizeFiles
+	case FormatKustomizeExternal:
+		all = res.KustomizeExternalFiles
 	}
 	files, err := all()
 	if err != nil {
