@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
@@ -118,6 +119,7 @@ type applier struct {
 	opts   Options
 	stack  *config.Stack
 	dyn    dynamic.Interface
+	meta   metadata.Interface
 	kube   kubernetes.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 	id     string
@@ -160,6 +162,9 @@ func Apply(ctx context.Context, stack *config.Stack, opts Options) (*Summary, er
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	if a.kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if a.meta, err = metadata.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)

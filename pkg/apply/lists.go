@@ -17,6 +17,15 @@ type listKey struct {
 	namespace string
 }
 
+// listKey is the LIST that holds it.
+func (it *item) listKey() listKey {
+	k := listKey{gvr: it.mapping.Resource}
+	if it.namespaced() {
+		k.namespace = it.obj.GetNamespace()
+	}
+	return k
+}
+
 // listCache holds the live members of the ApplySet, read with one LIST per
 // resource and namespace instead of one GET per object.
 type listCache struct {
@@ -40,10 +49,7 @@ func (c *listCache) load(ctx context.Context, items []*item) error {
 		if it == nil || it.mapping == nil {
 			continue
 		}
-		k := listKey{gvr: it.mapping.Resource}
-		if it.namespaced() {
-			k.namespace = it.obj.GetNamespace()
-		}
+		k := it.listKey()
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/render"
 	"github.com/authstack/authstack/pkg/secrets"
 )
 
@@ -193,5 +194,39 @@ func TestIntegrationDiffAndPruneNeverPrintSecretValues(t *testing.T) {
 	}
 	if !strings.Contains(all, "kubectl.kubernetes.io/last-applied-configuration: '***'") {
 		t.Errorf("the pruned Secret's last-applied annotation is not shown masked:\n%s", dry.String())
+	}
+}
+
+// Among many objects of one kind, found with one metadata LIST rather than
+// a GET each, an existing one is still refused.
+func TestIntegrationApplyFindsAnExistingObjectAmongMany(t *testing.T) {
+	env := startEnv(t)
+	stack := largeStack(t, 3*namesPerGet)
+	res, err := render.Render(stack, render.Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	bindings := 0
+	for _, o := range res.Objects {
+		if o.Object.GetKind() == "ClusterRoleBinding" {
+			bindings++
+			if strings.Contains(o.Object.GetName(), "user0007") {
+				name = o.Object.GetName()
+			}
+		}
+	}
+	if bindings <= namesPerGet || name == "" {
+		t.Fatalf("%d ClusterRoleBindings (user0007's: %q): too few for the LIST path", bindings, name)
+	}
+	if _, stderr, err := env.Kubectl(t, "", "create", "clusterrolebinding", name, "--clusterrole=view", "--user=someone"); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	err, writes, _ := applyErr(t, env.Config, stack, Options{})
+	if err == nil || !strings.Contains(err.Error(), "clusterrolebinding.rbac.authorization.k8s.io/"+name+" (managed by kubectl-create)") || writes != 0 {
+		t.Fatalf("err = %v with %d writes; want a refusal naming %s and no write", err, writes, name)
+	}
+	if !strings.Contains(err.Error(), "1 objects") {
+		t.Fatalf("err = %v; want exactly the one existing object refused", err)
 	}
 }
