@@ -25,8 +25,9 @@ import (
 // Every other object that already exists is refused, listed in one error,
 // unless Options.Adopt is set; applying onto it would label it a member and
 // a later --prune would delete what the user made. Namespaces are the
-// exception: authstack renders the namespaces of the apps it fronts, which
-// usually exist, so a Namespace that exists is applied as shared, without
+// exception: authstack renders dex's namespace and the users' namespaces,
+// which may well exist already (a user namespace "monitoring") and hold
+// the user's objects, so a Namespace that exists is applied as shared, without
 // the membership label (a label another ApplySet set stays as it is), and
 // no prune of this stack deletes it.
 func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) error {
