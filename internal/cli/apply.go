@@ -16,13 +16,15 @@ import (
 )
 
 type applyFlags struct {
-	file, kubeconfig, context string
-	secretsFile               string
-	dryRun                    string
-	diff, prune, force, wait  bool
-	allowUnprefixed           bool
-	timeout                   time.Duration
-	files                     apply.Files
+	file, kubeconfig, context  string
+	secretsFile                string
+	dryRun                     string
+	diff, prune, force, wait   bool
+	pruneNamespaces, pruneCRDs bool
+	adopt                      bool
+	allowUnprefixed            bool
+	timeout                    time.Duration
+	files                      apply.Files
 }
 
 func newApply(streams IO) *cobra.Command {
@@ -36,6 +38,14 @@ unchanged spec writes nothing. Generated secrets are kept in the Secret
 authstack-generated and reused on every apply; values that authstack render
 kept in the local secrets file are taken over on the first apply. Everything
 is labeled as one ApplySet; --prune deletes what the spec no longer renders.
+
+apply takes over no object it did not create: an object the spec renders
+that already exists without this stack's ApplySet label is refused (listed
+in the error) unless --adopt is given. Namespaces that already exist are
+applied as shared and never become members, so no prune deletes them.
+--prune never deletes a Namespace or CustomResourceDefinition, which would
+delete everything in it, without --prune-namespaces or --prune-crds: it
+lists them as kept.
 
 The API server's OIDC settings cannot be applied through the API: pass the
 file to patch (--kubespray-vars, --kubeadm-config), a path for the
@@ -62,6 +72,9 @@ next step.`,
 	fl.StringVar(&f.dryRun, "dry-run", string(apply.DryRunNone), "none, client (send nothing) or server (the API server checks, stores nothing)")
 	fl.BoolVar(&f.diff, "diff", false, "print what would change as a unified diff on stdout (Secret values hidden)")
 	fl.BoolVar(&f.prune, "prune", false, "delete objects of this stack's ApplySet that the spec no longer renders")
+	fl.BoolVar(&f.pruneNamespaces, "prune-namespaces", false, "let --prune delete Namespaces of this stack, with everything in them")
+	fl.BoolVar(&f.pruneCRDs, "prune-crds", false, "let --prune delete CustomResourceDefinitions of this stack, with all their custom resources")
+	fl.BoolVar(&f.adopt, "adopt", false, "make existing objects the spec renders members of this stack's ApplySet (apply takes them over; --prune may delete them later)")
 	fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 	fl.BoolVar(&f.wait, "wait", false, "wait until the Deployments are available")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")
@@ -82,6 +95,9 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 	}
 	if f.timeout <= 0 {
 		return usageError{fmt.Errorf("--timeout must be positive, got %s", f.timeout)}
+	}
+	if (f.pruneNamespaces || f.pruneCRDs) && !f.prune {
+		return usageError{fmt.Errorf("--prune-namespaces and --prune-crds need --prune")}
 	}
 	stack, err := config.LoadFile(f.file)
 	if err != nil {
@@ -106,6 +122,9 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 		DryRun:          mode,
 		Diff:            f.diff,
 		Prune:           f.prune,
+		PruneNamespaces: f.pruneNamespaces,
+		PruneCRDs:       f.pruneCRDs,
+		Adopt:           f.adopt,
 		ForceConflicts:  f.force,
 		Wait:            f.wait,
 		Timeout:         f.timeout,

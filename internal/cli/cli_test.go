@@ -149,20 +149,20 @@ func TestRenderKustomizeFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"- manifests/dex.yaml", "- manifests/rbac.yaml", "- manifests/secrets.yaml"} {
+	for _, want := range []string{"- manifests/dex.yaml", "- manifests/rbac.yaml", "secretGenerator:", "- client-secret=secrets/apps/oauth2-proxy-whoami/client-secret"} {
 		if !strings.Contains(string(k), want) {
 			t.Errorf("kustomization.yaml lacks %q:\n%s", want, k)
 		}
 	}
-	if strings.Contains(string(k), "apiserver/") {
-		t.Error("kustomization.yaml lists files that are not Kubernetes objects")
+	if strings.Contains(string(k), "apiserver/") || strings.Contains(string(k), "manifests/secrets.yaml") {
+		t.Errorf("kustomization.yaml lists files that are not Kubernetes objects, or plain Secrets:\n%s", k)
 	}
-	info, err := os.Stat(filepath.Join(out, "manifests", "secrets.yaml"))
+	info, err := os.Stat(filepath.Join(out, "secrets", "apps", "oauth2-proxy-whoami", "client-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Mode().Perm() != 0o600 {
-		t.Errorf("secrets.yaml mode = %v, want 0600", info.Mode().Perm())
+		t.Errorf("secret value file mode = %v, want 0600", info.Mode().Perm())
 	}
 }
 

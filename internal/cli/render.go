@@ -55,7 +55,7 @@ not a symbolic link: authstack never writes through links.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
 	fl.StringVarP(&f.outDir, "output-dir", "o", "", "write files under this directory instead of stdout")
-	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml or kustomize (adds a kustomization.yaml)")
+	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml; kustomize (a base for Git: kustomization.yaml with a secretGenerator reading secrets/, kept out of Git by .gitignore); or kustomize-external (the same without Secrets, for an external secret manager: SECRETS.md lists them)")
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "where generated secrets are kept (default: authstack.secrets.yaml next to the spec)")
 	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
 	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
@@ -66,11 +66,14 @@ not a symbolic link: authstack never writes through links.`,
 }
 
 func runRender(streams IO, f *renderFlags) error {
-	if f.format != render.FormatYAML && f.format != render.FormatKustomize {
-		return usageError{fmt.Errorf("--format must be yaml or kustomize, not %q", f.format)}
-	}
-	if f.format == render.FormatKustomize && f.outDir == "" {
-		return usageError{fmt.Errorf("--format kustomize needs -o DIR")}
+	switch f.format {
+	case render.FormatYAML:
+	case render.FormatKustomize, render.FormatKustomizeExternal:
+		if f.outDir == "" {
+			return usageError{fmt.Errorf("--format %s needs -o DIR", f.format)}
+		}
+	default:
+		return usageError{fmt.Errorf("--format must be yaml or kustomize (or kustomize-external), not %q", f.format)}
 	}
 	stack, err := config.LoadFile(f.file)
 	if err != nil {

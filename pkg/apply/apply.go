@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
@@ -61,6 +62,16 @@ type Options struct {
 	Diff bool
 	// Prune deletes members of the stack's ApplySet it no longer renders.
 	Prune bool
+	// PruneNamespaces and PruneCRDs let Prune delete Namespaces and
+	// CustomResourceDefinitions: deleting one deletes everything in it (every
+	// object of the namespace, every custom resource of the type), so
+	// without them such members are kept and reported.
+	PruneNamespaces, PruneCRDs bool
+	// Adopt makes objects that exist but are not members of the stack's
+	// ApplySet members: apply takes them over and Prune may delete them.
+	// Without it apply refuses to touch them (Namespaces excepted, see
+	// claim).
+	Adopt bool
 	// ForceConflicts takes over fields another field manager owns.
 	ForceConflicts bool
 	// Wait waits until the Deployments are available, for at most Timeout.
@@ -83,6 +94,8 @@ type Options struct {
 // Summary counts what an apply did (or would do, in a dry run).
 type Summary struct {
 	Created, Configured, Unchanged, Pruned int
+	// Kept counts members Prune did not delete (Namespaces, CRDs).
+	Kept int
 	// NextSteps are commands the user must run for the API server.
 	NextSteps []string
 }
@@ -106,6 +119,7 @@ type applier struct {
 	opts   Options
 	stack  *config.Stack
 	dyn    dynamic.Interface
+	meta   metadata.Interface
 	kube   kubernetes.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 	id     string
@@ -150,6 +164,9 @@ func Apply(ctx context.Context, stack *config.Stack, opts Options) (*Summary, er
 	if a.kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
+	if a.meta, err = metadata.NewForConfig(cfg); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
@@ -167,6 +184,9 @@ func Apply(ctx context.Context, stack *config.Stack, opts Options) (*Summary, er
 		fmt.Fprintf(opts.Log, "no changes%s\n", suffix)
 	} else {
 		fmt.Fprintf(opts.Log, "%d created, %d configured, %d unchanged, %d pruned%s\n", s.Created, s.Configured, s.Unchanged, s.Pruned, suffix)
+	}
+	if s.Kept > 0 {
+		fmt.Fprintf(opts.Log, "%d kept that the spec no longer renders (see above)\n", s.Kept)
 	}
 	return s, nil
 }
@@ -192,23 +212,6 @@ func (a *applier) run(ctx context.Context) error {
 	generated, err := toUnstructured(store.Secret(rmeta.Labels(a.stack.Metadata.Name, "generated-secrets")))
 	if err != nil {
 		return err
-	}
-
-	// The parent's type first: every member points at the parent.
-	crd := &item{obj: parentCRD()}
-	if err := a.mapAll(crd); err != nil {
-		return err
-	}
-	if err := a.getLive(ctx, crd); err != nil {
-		return err
-	}
-	if err := a.applyItems(ctx, []*item{crd}); err != nil {
-		return err
-	}
-	if crd.reason != "" && a.opts.DryRun == DryRunNone {
-		if err := a.waitEstablished(ctx, parentCRDName); err != nil {
-			return err
-		}
 	}
 
 	// Members, each labeled as part of the stack's ApplySet.
@@ -247,6 +250,33 @@ func (a *applier) run(ctx context.Context) error {
 		}
 	}
 
+	// Nothing is written before every object is known to be this stack's
+	// or free to create.
+	lists := newListCache(a)
+	if err := lists.load(ctx, all); err != nil {
+		return err
+	}
+	if err := a.claim(ctx, lists, all); err != nil {
+		return err
+	}
+
+	// The parent's type: every member points at the parent.
+	crd := &item{obj: parentCRD()}
+	if err := a.mapAll(crd); err != nil {
+		return err
+	}
+	if err := a.getLive(ctx, crd); err != nil {
+		return err
+	}
+	if err := a.applyItems(ctx, []*item{crd}); err != nil {
+		return err
+	}
+	if crd.reason != "" && a.opts.DryRun == DryRunNone {
+		if err := a.waitEstablished(ctx, parentCRDName); err != nil {
+			return err
+		}
+	}
+
 	parent, prevGKs, prevNS, err := a.parentState(ctx)
 	if err != nil {
 		return err
@@ -264,10 +294,6 @@ func (a *applier) run(ctx context.Context) error {
 		return err
 	}
 
-	lists := newListCache(a)
-	if err := lists.load(ctx, all); err != nil {
-		return err
-	}
 	for _, it := range phase0 {
 		lists.setLive(it)
 	}
@@ -289,6 +315,9 @@ func (a *applier) run(ctx context.Context) error {
 		if err := lists.load(ctx, unmapped); err != nil {
 			return err
 		}
+		if err := a.claim(ctx, lists, unmapped); err != nil {
+			return err
+		}
 	}
 	lists.setLive(genItem)
 	// Generated values reach the cluster before anything that uses them, so a
@@ -304,10 +333,13 @@ func (a *applier) run(ctx context.Context) error {
 	}
 
 	if a.opts.Prune {
-		if err := a.prune(ctx, lists, all, prevGKs, prevNS); err != nil {
+		keptGKs, err := a.prune(ctx, lists, all, prevGKs, prevNS)
+		if err != nil {
 			return err
 		}
-		final := &item{obj: parentObject(a.stack.Metadata.Name, curGKs, curNS), mapping: desiredParent.mapping}
+		// Kept members stay members: a later --prune-namespaces or
+		// --prune-crds finds them through the parent.
+		final := &item{obj: parentObject(a.stack.Metadata.Name, unionGK(curGKs, keptGKs), curNS), mapping: desiredParent.mapping}
 		if final.mapping != nil {
 			if err := a.getLive(ctx, final); err != nil {
 				return err

@@ -168,7 +168,7 @@ func TestDiffHidesSecretValues(t *testing.T) {
 			t.Fatalf("diff shows a secret value:\n%s", d)
 		}
 	}
-	if !strings.Contains(d, "+  a: (hidden) changed") || strings.Contains(d, "resourceVersion") {
+	if !strings.Contains(d, "+  a: '*** (after)'") || strings.Contains(d, "resourceVersion") {
 		t.Fatalf("diff does not mark the changed value, or shows server fields:\n%s", d)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/authstack/authstack/pkg/patch"
 )
 
-const hidden = "(hidden)"
-
 // objectDiff is a unified diff from the live object, limited to the fields
 // authstack sets, to the desired one. Secret values never appear: they show
 // as hidden, marked when they change.
@@ -87,20 +85,56 @@ func project(live, desired any) any {
 	return live
 }
 
-// maskSecret replaces Secret values with markers, in place.
+// The markers kubectl diff prints for Secret values (Masker in
+// k8s.io/kubectl/pkg/cmd/diff): a value that differs between the two sides
+// is marked before and after, so a diff still shows that it changes.
+const (
+	maskDefault = "***"
+	maskBefore  = "*** (before)"
+	maskAfter   = "*** (after)"
+)
+
+// lastApplied is where kubectl apply (client-side) keeps a copy of what it
+// applied: for a Secret, every value.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// maskSecret replaces a Secret's values with kubectl's markers, in place.
+// kubectl masks only data; stringData holds the same values in plain text,
+// and the last-applied annotation holds both, so they are masked too.
 func maskSecret(before, after map[string]any) {
 	for _, field := range []string{"data", "stringData"} {
-		b, _ := before[field].(map[string]any)
-		a, _ := after[field].(map[string]any)
-		for k, av := range a {
-			if bv, ok := b[k]; ok && bv != av {
-				a[k] = hidden + " changed"
-			} else {
-				a[k] = hidden
-			}
+		maskValues(nestedMap(before, field), nestedMap(after, field), nil)
+	}
+	only := map[string]bool{lastApplied: true}
+	maskValues(nestedMap(before, "metadata", "annotations"), nestedMap(after, "metadata", "annotations"), only)
+}
+
+// maskValues masks the values of before and after (those of the keys in
+// only, when it is not nil).
+func maskValues(before, after map[string]any, only map[string]bool) {
+	for k, bv := range before {
+		if only != nil && !only[k] {
+			continue
 		}
-		for k := range b {
-			b[k] = hidden
+		if av, ok := after[k]; ok && av != bv {
+			before[k], after[k] = maskBefore, maskAfter
+			continue
+		}
+		before[k] = maskDefault
+		if _, ok := after[k]; ok {
+			after[k] = maskDefault
 		}
 	}
+	for k := range after {
+		if _, ok := before[k]; !ok && (only == nil || only[k]) {
+			after[k] = maskDefault
+		}
+	}
+}
+
+func nestedMap(m map[string]any, fields ...string) map[string]any {
+	for _, f := range fields {
+		m, _ = m[f].(map[string]any)
+	}
+	return m
 }

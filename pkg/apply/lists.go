@@ -17,6 +17,15 @@ type listKey struct {
 	namespace string
 }
 
+// listKey is the LIST that holds it.
+func (it *item) listKey() listKey {
+	k := listKey{gvr: it.mapping.Resource}
+	if it.namespaced() {
+		k.namespace = it.obj.GetNamespace()
+	}
+	return k
+}
+
 // listCache holds the live members of the ApplySet, read with one LIST per
 // resource and namespace instead of one GET per object.
 type listCache struct {
@@ -24,10 +33,12 @@ type listCache struct {
 	mu   sync.Mutex
 	done map[listKey]bool
 	live map[string]*unstructured.Unstructured // by objectKey
+	// existing are objects that exist but are not members (see claim).
+	existing map[string]*unstructured.Unstructured
 }
 
 func newListCache(a *applier) *listCache {
-	return &listCache{a: a, done: map[listKey]bool{}, live: map[string]*unstructured.Unstructured{}}
+	return &listCache{a: a, done: map[listKey]bool{}, live: map[string]*unstructured.Unstructured{}, existing: map[string]*unstructured.Unstructured{}}
 }
 
 // load lists, concurrently, every resource and namespace the items live in.
@@ -38,10 +49,7 @@ func (c *listCache) load(ctx context.Context, items []*item) error {
 		if it == nil || it.mapping == nil {
 			continue
 		}
-		k := listKey{gvr: it.mapping.Resource}
-		if it.namespaced() {
-			k.namespace = it.obj.GetNamespace()
-		}
+		k := it.listKey()
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
@@ -111,8 +119,25 @@ func (c *listCache) setLive(it *item) {
 	}
 	c.mu.Lock()
 	it.live = c.live[objectKey(it.obj)]
+	if it.live == nil {
+		it.live = c.existing[objectKey(it.obj)]
+	}
 	c.mu.Unlock()
 	it.reason = changeReason(it.obj, it.live)
+}
+
+// isMember reports whether the listed members include it.
+func (c *listCache) isMember(it *item) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live[objectKey(it.obj)] != nil
+}
+
+// setExisting records an object that exists without being a member.
+func (c *listCache) setExisting(o *unstructured.Unstructured) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.existing[objectKey(o)] = o
 }
 
 // members returns every listed member.

@@ -67,8 +67,9 @@ func TestIntegrationApplyConvergesAfterAFailure(t *testing.T) {
 	kube := kubernetes.NewForConfigOrDie(env.Config)
 	stack := loadExample(t, "kind")
 
-	// Someone else already manages a field authstack sets: the apply of
-	// that object conflicts; the rest goes in.
+	// Someone else already manages a field authstack sets, in an object
+	// the user lets authstack adopt: the apply of that object conflicts;
+	// the rest goes in.
 	res, err := render.Render(stack, render.Options{Secrets: secrets.Fixed{}})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +92,7 @@ func TestIntegrationApplyConvergesAfterAFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	_, err = Apply(ctx, stack, Options{Config: env.Config, Log: &log})
+	_, err = Apply(ctx, stack, Options{Config: env.Config, Log: &log, Adopt: true})
 	if err == nil || !strings.Contains(err.Error(), "--force-conflicts") || !strings.Contains(err.Error(), cm.Name) {
 		t.Fatalf("err = %v, want a conflict on %s with a hint", err, cm.Name)
 	}
@@ -103,7 +104,7 @@ func TestIntegrationApplyConvergesAfterAFailure(t *testing.T) {
 		t.Fatalf("generated secrets were not kept before the failure: %v", err)
 	}
 
-	sum, _, _ := run(t, env.Config, stack, Options{ForceConflicts: true})
+	sum, _, _ := run(t, env.Config, stack, Options{ForceConflicts: true, Adopt: true})
 	if sum.Configured != 1 {
 		t.Fatalf("re-run with --force-conflicts: %+v, want the one conflicting object configured", *sum)
 	}

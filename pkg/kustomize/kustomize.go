@@ -85,3 +85,17 @@ func Apply(dir string, base []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Build runs kustomize build on dir, as `kustomize build dir` does, with
+// kustomize's default load restrictions (files only from under dir).
+func Build(dir string) ([]byte, error) {
+	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	out, err := rm.AsYaml()
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	return out, nil
+}

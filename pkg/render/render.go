@@ -47,6 +47,9 @@ type Object struct {
 type File struct {
 	Path string
 	Data []byte
+	// Private files hold secret values: they are written with mode 0600
+	// and kept out of Git.
+	Private bool
 }
 
 // Result is a rendered stack.
@@ -384,7 +387,7 @@ func (r *renderer) kubeconfig() error {
 	if err != nil {
 		return err
 	}
-	r.files = append(r.files, File{Path: "kubeconfig.yaml", Data: data})
+	r.files = append(r.files, File{Path: "kubeconfig.yaml", Data: data, Private: in.ClientSecret != ""})
 	return nil
 }
 

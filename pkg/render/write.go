@@ -1,10 +1,8 @@
 package render
 
 import (
-	"fmt"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/authstack/authstack/internal/safefile"
 )
@@ -13,27 +11,26 @@ import (
 const (
 	FormatYAML      = "yaml"
 	FormatKustomize = "kustomize"
+	// FormatKustomizeExternal is FormatKustomize without the Secrets, for
+	// an external secret manager.
+	FormatKustomizeExternal = "kustomize-external"
 )
 
-// WriteDir writes every file under dir. With FormatKustomize it also writes
-// a kustomization.yaml listing the manifests, so a GitOps repository can
-// use the directory as a base. Secrets are written with mode 0600. Files
-// are written atomically, never through a symbolic link, and only into real
-// directories under dir (see safefile).
+// WriteDir writes every file under dir. With FormatKustomize the directory
+// is a kustomize base for a GitOps repository (see KustomizeFiles). Secrets
+// are written with mode 0600. Files are written atomically, never through a
+// symbolic link, and only into real directories under dir (see safefile).
 func (res *Result) WriteDir(dir, format string) ([]string, error) {
-	files, err := res.AllFiles()
+	all := res.AllFiles
+	switch format {
+	case FormatKustomize:
+		all = res.KustomizeFiles
+	case FormatKustomizeExternal:
+		all = res.KustomizeExternalFiles
+	}
+	files, err := all()
 	if err != nil {
 		return nil, err
-	}
-	if format == FormatKustomize {
-		var b strings.Builder
-		b.WriteString("# Rendered by authstack.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-		for _, f := range files {
-			if strings.HasPrefix(f.Path, "manifests/") {
-				fmt.Fprintf(&b, "- %s\n", f.Path)
-			}
-		}
-		files = append(files, File{Path: "kustomization.yaml", Data: []byte(b.String())})
 	}
 	var written []string
 	for _, f := range files {
@@ -42,7 +39,7 @@ func (res *Result) WriteDir(dir, format string) ([]string, error) {
 			return written, err
 		}
 		opts := safefile.Options{Mode: 0o644}
-		if f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
+		if f.Private || f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
 			opts.Private = true
 		}
 		if _, err := safefile.Write(p, f.Data, opts); err != nil {
