@@ -476,9 +476,10 @@ func appNamespaces(stack *config.Stack) []string {
 
 // startProxy runs the app's oauth2-proxy with the applied config and
 // secrets, overriding only the listen address and the CA file's local
-// path; override replaces Secret values (a broken-stack test). It returns
-// the listen address.
-func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]string) string {
+// path; override replaces Secret values (a broken-stack test) and extra
+// flags override the config file (a test that cannot wait for a setting's
+// real value). It returns the listen address.
+func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]string, extra ...string) string {
 	t.Helper()
 	name := oauth2proxy.Name(app)
 	dir := filepath.Join(s.Dir, name)
@@ -502,6 +503,7 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 		addr = hostPort(freePort(t))
 	}
 	args = append(args, "--http-address="+addr)
+	args = append(args, extra...)
 	p := testenv.StartProcess(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
 	testenv.WaitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
 	s.proxies[app.Name] = p
@@ -512,13 +514,14 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	return addr
 }
 
-// RestartProxy runs an app's oauth2-proxy again, with override Secret values.
-func (s *Stack) RestartProxy(t testing.TB, appName string, override map[string]string) {
+// RestartProxy runs an app's oauth2-proxy again, with override Secret values
+// and extra flags.
+func (s *Stack) RestartProxy(t testing.TB, appName string, override map[string]string, extra ...string) {
 	t.Helper()
 	stack := s.Spec(t)
 	for i := range stack.Spec.Apps {
 		if stack.Spec.Apps[i].Name == appName {
-			s.startProxy(t, &stack.Spec.Apps[i], override)
+			s.startProxy(t, &stack.Spec.Apps[i], override, extra...)
 			return
 		}
 	}
