@@ -378,7 +378,10 @@ func (s *Stack) runDex(t testing.TB, cfg map[string]any) {
 	// API server serves them, then exits; kubelet would restart the pod, so
 	// the tier does the same, a bounded number of times.
 	for attempt := 1; ; attempt++ {
-		s.dexProc = testenv.StartProcess(t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
+		// The process belongs to the stack, not to the (sub)test that
+		// restarted it: a subtest's cleanup would stop it when the subtest
+		// ends, under the next one.
+		s.dexProc = testenv.StartProcess(s.t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
 		err := poll(testenv.ReadyTimeout, 100*time.Millisecond, func() error {
 			select {
 			case <-s.dexProc.Done():
@@ -504,7 +507,8 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	}
 	args = append(args, "--http-address="+addr)
 	args = append(args, extra...)
-	p := testenv.StartProcess(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
+	// The stack's, like dex (runDex).
+	p := testenv.StartProcess(s.t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
 	testenv.WaitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
 	s.proxies[app.Name] = p
 	if s.proxyAddr == nil {

@@ -8,11 +8,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/testenv"
 )
 
 // The attack suite drives the login over plain HTTP rather than Chromium:
@@ -167,7 +170,8 @@ func (w *web) untilCallback(t testing.TB, start string, u ldapUser, hdr http.Hea
 			req.ContentLength = int64(len(form.Encode()))
 			posted = true
 		default:
-			t.Fatalf("login as %s from %s stopped at %s: %d\n%s", u.UID, start, resp.URL, resp.Status, snippet(resp.Body))
+			t.Fatalf("login as %s from %s stopped at %s: %d\n%s\nnginx error.log:\n%s", u.UID, start, resp.URL, resp.Status, snippet(resp.Body),
+				testenv.Tail(filepath.Join(w.s.Dir, "nginx", "error.log"), 10)+"\naccess.log:\n"+testenv.Tail(filepath.Join(w.s.Dir, "nginx", "access.log"), 10))
 		}
 	}
 	t.Fatalf("login as %s from %s: more than 20 hops", u.UID, start)
