@@ -263,20 +263,21 @@ func (a *attacker) refused(t *testing.T, what, token string) {
 	t.Logf("refused: %s (401)", what)
 }
 
-// forge builds alice's claims, fresh, with change applied, signed with
-// dex's key unless key says otherwise.
+// forge is alice's real token with fresh times, change applied, signed
+// with dex's key.
 func (a *attacker) forge(t *testing.T, change func(h, c map[string]any)) string {
+	t.Helper()
+	return a.forgeWith(t, a.dexKey, change)
+}
+
+// forgeWith signs with key instead (see signJWT).
+func (a *attacker) forgeWith(t *testing.T, key any, change func(h, c map[string]any)) string {
 	t.Helper()
 	h, c := clone(a.aliceParts.Header), clone(a.aliceParts.Claims)
 	now := time.Now()
 	c["iat"], c["exp"] = now.Unix(), now.Add(5*time.Minute).Unix()
 	if change != nil {
 		change(h, c)
-	}
-	var key any = a.dexKey
-	if k, ok := h["_key"]; ok {
-		key = k
-		delete(h, "_key")
 	}
 	return signJWT(t, h, c, key)
 }
@@ -296,7 +297,8 @@ func (a *attacker) control(t *testing.T) {
 	a.controlOK = true
 }
 
-// 1. A real token whose signature or payload was changed.
+// Attempt 1 (docs/security.md): A real token whose signature or payload was
+// changed.
 func (a *attacker) tamperedSignature(t *testing.T) {
 	segs := strings.Split(a.alice, ".")
 	sig := append([]byte(nil), a.aliceParts.Sig...)
@@ -313,16 +315,16 @@ func (a *attacker) tamperedSignature(t *testing.T) {
 	}
 }
 
-// 2. Tokens from an issuer the API server does not trust, or signed by a
-// key that is not dex's.
+// Attempt 2 (docs/security.md): Tokens from an issuer the API server does
+// not trust, or signed by a key that is not dex's.
 func (a *attacker) otherIssuer(t *testing.T) {
 	a.needControl(t)
-	a.refused(t, "own key, issuer https://evil.example", a.forge(t, func(h, c map[string]any) {
-		h["_key"], h["kid"], c["iss"] = a.foreignKey, "evil", "https://evil.example"
+	a.refused(t, "own key, issuer https://evil.example", a.forgeWith(t, a.foreignKey, func(h, c map[string]any) {
+		h["kid"], c["iss"] = "evil", "https://evil.example"
 	}))
-	a.refused(t, "own key, dex's issuer and dex's kid", a.forge(t, func(h, c map[string]any) { h["_key"] = a.foreignKey }))
-	a.refused(t, "own key, dex's issuer, a kid not in dex's JWKS", a.forge(t, func(h, c map[string]any) {
-		h["_key"], h["kid"] = a.foreignKey, "not-in-dex-jwks"
+	a.refused(t, "own key, dex's issuer and dex's kid", a.forgeWith(t, a.foreignKey, nil))
+	a.refused(t, "own key, dex's issuer, a kid not in dex's JWKS", a.forgeWith(t, a.foreignKey, func(h, c map[string]any) {
+		h["kid"] = "not-in-dex-jwks"
 	}))
 	// dex's own signature, but not dex's issuer: the API server must pick
 	// the issuer's keys by the configured URL, not trust any valid signature.
@@ -333,7 +335,8 @@ func (a *attacker) otherIssuer(t *testing.T) {
 	a.refused(t, "dex's key, dex's issuer with a trailing slash", a.forge(t, func(h, c map[string]any) { c["iss"] = a.issuer + "/" }))
 }
 
-// 3. A token for a client that is not the API server's audience.
+// Attempt 3 (docs/security.md): A token for a client that is not the API
+// server's audience.
 func (a *attacker) otherAudience(t *testing.T) {
 	a.needControl(t)
 	secret := string(a.s.secretData(t, "apps", "oauth2-proxy-prometheus")["client-secret"])
@@ -372,7 +375,7 @@ func (a *attacker) signInOnly(t *testing.T, app appTarget, resp *response, what 
 	}
 }
 
-// 4. Valid in every way but time.
+// Attempt 4 (docs/security.md): Valid in every way but time.
 func (a *attacker) expired(t *testing.T) {
 	a.needControl(t)
 	a.refused(t, "dex's key, expired an hour ago", a.forge(t, func(h, c map[string]any) {
@@ -382,10 +385,10 @@ func (a *attacker) expired(t *testing.T) {
 	a.refused(t, "dex's key, not before an hour from now", a.forge(t, func(h, c map[string]any) { c["nbf"] = time.Now().Add(time.Hour).Unix() }))
 }
 
-// 5. Tokens that are not RS256-signed by dex.
+// Attempt 5 (docs/security.md): Tokens that are not RS256-signed by dex.
 func (a *attacker) algNone(t *testing.T) {
 	a.needControl(t)
-	a.refused(t, "alg none, no signature", a.forge(t, func(h, c map[string]any) { h["alg"], h["_key"] = "none", nil }))
+	a.refused(t, "alg none, no signature", a.forgeWith(t, nil, func(h, c map[string]any) { h["alg"] = "none" }))
 	a.refused(t, "alg none, alice's real signature kept", func() string {
 		h := clone(a.aliceParts.Header)
 		h["alg"] = "none"
@@ -396,18 +399,20 @@ func (a *attacker) algNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.refused(t, "HS256 keyed with dex's public key", a.forge(t, func(h, c map[string]any) { h["alg"], h["_key"] = "HS256", pub }))
+	a.refused(t, "HS256 keyed with dex's public key", a.forgeWith(t, pub, func(h, c map[string]any) { h["alg"] = "HS256" }))
 }
 
-// email_verified false: with the username claim "email", the API server
-// refuses a token whose email_verified is present and not true
-// (k8s.io/apiserver plugin/pkg/authenticator/token/oidc/oidc.go).
+// Attempt 6 (docs/security.md): email_verified false. With the username
+// claim "email", the API server refuses a token whose email_verified is
+// present and not true (k8s.io/apiserver
+// plugin/pkg/authenticator/token/oidc/oidc.go).
 func (a *attacker) emailNotVerified(t *testing.T) {
 	a.needControl(t)
 	a.refused(t, "dex's key, email_verified false", a.forge(t, func(h, c map[string]any) { c["email_verified"] = false }))
 }
 
-// 6. An IdP user whose claims are names the API server reserves.
+// Attempt 7 (docs/security.md): An IdP user whose claims are names the API
+// server reserves.
 func (a *attacker) systemNames(t *testing.T) {
 	tok := a.s.PasswordToken(t, mallory)
 	claims := decodeJWT(t, tok).Claims
@@ -470,7 +475,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// 7a. X-Auth-Request-* headers from the client, in every spelling.
+// Attempt 8 (docs/security.md): X-Auth-Request-* headers from the client, in
+// every spelling.
 func (a *attacker) identityHeaders(t *testing.T) {
 	forged := http.Header{
 		"X-Auth-Request-User":               {"admin"},
@@ -515,7 +521,8 @@ func (a *attacker) identityHeaders(t *testing.T) {
 	a.signInOnly(t, a.heads, a.s.raw(t, nil, newRequest(t, http.MethodGet, a.heads.URL, forged)), "forged identity headers without a session")
 }
 
-// 7b. A client-sent bearer token next to a real session.
+// Attempt 9 (docs/security.md): A client-sent bearer token next to a real
+// session.
 func (a *attacker) clientAuthorization(t *testing.T) {
 	bobToken := a.s.PasswordToken(t, bob)
 	hdr := http.Header{"Authorization": {"Bearer " + bobToken}}
@@ -541,7 +548,8 @@ func (a *attacker) clientAuthorization(t *testing.T) {
 	}
 }
 
-// 8. Open redirect through oauth2-proxy's return address.
+// Attempt 10 (docs/security.md): Open redirect through oauth2-proxy's return
+// address.
 func (a *attacker) openRedirect(t *testing.T) {
 	evil := []string{
 		"https://evil.example/",
@@ -589,9 +597,10 @@ func (a *attacker) openRedirect(t *testing.T) {
 	}
 }
 
-// dex's redirect_uri is compared with the client's registered list. dex
-// first redirects to its only connector's page, which then refuses the
-// request (dex server/handlers.go parseAuthorizationRequest).
+// Attempt 11 (docs/security.md): dex compares redirect_uri with the client's
+// registered list. dex first redirects to its only connector's page, which
+// then refuses the request (dex server/handlers.go
+// parseAuthorizationRequest).
 func (a *attacker) dexRedirectURI(t *testing.T) {
 	dex, err := url.Parse(a.issuer)
 	if err != nil {
@@ -626,7 +635,8 @@ func (a *attacker) dexRedirectURI(t *testing.T) {
 	}
 }
 
-// 9. Login CSRF: the victim's browser is made to finish the attacker's login.
+// Attempt 12 (docs/security.md): Login CSRF: the victim's browser is made to
+// finish the attacker's login.
 func (a *attacker) foreignState(t *testing.T) {
 	attacker := a.s.newWeb(t, a.log)
 	cb := attacker.untilCallback(t, "https://"+a.token.Host+"/oauth2/start?rd=/", alice, nil)
@@ -687,7 +697,8 @@ func (a *attacker) noSession(t *testing.T, what string, w *web, resp *response, 
 	t.Logf("refused: %s (%d)", what, resp.Status)
 }
 
-// 14. Session cookies that oauth2-proxy did not issue for this app.
+// Attempt 13 (docs/security.md): Session cookies that oauth2-proxy did not
+// issue for this app.
 func (a *attacker) forgedCookies(t *testing.T) {
 	if a.token.Cookie == a.heads.Cookie {
 		t.Errorf("both apps' oauth2-proxies use the cookie name %s", a.token.Cookie)
@@ -742,7 +753,8 @@ func (a *attacker) forgedCookies(t *testing.T) {
 	t.Logf("note: a session cookie copied before /oauth2/sign_out is still accepted afterwards: %d (cookie session store, no server-side revocation)", auth(a.heads, cookieHeader(headsSession, "")))
 }
 
-// 13. Requests without a session, to each app through nginx.
+// Attempt 14 (docs/security.md): Requests without a session, to each app
+// through nginx.
 func (a *attacker) unauthenticated(t *testing.T) {
 	for _, app := range []appTarget{a.token, a.heads} {
 		base := "https://" + app.Host
@@ -775,7 +787,8 @@ func (a *attacker) unauthenticated(t *testing.T) {
 	}
 }
 
-// 12. The read-only group reads, but not Secrets, not exec, not dex's keys.
+// Attempt 15 (docs/security.md): The read-only group reads, but not Secrets,
+// not exec, not dex's keys.
 func (a *attacker) readOnly(t *testing.T) {
 	tok := a.s.PasswordToken(t, bob)
 	// The control: bob's token works and reads what read-only may read.
@@ -814,7 +827,8 @@ func (a *attacker) readOnly(t *testing.T) {
 	a.forbiddenHdr(t, "bob (read-only) over websocket", tok, http.MethodGet, exec, "", websocket)
 }
 
-// 11. An LDAP administrator removes dave from his team's group.
+// Attempt 16 (docs/security.md): An LDAP administrator removes dave from his
+// team's group.
 func (a *attacker) groupRemoval(t *testing.T) *groupRemoval {
 	const group = "e2e:developer:shop"
 	const testRefresh = "2s"
@@ -898,8 +912,8 @@ func (a *attacker) groupRemoval(t *testing.T) *groupRemoval {
 	return m
 }
 
-// 10. Every cookie oauth2-proxy or dex set during the suite, and during a
-// login and sign-out to each app here.
+// Attempt 17 (docs/security.md): Every cookie oauth2-proxy or dex set during
+// the suite, and during a login and sign-out to each app here.
 func (a *attacker) cookieAttributes(t *testing.T) {
 	for _, app := range []appTarget{a.token, a.heads} {
 		w := a.s.newWeb(t, a.log)
