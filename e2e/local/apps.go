@@ -7,6 +7,7 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 
@@ -61,12 +62,24 @@ func startTokenApp(t testing.TB, env *testenv.Env) string {
 }
 
 // startHeadersApp is the stand-in for Prometheus or Grafana behind
-// oauth2-proxy: it trusts the X-Auth-Request-* headers.
+// oauth2-proxy: it trusts the X-Auth-Request-* headers. identity-headers
+// lists every header that some app framework would read as one of them
+// (CGI-style servers fold "_" into "-"), to prove a client cannot add any.
 func startHeadersApp(t testing.TB) string {
 	return serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<html><body><h1>Headers app</h1><p id="user">%s</p><p id="email">%s</p><p id="groups">%s</p><p id="authorization">%t</p></body></html>`,
+		var identity []string
+		for name, values := range r.Header {
+			if strings.HasPrefix(strings.ReplaceAll(strings.ToLower(name), "_", "-"), "x-auth-request-") {
+				for _, v := range values {
+					identity = append(identity, name+": "+v)
+				}
+			}
+		}
+		sort.Strings(identity)
+		fmt.Fprintf(w, `<html><body><h1>Headers app</h1><p id="user">%s</p><p id="email">%s</p><p id="groups">%s</p><p id="authorization">%t</p><pre id="identity-headers">%s</pre></body></html>`,
 			html.EscapeString(r.Header.Get("X-Auth-Request-User")), html.EscapeString(r.Header.Get("X-Auth-Request-Email")),
-			html.EscapeString(r.Header.Get("X-Auth-Request-Groups")), r.Header.Get("Authorization") != "")
+			html.EscapeString(r.Header.Get("X-Auth-Request-Groups")), r.Header.Get("Authorization") != "",
+			html.EscapeString(strings.Join(identity, "\n")))
 	}))
 }

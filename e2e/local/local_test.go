@@ -36,7 +36,7 @@ type timings struct {
 	SinceApplyStart map[string]float64 `json:"secondsSinceApplyStart"`
 }
 
-func saveTimings(t *testing.T, name string, tm *timings) {
+func saveTimings(t *testing.T, name string, tm any) {
 	data, _ := json.MarshalIndent(tm, "", "  ")
 	p := filepath.Join(artifactsDir(t), name+"-timings.json")
 	if err := os.WriteFile(p, append(data, '\n'), 0o644); err != nil {

@@ -98,3 +98,33 @@ access to * by * read
 	testenv.WaitFor(t, p, "slapd on "+addr, func() error { return tcpOpen(addr) })
 	return addr
 }
+
+// LDAPModify applies an LDIF of change records (changetype: add, modify,
+// delete) to the running directory as its admin, as an LDAP administrator
+// would with ldapmodify.
+func (s *Stack) LDAPModify(t testing.TB, ldif string) {
+	t.Helper()
+	bin := "/usr/bin/ldapmodify"
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s is missing: run hack/e2e-deps.sh (installs ldap-utils)", bin)
+	}
+	// -y reads the password from a file: it stays out of the process list.
+	pw := writeFile(t, filepath.Join(s.Dir, "ldap-admin.pw"), []byte(ldapRootPW))
+	cmd := exec.Command(bin, "-x", "-H", "ldap://"+s.Params.LDAPAddr+"/", "-D", ldapRootDN, "-y", pw)
+	cmd.Stdin = strings.NewReader(ldif)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ldapmodify: %v\n%s\n%s", err, out, ldif)
+	}
+}
+
+// personLDIF is the add record of u under ou=people.
+func personLDIF(u ldapUser) string {
+	return fmt.Sprintf("dn: uid=%s,ou=people,%s\nchangetype: add\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: %s\nmail: %s\nuserPassword: %s\n\n",
+		u.UID, ldapBase, u.UID, u.Name, u.Name, u.Mail, u.Password)
+}
+
+// userDN is u's entry.
+func userDN(u ldapUser) string { return fmt.Sprintf("uid=%s,ou=people,%s", u.UID, ldapBase) }
+
+// groupDN is the groupOfNames cn.
+func groupDN(cn string) string { return fmt.Sprintf("cn=%s,ou=groups,%s", cn, ldapBase) }

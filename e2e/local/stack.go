@@ -378,7 +378,10 @@ func (s *Stack) runDex(t testing.TB, cfg map[string]any) {
 	// API server serves them, then exits; kubelet would restart the pod, so
 	// the tier does the same, a bounded number of times.
 	for attempt := 1; ; attempt++ {
-		s.dexProc = testenv.StartProcess(t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
+		// The process belongs to the stack, not to the (sub)test that
+		// restarted it: a subtest's cleanup would stop it when the subtest
+		// ends, under the next one.
+		s.dexProc = testenv.StartProcess(s.t, dir, "dex", env, testenv.Bin(t, "dex"), "serve", file)
 		err := poll(testenv.ReadyTimeout, 100*time.Millisecond, func() error {
 			select {
 			case <-s.dexProc.Done():
@@ -476,9 +479,10 @@ func appNamespaces(stack *config.Stack) []string {
 
 // startProxy runs the app's oauth2-proxy with the applied config and
 // secrets, overriding only the listen address and the CA file's local
-// path; override replaces Secret values (a broken-stack test). It returns
-// the listen address.
-func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]string) string {
+// path; override replaces Secret values (a broken-stack test) and extra
+// flags override the config file (a test that cannot wait for a setting's
+// real value). It returns the listen address.
+func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]string, extra ...string) string {
 	t.Helper()
 	name := oauth2proxy.Name(app)
 	dir := filepath.Join(s.Dir, name)
@@ -502,7 +506,9 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 		addr = hostPort(freePort(t))
 	}
 	args = append(args, "--http-address="+addr)
-	p := testenv.StartProcess(t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
+	args = append(args, extra...)
+	// The stack's, like dex (runDex).
+	p := testenv.StartProcess(s.t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
 	testenv.WaitFor(t, p, name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
 	s.proxies[app.Name] = p
 	if s.proxyAddr == nil {
@@ -512,13 +518,14 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	return addr
 }
 
-// RestartProxy runs an app's oauth2-proxy again, with override Secret values.
-func (s *Stack) RestartProxy(t testing.TB, appName string, override map[string]string) {
+// RestartProxy runs an app's oauth2-proxy again, with override Secret values
+// and extra flags.
+func (s *Stack) RestartProxy(t testing.TB, appName string, override map[string]string, extra ...string) {
 	t.Helper()
 	stack := s.Spec(t)
 	for i := range stack.Spec.Apps {
 		if stack.Spec.Apps[i].Name == appName {
-			s.startProxy(t, &stack.Spec.Apps[i], override)
+			s.startProxy(t, &stack.Spec.Apps[i], override, extra...)
 			return
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,24 +22,62 @@ import (
 // the kubectl client, as kubelogin's password grant does.
 func (s *Stack) PasswordToken(t testing.TB, u ldapUser) string {
 	t.Helper()
-	form := url.Values{
-		"grant_type": {"password"}, "username": {u.UID}, "password": {u.Password},
-		"scope": {"openid email profile groups"}, "client_id": {"kubernetes"},
+	return s.PasswordGrant(t, u, KubectlClient, "", "openid email profile groups").IDToken
+}
+
+// KubectlClient is the client id of the rendered kubeconfig's kubelogin.
+const KubectlClient = "kubernetes"
+
+// Tokens are what dex's token endpoint answers.
+type Tokens struct {
+	IDToken      string `json:"id_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// PasswordGrant gets tokens for u from dex's password grant as client
+// (authenticated with secret unless it is empty, i.e. a public client).
+func (s *Stack) PasswordGrant(t testing.TB, u ldapUser, client, secret, scope string) Tokens {
+	t.Helper()
+	return s.tokenRequest(t, "password grant for "+u.UID, client, secret, url.Values{
+		"grant_type": {"password"}, "username": {u.UID}, "password": {u.Password}, "scope": {scope},
+	})
+}
+
+// RefreshGrant redeems a refresh token as kubelogin does when the id token
+// has expired: dex asks the connector again (LDAP: the user's groups).
+func (s *Stack) RefreshGrant(t testing.TB, client, secret, refreshToken string) Tokens {
+	t.Helper()
+	return s.tokenRequest(t, "refresh grant", client, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
+}
+
+func (s *Stack) tokenRequest(t testing.TB, what, client, secret string, form url.Values) Tokens {
+	t.Helper()
+	if secret == "" {
+		form.Set("client_id", client)
 	}
-	resp, err := s.HTTP.PostForm(s.Issuer+"/token", form)
+	req, err := http.NewRequest(http.MethodPost, s.Issuer+"/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		t.Fatalf("password grant: %v", err)
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if secret != "" {
+		// RFC 6749 2.3.1: the client id and secret are form-encoded in Basic auth.
+		req.SetBasicAuth(url.QueryEscape(client), url.QueryEscape(secret))
+	}
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 	defer resp.Body.Close()
 	var out struct {
-		IDToken string `json:"id_token"`
-		Error   string `json:"error"`
-		Desc    string `json:"error_description"`
+		Tokens
+		Error string `json:"error"`
+		Desc  string `json:"error_description"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.IDToken == "" {
-		t.Fatalf("password grant for %s: %d %s %s (%v)", u.UID, resp.StatusCode, out.Error, out.Desc, err)
+		t.Fatalf("%s as %s: %d %s %s (%v)", what, client, resp.StatusCode, out.Error, out.Desc, err)
 	}
-	return out.IDToken
+	return out.Tokens
 }
 
 // WhoAmI asks the API server who token is.
