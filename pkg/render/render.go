@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -228,11 +229,15 @@ func (r *renderer) dex() error {
 	if err := r.secret(secretsFile, DexEnvSecret, d.Namespace, "dex", out.Env); err != nil {
 		return err
 	}
+	sum, err := r.checksum(cfg, out.Env)
+	if err != nil {
+		return err
+	}
 	v := &chart.DexValues{
 		Namespace: d.Namespace, Image: r.dexImage, Replicas: *d.Replicas,
 		Host: v1alpha1.Hostname(d.Host), Path: d.Path, IngressClassName: d.IngressClassName, TLSSecret: d.TLS.SecretName,
 		ConfigSecret: DexConfigSecret, EnvSecret: DexEnvSecret,
-		ConfigChecksum:    checksum(cfg, out.Env),
+		ConfigChecksum:    sum,
 		KubernetesStorage: d.Storage.Type == v1alpha1.StorageKubernetes,
 	}
 	if v.KubernetesStorage {
@@ -275,10 +280,14 @@ func (r *renderer) proxies() error {
 		if err := r.secret(secretsFile, name, app.Namespace, name, data); err != nil {
 			return err
 		}
+		sum, err := r.checksum([]byte(cfg), data)
+		if err != nil {
+			return err
+		}
 		r.values.Proxies = append(r.values.Proxies, chart.ProxyValues{
 			App: app.Name, Namespace: app.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(app.Host),
 			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Secret: name,
-			Config: cfg, ConfigChecksum: checksum([]byte(cfg), data), IssuerCA: r.issuerCA,
+			Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
 			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: oauth2proxy.Annotations(app),
 			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector},
 		})
@@ -443,10 +452,20 @@ func splitDocs(data []byte) [][]byte {
 	return out
 }
 
+// checksumKeyName is the generated secret that keys the config checksums.
+const checksumKeyName = "config-checksum-key"
+
 // checksum fingerprints a config and its secret environment, so a change
-// to either rolls the pods; the values themselves cannot be recovered.
-func checksum(cfg []byte, env map[string]string) string {
-	h := sha256.New()
+// to either rolls the pods. It is an HMAC under a generated key kept with
+// the other generated secrets: the annotation sits in manifests meant for
+// Git, and a plain hash would let anyone with the repository test guesses
+// for a weak provided secret (an LDAP bind password) offline.
+func (r *renderer) checksum(cfg []byte, env map[string]string) (string, error) {
+	key, err := r.opts.Secrets.Generated(checksumKeyName, 32)
+	if err != nil {
+		return "", fmt.Errorf("config checksum key: %w", err)
+	}
+	h := hmac.New(sha256.New, []byte(key))
 	h.Write(cfg)
 	keys := make([]string, 0, len(env))
 	for k := range env {
@@ -456,7 +475,7 @@ func checksum(cfg []byte, env map[string]string) string {
 	for _, k := range keys {
 		fmt.Fprintf(h, "\x00%s=%s", k, env[k])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // kindRank orders objects so that what others depend on is applied first.

@@ -79,11 +79,20 @@ func TestRenderIsDeterministic(t *testing.T) {
 }
 
 // markedSecrets hands out values that are easy to find in the output.
-type markedSecrets struct{ values []string }
+type markedSecrets struct {
+	values      []string
+	checksumKey string
+}
 
 func (m *markedSecrets) Generated(name string, _ int) (string, error) {
 	v := "GENERATED-SECRET-" + strings.ReplaceAll(name, "/", "-")
-	m.values = append(m.values, v)
+	// The checksum key is only ever used by authstack itself, never by the
+	// stack, so it must appear nowhere at all.
+	if name != checksumKeyName {
+		m.values = append(m.values, v)
+	} else {
+		m.checksumKey = v
+	}
 	return v, nil
 }
 
@@ -269,4 +278,62 @@ func TestAuthIngressesNameIngressNginx(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no Ingress with auth annotations rendered")
 	}
+}
+
+// The config checksums in the manifests (meant for Git) are keyed: with the
+// same config and secrets but another key they differ, so the repository
+// alone is not enough to test guesses for a secret against them; the key
+// itself appears in no output.
+func TestConfigChecksumsNeedTheGeneratedKey(t *testing.T) {
+	exampleEnv(t)
+	sums := func(src secrets.Source) map[string]string {
+		res, err := Render(load(t, "dex-ldap-kubespray"), Options{Secrets: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, o := range res.Objects {
+			if o.Object.GetKind() != "Deployment" {
+				continue
+			}
+			v, _, _ := unstructured.NestedString(o.Object.Object, "spec", "template", "metadata", "annotations", "authstack.dev/config-checksum")
+			if v == "" {
+				t.Fatalf("Deployment %s has no config checksum", o.Object.GetName())
+			}
+			out[o.Object.GetName()] = v
+		}
+		return out
+	}
+	a := &markedSecrets{}
+	first := sums(a)
+	if a.checksumKey == "" {
+		t.Fatal("no checksum key was asked for")
+	}
+	second := sums(otherKey{a})
+	for name, v := range first {
+		if second[name] == v {
+			t.Errorf("Deployment %s: the checksum does not depend on the key", name)
+		}
+	}
+	res, err := Render(load(t, "dex-ldap-kubespray"), Options{Secrets: &markedSecrets{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := res.Stream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(stream, []byte(a.checksumKey)) || bytes.Contains(stream, []byte(base64.StdEncoding.EncodeToString([]byte(a.checksumKey)))) {
+		t.Error("the checksum key is in the output")
+	}
+}
+
+// otherKey is markedSecrets with another checksum key.
+type otherKey struct{ *markedSecrets }
+
+func (o otherKey) Generated(name string, size int) (string, error) {
+	if name == checksumKeyName {
+		return "another-key", nil
+	}
+	return o.markedSecrets.Generated(name, size)
 }
