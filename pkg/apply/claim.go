@@ -28,8 +28,8 @@ import (
 // exception: authstack renders dex's namespace and the users' namespaces,
 // which may well exist already (a user namespace "monitoring") and hold
 // the user's objects, so a Namespace that exists is applied as shared, without
-// the membership label (a label another ApplySet set stays as it is), and
-// no prune of this stack deletes it.
+// any label of authstack's (the membership label, Pod Security levels),
+// so its own labels stay as they are and no prune of this stack deletes it.
 func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) error {
 	groups := map[listKey][]*item{}
 	for _, it := range items {
@@ -56,13 +56,21 @@ func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) er
 		switch {
 		case a.opts.Adopt:
 		case isNamespace(it.obj):
-			labels := it.obj.GetLabels()
-			if other, ok := live.GetLabels()[LabelPartOf]; ok {
-				labels[LabelPartOf] = other
-			} else {
-				delete(labels, LabelPartOf)
+			// Applied with no labels or annotations at all: the namespace
+			// holds the user's workloads, and the rendered Pod Security
+			// labels (enforce: restricted) would start refusing their
+			// pods (a node exporter in a privileged "monitoring"). Its
+			// own labels, another ApplySet's included, stay as they are.
+			it.obj.SetLabels(nil)
+			it.obj.SetAnnotations(nil)
+			if lvl := live.GetLabels()[podSecurityEnforce]; lvl != "restricted" {
+				if lvl == "" {
+					lvl = "unset"
+				}
+				mu.Lock()
+				fmt.Fprintf(a.opts.Log, "%s exists and is not this stack's: left as it is, its Pod Security enforce level %s included (authstack's own pods there meet restricted)\n", display(it.obj), lvl)
+				mu.Unlock()
 			}
-			it.obj.SetLabels(labels)
 		default:
 			mu.Lock()
 			refused = append(refused, display(it.obj)+" ("+owner(live)+")")
@@ -83,6 +91,10 @@ func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) er
 		"rename them in the spec, delete them from the cluster, or re-run with --adopt to make them members of this stack (apply then owns the fields it sets, and --prune deletes them once the spec drops them)",
 		len(refused), a.stack.Metadata.Name, LabelPartOf, a.id, strings.Join(refused, "\n  "))
 }
+
+// podSecurityEnforce is the Pod Security admission label that decides which
+// pods a namespace admits.
+const podSecurityEnforce = "pod-security.kubernetes.io/enforce"
 
 // namesPerGet is how many objects of one LIST claim reads one by one; for
 // more, a LIST of their metadata finds those that exist (a first apply of

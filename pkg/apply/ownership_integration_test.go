@@ -82,6 +82,10 @@ func TestIntegrationPruneNeverDeletesNamespacesItDidNotCreate(t *testing.T) {
 	if _, stderr, err := env.Kubectl(t, "", "create", "namespace", "monitoring"); err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
+	// The user's monitoring runs a node exporter: privileged on purpose.
+	if _, stderr, err := env.Kubectl(t, "", "label", "namespace", "monitoring", "pod-security.kubernetes.io/enforce=privileged", "team=observability"); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
 	users := &corev1ConfigMap{name: "prometheus-config", namespace: "monitoring"}
 	users.create(t, kube)
 
@@ -99,8 +103,8 @@ func TestIntegrationPruneNeverDeletesNamespacesItDidNotCreate(t *testing.T) {
 	if _, ok := mon.Labels[LabelPartOf]; ok {
 		t.Errorf("pre-existing namespace monitoring became an ApplySet member: labels %v", mon.Labels)
 	}
-	if got := mon.Labels["pod-security.kubernetes.io/enforce"]; got != "restricted" {
-		t.Errorf("namespace monitoring was not applied (labels %v)", mon.Labels)
+	if mon.Labels["pod-security.kubernetes.io/enforce"] != "privileged" || mon.Labels["team"] != "observability" || mon.Labels["app.kubernetes.io/managed-by"] != "" {
+		t.Errorf("apply changed the labels of namespace monitoring, which the user made: %v", mon.Labels)
 	}
 	teamD, err := kube.CoreV1().Namespaces().Get(ctx, "team-d", metav1.GetOptions{})
 	if err != nil || teamD.Labels[LabelPartOf] != parentID("dev") {
