@@ -103,6 +103,7 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(streams, stack)
 	if f.secretsFile == "" {
 		f.secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}

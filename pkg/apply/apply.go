@@ -209,6 +209,11 @@ func (a *applier) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The same warnings render prints: apply is how most stacks reach a
+	// cluster, and an app left open on purpose must be said out loud there.
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.opts.Log, "warning: %s\n", w)
+	}
 	generated, err := toUnstructured(store.Secret(rmeta.Labels(a.stack.Metadata.Name, "generated-secrets")))
 	if err != nil {
 		return err
