@@ -18,10 +18,14 @@ func TestRenderKustomizeKeepsSecretValuesOutOfGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatal("git is needed to check what a repository would track")
 	}
-	for _, tc := range []struct{ name, format, example, extra string }{
-		{"generated secrets", "kustomize", "kind", ""},
-		{"provided secret and a confidential kubectl client", "kustomize", "dex-ldap-kubespray", "  kubectl:\n    public: false\n"},
-		{"external secrets", "kustomize-external", "dex-ldap-kubespray", "  kubectl:\n    public: false\n"},
+	for _, tc := range []struct{ name, format, example, extra, gitignore string }{
+		{"generated secrets", "kustomize", "kind", "", ""},
+		{"provided secret and a confidential kubectl client", "kustomize", "dex-ldap-kubespray", "  kubectl:\n    public: false\n", ""},
+		{"external secrets", "kustomize-external", "dex-ldap-kubespray", "  kubectl:\n    public: false\n", ""},
+		// The plain format holds the Secrets themselves.
+		{"plain YAML", "yaml", "dex-ldap-kubespray", "  kubectl:\n    public: false\n", ""},
+		// An output directory in the user's repository keeps its own rules.
+		{"a .gitignore of the user's", "kustomize", "kind", "", "# mine\n/notes.txt\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := example(t, tc.example)
@@ -29,6 +33,11 @@ func TestRenderKustomizeKeepsSecretValuesOutOfGit(t *testing.T) {
 				appendToSpec(t, spec, tc.extra)
 			}
 			out := t.TempDir()
+			if tc.gitignore != "" {
+				if err := os.WriteFile(filepath.Join(out, ".gitignore"), []byte(tc.gitignore), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if _, stderr, code := run(t, "render", "-f", spec, "-o", out, "--format", tc.format); code != 0 {
 				t.Fatalf("exit code %d: %s", code, stderr)
 			}
@@ -39,8 +48,17 @@ func TestRenderKustomizeKeepsSecretValuesOutOfGit(t *testing.T) {
 			git(t, out, "init", "-q")
 			git(t, out, "add", "-A")
 			tracked := strings.Fields(git(t, out, "ls-files"))
-			if len(tracked) == 0 || !contains(tracked, ".gitignore") || !contains(tracked, "kustomization.yaml") {
+			if len(tracked) == 0 || (tc.format != "yaml" && (!contains(tracked, ".gitignore") || !contains(tracked, "kustomization.yaml"))) {
 				t.Errorf("tracked files = %v, want .gitignore and kustomization.yaml among them", tracked)
+			}
+			if tc.format == "yaml" && (!contains(tracked, "manifests/rbac.yaml") || contains(tracked, "manifests/secrets.yaml")) {
+				t.Errorf("tracked files = %v, want the manifests without secrets.yaml", tracked)
+			}
+			if tc.gitignore != "" {
+				data, err := os.ReadFile(filepath.Join(out, ".gitignore"))
+				if err != nil || !strings.HasPrefix(string(data), tc.gitignore) || !strings.Contains(string(data), "/secrets/") {
+					t.Errorf("the user's .gitignore became %q (%v), want their rules kept and authstack's added", data, err)
+				}
 			}
 			for _, f := range tracked {
 				data, err := os.ReadFile(filepath.Join(out, f))

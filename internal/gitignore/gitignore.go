@@ -121,3 +121,27 @@ func escape(name string) string {
 	}
 	return b.String()
 }
+
+// Merge returns the .gitignore text existing with every line of add that
+// it lacks appended, so a .gitignore a user already has in an output
+// directory keeps its own rules when authstack adds its own.
+func Merge(existing, add []byte) []byte {
+	if len(existing) == 0 {
+		return add
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(existing), "\n") {
+		have[strings.TrimRight(l, "\r")] = true
+	}
+	out := string(existing)
+	if !strings.HasSuffix(out, "\n") {
+		out += "\n"
+	}
+	for _, l := range strings.Split(strings.TrimRight(string(add), "\n"), "\n") {
+		if !have[l] || l == "" {
+			out += l + "\n"
+			have[l] = true
+		}
+	}
+	return []byte(out)
+}

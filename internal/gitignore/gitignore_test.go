@@ -69,3 +69,15 @@ func TestEnsure(t *testing.T) {
 		t.Errorf("escape = %q", got)
 	}
 }
+
+func TestMergeKeepsTheUsersRules(t *testing.T) {
+	for _, c := range []struct{ existing, add, want string }{
+		{"", "/secrets/\n", "/secrets/\n"},
+		{"/notes.txt", "/secrets/\n", "/notes.txt\n/secrets/\n"},
+		{"/secrets/\r\n*.log\n", "# why\n/secrets/\n/kubeconfig.yaml\n", "/secrets/\r\n*.log\n# why\n/kubeconfig.yaml\n"},
+	} {
+		if got := string(Merge([]byte(c.existing), []byte(c.add))); got != c.want {
+			t.Errorf("Merge(%q, %q) = %q, want %q", c.existing, c.add, got, c.want)
+		}
+	}
+}

@@ -88,14 +88,14 @@ func (res *Result) kustomizeFiles(externalSecrets bool) ([]File, error) {
 	}
 	files = append(files, secretFiles...)
 	files = append(files, File{Path: kustomizationFile, Data: append([]byte(head), data...)})
-	files = append(files, File{Path: gitignoreFile, Data: gitignore(files)})
+	files = append(files, File{Path: gitignoreFile, Data: gitignoreFor(files)})
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
 }
 
-// gitignore lists every private file, by exact path from the directory
+// gitignoreFor lists every private file, by exact path from the directory
 // the .gitignore is in, and the whole secrets directory.
-func gitignore(files []File) []byte {
+func gitignoreFor(files []File) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Written by authstack: these files hold secret values. Keep them out of Git;\n" +
 		"# give them to the machine that runs kustomize build over a private channel.\n")

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"errors"
+	"io/fs"
 	"path"
 	"path/filepath"
 
+	"github.com/authstack/authstack/internal/gitignore"
 	"github.com/authstack/authstack/internal/safefile"
 )
 
@@ -39,13 +42,32 @@ func (res *Result) WriteDir(dir, format string) ([]string, error) {
 			return written, err
 		}
 		opts := safefile.Options{Mode: 0o644}
-		if f.Private || f.Path == secretsFile || f.Path == "kubeconfig.yaml" {
+		private := f.Private || f.Path == secretsFile || f.Path == "kubeconfig.yaml"
+		if private {
 			opts.Private = true
 		}
-		if _, err := safefile.Write(p, f.Data, opts); err != nil {
+		data := f.Data
+		if path.Base(f.Path) == ".gitignore" {
+			// The directory may be in the user's repository with a
+			// .gitignore of its own: add to it, never replace it.
+			old, err := safefile.ReadNoFollow(p)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return written, err
+			}
+			data = gitignore.Merge(old, data)
+		}
+		if _, err := safefile.Write(p, data, opts); err != nil {
 			return written, err
 		}
 		written = append(written, p)
+		// In the plain YAML format the Secrets are files of the output
+		// like any other; a .gitignore beside them keeps a `git add -A`
+		// of the output directory from committing their values.
+		if private && format == FormatYAML {
+			if _, err := gitignore.Ensure(p, "secret values rendered by authstack; keep them out of Git"); err != nil {
+				return written, err
+			}
+		}
 	}
 	return written, nil
 }
