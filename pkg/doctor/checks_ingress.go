@@ -42,6 +42,21 @@ func forwardsAuthorization(in *Ingress) bool {
 	return false
 }
 
+// passesIdentityHeaders reports whether an Ingress copies oauth2-proxy's
+// X-Auth-Request-* headers to its app: a headers-mode app. Such an app also
+// lists Authorization only to clear a client's own (nginx does not pass a
+// header that proxy_set_header sets to an empty value, and oauth2-proxy
+// without set_authorization_header returns none), which is not a token
+// that went missing.
+func passesIdentityHeaders(in *Ingress) bool {
+	for _, h := range strings.Split(in.Annotations[annResponseHeaders], ",") {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(h)), "x-auth-request-") {
+			return true
+		}
+	}
+	return false
+}
+
 var _ = register(Check{
 	Code: "AS-60", Name: "authorization-header-not-forwarded", Category: CatIngress, Severity: Error,
 	Title:   "the id token reaches apps that need it",
@@ -68,7 +83,7 @@ var _ = register(Check{
 					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header = true"},
 					Fix:      fmt.Sprintf("add Authorization to %s on %s", annResponseHeaders, in.ref()),
 				})
-			case p != nil && !p.SetAuthz && fwd:
+			case p != nil && !p.SetAuthz && fwd && !passesIdentityHeaders(in):
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s passes the Authorization header to the app, but oauth2-proxy %s does not set it", in.ref(), p.App),
 					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header is not true"},

@@ -106,7 +106,13 @@ func Annotations(app *v1alpha1.App) map[string]string {
 	if app.Identity == v1alpha1.IdentityToken {
 		a["nginx.ingress.kubernetes.io/auth-response-headers"] = "Authorization"
 	} else {
-		a["nginx.ingress.kubernetes.io/auth-response-headers"] = strings.Join(IdentityHeaders, ",")
+		// Authorization too, though oauth2-proxy sends none to a headers
+		// app: ingress-nginx sets each listed header from the auth
+		// response (auth_request_set + proxy_set_header), and nginx drops
+		// a header set to an empty value, so a bearer token the client
+		// sent never reaches an app that trusts the X-Auth-Request-*
+		// headers (Grafana also reads Authorization as an API key).
+		a["nginx.ingress.kubernetes.io/auth-response-headers"] = strings.Join(append(append([]string(nil), IdentityHeaders...), "Authorization"), ",")
 	}
 	if app.Upstream.Protocol == "HTTPS" {
 		a["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
