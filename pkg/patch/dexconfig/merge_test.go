@@ -1,7 +1,6 @@
 package dexconfig
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,15 +9,6 @@ import (
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 	yaml "go.yaml.in/yaml/v3"
 )
-
-func readTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mustMerge(t *testing.T, existing, desired []byte) []byte {
 	t.Helper()
@@ -45,11 +35,11 @@ type dexConfig struct {
 }
 
 func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
-	res, err := Merge(readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
+	res, err := Merge(patchtest.ReadTestdata(t, "existing.yaml"), patchtest.ReadTestdata(t, "desired.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := mustMerge(t, readTestdata(t, "existing.yaml"), readTestdata(t, "desired.yaml"))
+	out := mustMerge(t, patchtest.ReadTestdata(t, "existing.yaml"), patchtest.ReadTestdata(t, "desired.yaml"))
 	golden.Assert(t, filepath.Join("testdata", "merged.golden.yaml"), out)
 
 	var c dexConfig

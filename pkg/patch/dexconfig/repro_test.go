@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
 // mergeConfig is Merge's merged file alone.
@@ -40,8 +42,8 @@ func clients(t *testing.T, cfg []byte) map[string]client {
 // The reproductions of issue #13 (7), merging into dex's own example
 // configs (testdata/upstream).
 func TestMergeRefusesToChangeWhatOtherClientsRelyOn(t *testing.T) {
-	dev := readTestdata(t, "upstream/config-dev.yaml")
-	ldap := readTestdata(t, "upstream/config-ldap.yaml")
+	dev := patchtest.ReadTestdata(t, "upstream/config-dev.yaml")
+	ldap := patchtest.ReadTestdata(t, "upstream/config-ldap.yaml")
 	tests := []struct {
 		name     string
 		existing []byte
@@ -122,7 +124,7 @@ func TestMergeRefusesToChangeWhatOtherClientsRelyOn(t *testing.T) {
 }
 
 func TestMergeLeavesGlobalSettingsAlone(t *testing.T) {
-	ldap := readTestdata(t, "upstream/config-ldap.yaml")
+	ldap := patchtest.ReadTestdata(t, "upstream/config-ldap.yaml")
 	desired := "issuer: http://127.0.0.1:5556/dex\n" +
 		"storage:\n  type: kubernetes\n  config: {inCluster: true}\n" +
 		"web:\n  http: 0.0.0.0:5556\ntelemetry:\n  http: 0.0.0.0:5558\n" +
@@ -150,7 +152,7 @@ func TestMergeLeavesGlobalSettingsAlone(t *testing.T) {
 }
 
 func TestMergeAddsRedirectURIsToAnExistingClient(t *testing.T) {
-	dev := readTestdata(t, "upstream/config-dev.yaml")
+	dev := patchtest.ReadTestdata(t, "upstream/config-dev.yaml")
 	desired := "issuer: http://127.0.0.1:5556/dex\nstaticClients:\n- id: example-app\n  name: App\n  redirectURIs: [https://app.example.com/oauth2/callback]\n"
 	out, err := mergeConfig(dev, []byte(desired))
 	if err != nil {

@@ -2,7 +2,6 @@ package kubeadm
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,15 +33,6 @@ var dexCA = Volume{Name: "dex-ca", HostPath: "/etc/kubernetes/pki/dex-ca.crt", M
 
 var authnConfig = Volume{Name: "authentication-config", HostPath: "/etc/kubernetes/authstack/authentication-config.yaml", MountPath: "/etc/kubernetes/authstack/authentication-config.yaml", PathType: "File", ReadOnly: true}
 
-func readTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // mustPatch patches src and checks that the result is YAML and that
 // patching it again changes nothing.
 func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []Volume) []byte {
@@ -51,7 +41,7 @@ func mustPatch(t *testing.T, src []byte, args []Arg, remove []string, volumes []
 }
 
 func TestPatchV1beta3SetsOIDCFlagsInTheArgMap(t *testing.T) {
-	out := mustPatch(t, readTestdata(t, "v1beta3.yaml"), oidcFlags, nil, []Volume{dexCA})
+	out := mustPatch(t, patchtest.ReadTestdata(t, "v1beta3.yaml"), oidcFlags, nil, []Volume{dexCA})
 	golden.Assert(t, filepath.Join("testdata", "v1beta3.oidc.golden.yaml"), out)
 	for _, want := range []string{
 		"    oidc-issuer-url: https://dex.lab.example.com:32000/dex # replaced by dex\n",
@@ -66,7 +56,7 @@ func TestPatchV1beta3SetsOIDCFlagsInTheArgMap(t *testing.T) {
 }
 
 func TestPatchV1beta4SwitchesFromOIDCFlagsToAuthenticationConfig(t *testing.T) {
-	src := readTestdata(t, "multidoc-v1beta4.yaml")
+	src := patchtest.ReadTestdata(t, "multidoc-v1beta4.yaml")
 	out := mustPatch(t, src,
 		[]Arg{{Name: "authentication-config", Value: authnConfig.MountPath}},
 		oidcFlagNames,
@@ -98,12 +88,12 @@ func TestPatchV1beta4SwitchesFromOIDCFlagsToAuthenticationConfig(t *testing.T) {
 }
 
 func TestPatchV1beta4SetsOIDCFlagsInTheArgList(t *testing.T) {
-	out := mustPatch(t, readTestdata(t, "multidoc-v1beta4.yaml"), oidcFlags, []string{"authentication-config"}, []Volume{dexCA})
+	out := mustPatch(t, patchtest.ReadTestdata(t, "multidoc-v1beta4.yaml"), oidcFlags, []string{"authentication-config"}, []Volume{dexCA})
 	golden.Assert(t, filepath.Join("testdata", "multidoc-v1beta4.oidc.golden.yaml"), out)
 }
 
 func TestPatchAppendsAClusterConfigurationOfTheFilesVersion(t *testing.T) {
-	src := readTestdata(t, "no-cluster-configuration.yaml")
+	src := patchtest.ReadTestdata(t, "no-cluster-configuration.yaml")
 	out := mustPatch(t, src, oidcFlags[:2], nil, nil)
 	golden.Assert(t, filepath.Join("testdata", "no-cluster-configuration.golden.yaml"), out)
 	if !bytes.HasPrefix(out, src) {

@@ -1,17 +1,16 @@
 package kubeadm
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
 func TestCheckTarget(t *testing.T) {
-	tests := []struct {
-		name, src, wantErr string
-	}{
-		{"init, cluster, kubelet and kube-proxy configs", string(readTestdata(t, "multidoc-v1beta4.yaml")), ""},
-		{"init and kubelet configs, no ClusterConfiguration", string(readTestdata(t, "no-cluster-configuration.yaml")), ""},
-		{"v1beta3 ClusterConfiguration", string(readTestdata(t, "v1beta3.yaml")), ""},
+	patchtest.CheckTarget(t, CheckTarget, []patchtest.TargetCase{
+		{"init, cluster, kubelet and kube-proxy configs", string(patchtest.ReadTestdata(t, "multidoc-v1beta4.yaml")), ""},
+		{"init and kubelet configs, no ClusterConfiguration", string(patchtest.ReadTestdata(t, "no-cluster-configuration.yaml")), ""},
+		{"v1beta3 ClusterConfiguration", string(patchtest.ReadTestdata(t, "v1beta3.yaml")), ""},
 		{"an authstack spec", "apiVersion: authstack.dev/v1alpha1\nkind: AuthStack\nspec: {}\n", "found an AuthStack (authstack.dev/v1alpha1)"},
 		{"a Deployment", "apiVersion: apps/v1\nkind: Deployment\n", "not a kubeadm config"},
 		{"a JoinConfiguration alone", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n", "not a kubeadm config"},
@@ -20,19 +19,5 @@ func TestCheckTarget(t *testing.T) {
 		{"empty", "", "found no YAML document"},
 		{"comments only", "# nothing yet\n", "found no YAML document"},
 		{"a list", "- a\n", "not a kubeadm config"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := CheckTarget([]byte(tt.src))
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want %q", err, tt.wantErr)
-			}
-		})
-	}
+	})
 }

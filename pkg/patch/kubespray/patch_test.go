@@ -1,7 +1,6 @@
 package kubespray
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -45,22 +44,13 @@ var structuredVars = []Var{
 
 func ptr[T any](v T) *T { return &v }
 
-func readTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func mustPatch(t *testing.T, src []byte, vars []Var) []byte {
 	t.Helper()
 	return patchtest.Must(t, func(b []byte) ([]byte, error) { return Patch(b, vars) }, src)
 }
 
 func TestPatchUncommentsOnlyTheOIDCLinesOfTheSample(t *testing.T) {
-	src := readTestdata(t, "k8s-cluster.yml")
+	src := patchtest.ReadTestdata(t, "k8s-cluster.yml")
 	out := mustPatch(t, src, oidcVars)
 	golden.Assert(t, filepath.Join("testdata", "k8s-cluster.oidc.golden.yml"), out)
 
@@ -100,7 +90,7 @@ func TestPatchUncommentsOnlyTheOIDCLinesOfTheSample(t *testing.T) {
 }
 
 func TestPatchReplacesTheStructuredAuthExampleOnly(t *testing.T) {
-	src := readTestdata(t, "k8s-cluster.yml")
+	src := patchtest.ReadTestdata(t, "k8s-cluster.yml")
 	out := mustPatch(t, src, structuredVars)
 	golden.Assert(t, filepath.Join("testdata", "k8s-cluster.structured.golden.yml"), out)
 
@@ -142,7 +132,7 @@ func TestPatchReplacesTheStructuredAuthExampleOnly(t *testing.T) {
 }
 
 func TestPatchAfterSwitchingFromFlagsToStructuredAuth(t *testing.T) {
-	src := readTestdata(t, "k8s-cluster.yml")
+	src := patchtest.ReadTestdata(t, "k8s-cluster.yml")
 	flags := mustPatch(t, src, oidcVars)
 	vars := append([]Var{{Name: "kube_oidc_auth", Value: false}}, structuredVars...)
 	out := mustPatch(t, flags, vars)

@@ -1,10 +1,13 @@
-// Package patchtest holds the property every patcher's tests and fuzz
-// targets check: what a patch returns is YAML (every document decodes), and
-// patching it again changes nothing.
+// Package patchtest holds what every patcher's tests and fuzz targets
+// check: what a patch returns is YAML (every document decodes), patching it
+// again changes nothing, and CheckTarget refuses files of another kind.
 package patchtest
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
@@ -49,4 +52,42 @@ func Must(t testing.TB, patch func([]byte) ([]byte, error), src []byte) []byte {
 	}
 	Stable(t, patch, out)
 	return out
+}
+
+// TargetCase is an input a patcher's CheckTarget sees, and the part of the
+// error it must give ("" when the input is a file it may patch). An alias of
+// a plain struct, so that tables can list cases without field names.
+type TargetCase = struct {
+	Name, Src, WantErr string
+}
+
+// CheckTarget runs check on each case's input as a subtest and fails it
+// unless check accepts exactly the inputs with no WantErr and refuses the
+// others with an error that contains WantErr.
+func CheckTarget(t *testing.T, check func([]byte) error, cases []TargetCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			err := check([]byte(tt.Src))
+			if tt.WantErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.WantErr)
+			}
+		})
+	}
+}
+
+// ReadTestdata returns the file name under the test's testdata directory.
+func ReadTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
