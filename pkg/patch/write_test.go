@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/safefile/safefiletest"
 )
 
 func readFile(t *testing.T, path string) string {
@@ -176,7 +178,7 @@ func TestWriteFileAtomicHidesTheBackupOfAPodManifest(t *testing.T) {
 	if got := readFile(t, want); got != pod {
 		t.Errorf("backup content = %q", got)
 	}
-	for _, e := range mustReadDir(t, dir) {
+	for _, e := range safefiletest.List(t, dir) {
 		if !strings.HasPrefix(e, ".") && e != "kube-apiserver.yaml" {
 			t.Errorf("%s in the static pod directory would be run by the kubelet", e)
 		}
@@ -190,19 +192,6 @@ func TestWriteFileAtomicRefusesSpecialFiles(t *testing.T) {
 	if _, err := WriteFileAtomic("/dev/null", []byte("x")); err == nil || !strings.Contains(err.Error(), "device") {
 		t.Fatalf("err = %v, want a refusal of the device", err)
 	}
-}
-
-func mustReadDir(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 func TestWriteFileAtomicFailsCleanly(t *testing.T) {

@@ -92,22 +92,22 @@ func CheckContained(t testing.TB, name string, old, data []byte, write WriteFunc
 			t.Fatalf("backup holds %q, want the old content %q", got, old)
 		}
 	}
-	for _, n := range list(t, dir2) {
+	for _, n := range List(t, dir2) {
 		if !want[n] {
 			t.Errorf("unexpected file %s left in %s", n, dir2)
 		}
 	}
 
 	// Nothing outside changed or appeared.
-	for _, n := range list(t, outside) {
+	for _, n := range List(t, outside) {
 		if got, err := os.ReadFile(filepath.Join(outside, n)); err != nil || string(got) != decoyContent {
 			t.Errorf("decoy %s changed: %q, %v", n, got, err)
 		}
 	}
-	if got := list(t, outside); len(got) != 3 {
+	if got := List(t, outside); len(got) != 3 {
 		t.Errorf("files outside the target's directory: %v", got)
 	}
-	if got := list(t, base); len(got) != 3 {
+	if got := List(t, base); len(got) != 3 {
 		t.Errorf("files beside the target's directory: %v", got)
 	}
 }
@@ -135,7 +135,8 @@ func readRegular(t testing.TB, p string) []byte {
 	return data
 }
 
-func list(t testing.TB, dir string) []string {
+// List returns the names in dir, sorted.
+func List(t testing.TB, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
