@@ -7,6 +7,20 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
+// eachBinding is the Run of a check that looks at one binding at a time:
+// the findings of f for every binding, or a skip when none was given (an
+// RBAC check with nothing to examine must not report ✓).
+func eachBinding(m *Model, f func(Binding) []Finding) []Finding {
+	if len(m.RBAC.Bindings) == 0 {
+		return []Finding{skip("no RoleBinding or ClusterRoleBinding was given")}
+	}
+	var out []Finding
+	for _, b := range m.RBAC.Bindings {
+		out = append(out, f(b)...)
+	}
+	return out
+}
+
 func (b Binding) ref() string {
 	if b.Namespace != "" {
 		return fmt.Sprintf("%s %s/%s", b.Kind, b.Namespace, b.Name)
@@ -145,20 +159,17 @@ var _ = register(Check{
 	Fix:     "Use a ClusterRoleBinding for cluster-wide access; keep RoleBindings for one namespace.",
 	Needs:   []Need{NeedRBAC},
 	Run: func(m *Model) []Finding {
-		if len(m.RBAC.Bindings) == 0 {
-			return []Finding{skip("no RoleBinding or ClusterRoleBinding was given")}
-		}
-		var out []Finding
-		for _, b := range m.RBAC.Bindings {
-			if b.Kind == "RoleBinding" && b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == "cluster-admin" {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("%s binds cluster-admin, which a RoleBinding grants only inside namespace %s", b.ref(), b.Namespace),
-					Evidence: []string{fmt.Sprintf("%s: %s roleRef = ClusterRole cluster-admin", b.Source, b.ref())},
-					Fix:      "make it a ClusterRoleBinding if cluster-wide access is meant, or bind the admin ClusterRole for one namespace",
-				})
+		out := eachBinding(m, func(b Binding) []Finding {
+			if b.Kind != "RoleBinding" || b.RoleRef.Kind != "ClusterRole" || b.RoleRef.Name != "cluster-admin" {
+				return nil
 			}
-		}
-		if m.Token != nil && len(m.jwts()) > 0 {
+			return []Finding{{
+				Message:  fmt.Sprintf("%s binds cluster-admin, which a RoleBinding grants only inside namespace %s", b.ref(), b.Namespace),
+				Evidence: []string{fmt.Sprintf("%s: %s roleRef = ClusterRole cluster-admin", b.Source, b.ref())},
+				Fix:      "make it a ClusterRoleBinding if cluster-wide access is meant, or bind the admin ClusterRole for one namespace",
+			}}
+		})
+		if len(m.RBAC.Bindings) > 0 && m.Token != nil && len(m.jwts()) > 0 {
 			j := m.tokenAuth()
 			user, groups := j.identity(m.Token)
 			matched := m.RBAC.matching(user, groups)

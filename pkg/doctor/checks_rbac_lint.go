@@ -90,11 +90,7 @@ var _ = register(Check{
 	Fix:     "Bind the role to the OIDC groups that need it (with their prefix) instead of one of the groups everyone is in.",
 	Needs:   []Need{NeedRBAC},
 	Run: func(m *Model) []Finding {
-		if len(m.RBAC.Bindings) == 0 {
-			return []Finding{skip("no RoleBinding or ClusterRoleBinding was given")}
-		}
-		var out []Finding
-		for _, b := range m.RBAC.Bindings {
+		return eachBinding(m, func(b Binding) []Finding {
 			var broad []string
 			for _, s := range b.Subjects {
 				if broadSubject(s) {
@@ -102,7 +98,7 @@ var _ = register(Check{
 				}
 			}
 			if len(broad) == 0 || harmlessDefaults[b.RoleRef.Name] {
-				continue
+				return nil
 			}
 			ev := []string{fmt.Sprintf("%s: %s subjects include %s", b.Source, b.ref(), strings.Join(broad, ", ")), fmt.Sprintf("%s: %s roleRef = %s %s", b.Source, b.ref(), b.RoleRef.Kind, b.RoleRef.Name)}
 			grants := ""
@@ -112,32 +108,29 @@ var _ = register(Check{
 			} else if b.RoleRef.Kind == "ClusterRole" && builtinPower[b.RoleRef.Name] != "" {
 				grants = builtinPower[b.RoleRef.Name]
 			} else if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == "view" {
-				out = append(out, Finding{
+				return []Finding{{
 					Severity: Warning,
 					Message:  fmt.Sprintf("%s lets %s read almost everything (the view role, Secrets excepted)", b.ref(), strings.Join(broad, ", ")),
 					Evidence: ev,
 					Fix:      fmt.Sprintf("bind view to the OIDC groups that need it instead of %s", strings.Join(broad, ", ")),
-				})
-				continue
+				}}
 			} else {
-				out = append(out, Finding{
+				return []Finding{{
 					Severity: Warning,
 					Message:  fmt.Sprintf("%s binds %s to %s %s, which was not given: doctor cannot tell what it grants", b.ref(), strings.Join(broad, ", "), b.RoleRef.Kind, b.RoleRef.Name),
 					Evidence: ev,
 					Fix:      fmt.Sprintf("give the %s with --rbac, or bind it to the OIDC groups that need it", b.RoleRef.Kind),
-				})
-				continue
+				}}
 			}
 			if grants == "" {
-				continue
+				return nil
 			}
-			out = append(out, Finding{
+			return []Finding{{
 				Message:  fmt.Sprintf("%s gives %s %s %s: %s", b.ref(), strings.Join(broad, ", "), b.RoleRef.Kind, b.RoleRef.Name, grants),
 				Evidence: ev,
 				Fix:      fmt.Sprintf("replace %s in %s by the OIDC groups that need %s", strings.Join(broad, ", "), b.ref(), b.RoleRef.Name),
-			})
-		}
-		return out
+			}}
+		})
 	},
 })
 
