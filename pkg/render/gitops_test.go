@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/kustomize"
-	"github.com/authstack/authstack/pkg/secrets"
 )
 
 // kustomize build of the GitOps base gives exactly the objects apply
@@ -20,10 +19,7 @@ func TestKustomizeBaseBuildsTheRenderedObjects(t *testing.T) {
 	exampleEnv(t)
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
-			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := renderExample(t, name)
 			dir := t.TempDir()
 			if _, err := res.WriteDir(dir, FormatKustomize); err != nil {
 				t.Fatal(err)
@@ -107,10 +103,7 @@ func TestKustomizeBaseBuildsTheRenderedObjects(t *testing.T) {
 // SECRETS.md names each Secret and key the cluster must have.
 func TestKustomizeExternalBaseListsTheSecrets(t *testing.T) {
 	exampleEnv(t)
-	res, err := Render(load(t, "kind"), Options{Secrets: secrets.Fixed{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := renderExample(t, "kind")
 	dir := t.TempDir()
 	if _, err := res.WriteDir(dir, FormatKustomizeExternal); err != nil {
 		t.Fatal(err)

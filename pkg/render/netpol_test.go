@@ -91,17 +91,11 @@ func TestNetworkPoliciesLetOnlyTheIngressControllerIn(t *testing.T) {
 	exampleEnv(t)
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
-			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := renderExample(t, name)
 			nps := networkPolicies(t, res)
 			pods := 0
 			for _, o := range res.Objects {
-				tpl, err := PodTemplate(o.Object)
-				if err != nil {
-					t.Fatal(err)
-				}
+				tpl := podTemplate(t, o.Object)
 				if tpl == nil {
 					continue
 				}

@@ -15,10 +15,7 @@ func TestPinDigestsPinsEveryImage(t *testing.T) {
 	res := renderedStacks(t)["all-features"]
 	n := 0
 	for _, o := range res.Objects {
-		tpl, err := PodTemplate(o.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tpl := podTemplate(t, o.Object)
 		if tpl == nil {
 			continue
 		}

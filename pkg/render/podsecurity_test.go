@@ -66,10 +66,7 @@ var restrictedLatest = api.LevelVersion{Level: api.LevelRestricted, Version: api
 // labelled pod-security.kubernetes.io/enforce: restricted.
 func restrictedViolations(t *testing.T, u *unstructured.Unstructured) (violations []string, isPod bool) {
 	t.Helper()
-	tpl, err := PodTemplate(u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := podTemplate(t, u)
 	if tpl == nil {
 		return nil, false
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -35,14 +36,31 @@ func load(t testing.TB, name string) *config.Stack {
 	return s
 }
 
+// renderExample renders the example name with fixed secrets.
+func renderExample(t testing.TB, name string) *Result {
+	t.Helper()
+	res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// podTemplate is PodTemplate for a test: nil for an object that runs no pod.
+func podTemplate(t testing.TB, u *unstructured.Unstructured) *corev1.PodTemplateSpec {
+	t.Helper()
+	tpl, err := PodTemplate(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
 func TestExamplesMatchGolden(t *testing.T) {
 	exampleEnv(t)
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
-			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := renderExample(t, name)
 			out, err := res.Stream()
 			if err != nil {
 				t.Fatal(err)
@@ -59,10 +77,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 		// Maps are iterated in random order; many runs would expose any
 		// output that depends on it.
 		for i := 0; i < 20; i++ {
-			res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := renderExample(t, name)
 			out, err := res.Stream()
 			if err != nil {
 				t.Fatal(err)
@@ -259,10 +274,7 @@ func TestAuthIngressesNameIngressNginx(t *testing.T) {
 	exampleEnv(t)
 	checked := 0
 	for _, name := range examples {
-		res, err := Render(load(t, name), Options{Secrets: secrets.Fixed{}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := renderExample(t, name)
 		for _, o := range res.Objects {
 			u := o.Object
 			if u.GetKind() != "Ingress" || u.GetAnnotations()["nginx.ingress.kubernetes.io/auth-url"] == "" {

@@ -50,10 +50,7 @@ func saRights(t *testing.T, res *Result) (listing string, problems []string) {
 			from(o, &b)
 			crbs = append(crbs, b)
 		}
-		tpl, err := PodTemplate(o.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tpl := podTemplate(t, o.Object)
 		if tpl == nil {
 			continue
 		}

@@ -7,18 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/authstack/authstack/pkg/secrets"
 )
 
 func renderKind(t *testing.T) *Result {
 	t.Helper()
 	exampleEnv(t)
-	res, err := Render(load(t, "kind"), Options{Secrets: secrets.Fixed{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return renderExample(t, "kind")
 }
 
 // render -o must not write through a link planted in the output directory,
