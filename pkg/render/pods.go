@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/authstack/authstack/pkg/images"
@@ -24,33 +25,26 @@ func PodTemplate(u *unstructured.Unstructured) (*corev1.PodTemplateSpec, error) 
 		}
 		return nil
 	}
-	if u.GroupVersionKind().Group == "apps" {
-		switch u.GetKind() {
-		case "Deployment":
-			var o appsv1.Deployment
-			return &o.Spec.Template, from(&o)
-		case "StatefulSet":
-			var o appsv1.StatefulSet
-			return &o.Spec.Template, from(&o)
-		case "DaemonSet":
-			var o appsv1.DaemonSet
-			return &o.Spec.Template, from(&o)
-		case "ReplicaSet":
-			var o appsv1.ReplicaSet
-			return &o.Spec.Template, from(&o)
-		}
-	}
-	if u.GroupVersionKind().Group == "batch" {
-		switch u.GetKind() {
-		case "Job":
-			var o batchv1.Job
-			return &o.Spec.Template, from(&o)
-		case "CronJob":
-			var o batchv1.CronJob
-			return &o.Spec.JobTemplate.Spec.Template, from(&o)
-		}
-	}
-	if u.GroupVersionKind().Group == "" && u.GetKind() == "Pod" {
+	switch u.GroupVersionKind().GroupKind() {
+	case schema.GroupKind{Group: "apps", Kind: "Deployment"}:
+		var o appsv1.Deployment
+		return &o.Spec.Template, from(&o)
+	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"}:
+		var o appsv1.StatefulSet
+		return &o.Spec.Template, from(&o)
+	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
+		var o appsv1.DaemonSet
+		return &o.Spec.Template, from(&o)
+	case schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}:
+		var o appsv1.ReplicaSet
+		return &o.Spec.Template, from(&o)
+	case schema.GroupKind{Group: "batch", Kind: "Job"}:
+		var o batchv1.Job
+		return &o.Spec.Template, from(&o)
+	case schema.GroupKind{Group: "batch", Kind: "CronJob"}:
+		var o batchv1.CronJob
+		return &o.Spec.JobTemplate.Spec.Template, from(&o)
+	case schema.GroupKind{Kind: "Pod"}:
 		var o corev1.Pod
 		if err := from(&o); err != nil {
 			return nil, err
