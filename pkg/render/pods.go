@@ -18,40 +18,36 @@ import (
 // StatefulSet, DaemonSet, ReplicaSet, Job or CronJob, or a Pod itself), or
 // nil for an object that runs none.
 func PodTemplate(u *unstructured.Unstructured) (*corev1.PodTemplateSpec, error) {
-	conv := runtime.DefaultUnstructuredConverter
-	from := func(into any) error {
-		if err := conv.FromUnstructured(u.Object, into); err != nil {
-			return fmt.Errorf("%s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
-		}
-		return nil
+	of := podTemplates[u.GroupVersionKind().GroupKind()]
+	if of == nil {
+		return nil, nil
 	}
-	switch u.GroupVersionKind().GroupKind() {
-	case schema.GroupKind{Group: "apps", Kind: "Deployment"}:
-		var o appsv1.Deployment
-		return &o.Spec.Template, from(&o)
-	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"}:
-		var o appsv1.StatefulSet
-		return &o.Spec.Template, from(&o)
-	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
-		var o appsv1.DaemonSet
-		return &o.Spec.Template, from(&o)
-	case schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}:
-		var o appsv1.ReplicaSet
-		return &o.Spec.Template, from(&o)
-	case schema.GroupKind{Group: "batch", Kind: "Job"}:
-		var o batchv1.Job
-		return &o.Spec.Template, from(&o)
-	case schema.GroupKind{Group: "batch", Kind: "CronJob"}:
-		var o batchv1.CronJob
-		return &o.Spec.JobTemplate.Spec.Template, from(&o)
-	case schema.GroupKind{Kind: "Pod"}:
-		var o corev1.Pod
-		if err := from(&o); err != nil {
-			return nil, err
+	return of(u)
+}
+
+// podTemplates says, for each kind that runs a pod, where its template sits.
+var podTemplates = map[schema.GroupKind]func(*unstructured.Unstructured) (*corev1.PodTemplateSpec, error){
+	{Group: "apps", Kind: "Deployment"}:  templateAt(func(o *appsv1.Deployment) *corev1.PodTemplateSpec { return &o.Spec.Template }),
+	{Group: "apps", Kind: "StatefulSet"}: templateAt(func(o *appsv1.StatefulSet) *corev1.PodTemplateSpec { return &o.Spec.Template }),
+	{Group: "apps", Kind: "DaemonSet"}:   templateAt(func(o *appsv1.DaemonSet) *corev1.PodTemplateSpec { return &o.Spec.Template }),
+	{Group: "apps", Kind: "ReplicaSet"}:  templateAt(func(o *appsv1.ReplicaSet) *corev1.PodTemplateSpec { return &o.Spec.Template }),
+	{Group: "batch", Kind: "Job"}:        templateAt(func(o *batchv1.Job) *corev1.PodTemplateSpec { return &o.Spec.Template }),
+	{Group: "batch", Kind: "CronJob"}:    templateAt(func(o *batchv1.CronJob) *corev1.PodTemplateSpec { return &o.Spec.JobTemplate.Spec.Template }),
+	{Kind: "Pod"}: templateAt(func(o *corev1.Pod) *corev1.PodTemplateSpec {
+		return &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}
+	}),
+}
+
+// templateAt converts an object to its typed struct T and returns the pod
+// template at says it holds.
+func templateAt[T any](at func(*T) *corev1.PodTemplateSpec) func(*unstructured.Unstructured) (*corev1.PodTemplateSpec, error) {
+	return func(u *unstructured.Unstructured) (*corev1.PodTemplateSpec, error) {
+		var o T
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &o); err != nil {
+			return nil, fmt.Errorf("%s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 		}
-		return &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}, nil
+		return at(&o), nil
 	}
-	return nil, nil
 }
 
 // images resolves the images of the stack, pinned by digest when the spec
