@@ -1,27 +1,19 @@
 package apiserver
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
 
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 )
 
-// spec is a defaulted, valid spec for installer and mode, after edit.
-func spec(t *testing.T, installer v1alpha1.Installer, mode v1alpha1.APIServerMode, edit func(*v1alpha1.AuthStack)) *v1alpha1.Spec {
-	t.Helper()
-	s := &v1alpha1.AuthStack{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind, Spec: v1alpha1.Spec{
+// stack is a minimal spec for installer and mode, before defaults.
+func stack(installer v1alpha1.Installer, mode v1alpha1.APIServerMode) *v1alpha1.AuthStack {
+	return &v1alpha1.AuthStack{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind, Spec: v1alpha1.Spec{
 		Cluster: v1alpha1.Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: installer},
 		Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com", Connectors: []v1alpha1.Connector{{LDAP: &v1alpha1.LDAPConnector{
 			Host:       "ldap.example.com:636",
@@ -29,6 +21,12 @@ func spec(t *testing.T, installer v1alpha1.Installer, mode v1alpha1.APIServerMod
 		}}}}},
 		APIServer: v1alpha1.APIServer{Mode: mode},
 	}}
+}
+
+// spec is a defaulted, valid spec for installer and mode, after edit.
+func spec(t *testing.T, installer v1alpha1.Installer, mode v1alpha1.APIServerMode, edit func(*v1alpha1.AuthStack)) *v1alpha1.Spec {
+	t.Helper()
+	s := stack(installer, mode)
 	if edit != nil {
 		edit(s)
 	}
@@ -119,7 +117,7 @@ func installerOutput(t *testing.T, s *v1alpha1.Spec, caPEM string) string {
 // Every apiServer field is either rendered for the installer and mode or
 // refused: none is dropped.
 func TestEveryAPIServerFieldIsRenderedOrRefused(t *testing.T) {
-	ca := testCA(t)
+	ca := string(testenv.NewCA(t, t.TempDir(), "test CA").CertPEM)
 	fields := []struct {
 		name string
 		edit func(*v1alpha1.AuthStack)
@@ -149,14 +147,7 @@ func TestEveryAPIServerFieldIsRenderedOrRefused(t *testing.T) {
 		for _, mode := range []v1alpha1.APIServerMode{v1alpha1.ModeFlags, v1alpha1.ModeAuthConfig} {
 			for _, f := range fields {
 				t.Run(string(installer)+"/"+string(mode)+"/"+f.name, func(t *testing.T) {
-					s := &v1alpha1.AuthStack{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind, Spec: v1alpha1.Spec{
-						Cluster: v1alpha1.Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: installer},
-						Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com", Connectors: []v1alpha1.Connector{{LDAP: &v1alpha1.LDAPConnector{
-							Host:       "ldap.example.com:636",
-							UserSearch: v1alpha1.LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail"},
-						}}}}},
-						APIServer: v1alpha1.APIServer{Mode: mode},
-					}}
+					s := stack(installer, mode)
 					f.edit(s)
 					v1alpha1.SetDefaults(s)
 					if errs := v1alpha1.Validate(s); len(errs) > 0 {
@@ -183,19 +174,4 @@ func TestEveryAPIServerFieldIsRenderedOrRefused(t *testing.T) {
 			}
 		}
 	}
-}
-
-// testCA is a self-signed CA certificate in PEM.
-func testCA(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
