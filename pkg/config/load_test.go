@@ -12,15 +12,8 @@ import (
 	"github.com/authstack/authstack/pkg/patch"
 )
 
-const minimal = `apiVersion: authstack.dev/v1alpha1
-kind: AuthStack
-spec:
-  cluster:
-    name: prod
-    kubernetesVersion: "1.34"
-    installer: kubeadm
-  issuer:
-    dex:
+// minimalDex is minimal's issuer, for tests that swap it for another.
+const minimalDex = `    dex:
       host: dex.example.com
       connectors:
         - ldap:
@@ -29,6 +22,16 @@ spec:
               baseDN: ou=people,dc=example,dc=com
               username: mail
 `
+
+const minimal = `apiVersion: authstack.dev/v1alpha1
+kind: AuthStack
+spec:
+  cluster:
+    name: prod
+    kubernetesVersion: "1.34"
+    installer: kubeadm
+  issuer:
+` + minimalDex
 
 func TestParseMinimalAppliesSecureDefaults(t *testing.T) {
 	s, err := Parse("authstack.yaml", []byte(minimal))
@@ -270,15 +273,7 @@ func TestParseRefusesIPHosts(t *testing.T) {
 }
 
 func TestLoadFileKeepsWarningsWithLines(t *testing.T) {
-	spec := strings.Replace(minimal, `    dex:
-      host: dex.example.com
-      connectors:
-        - ldap:
-            host: ldap.example.com:636
-            userSearch:
-              baseDN: ou=people,dc=example,dc=com
-              username: mail
-`, `    external:
+	spec := strings.Replace(minimal, minimalDex, `    external:
       url: https://login.example.com
       appClientSecret: {env: X}
   apps:
