@@ -82,9 +82,7 @@ func Diagnose(m *Model) *Report {
 		res := CheckResult{Code: c.Code, Name: c.Name, Category: c.Category, Title: c.Title, Status: StatusPassed}
 		for _, f := range c.Run(m) {
 			if f.Severity == skipped {
-				if !contains(res.Skipped, f.Message) {
-					res.Skipped = append(res.Skipped, f.Message)
-				}
+				res.Skipped = appendNew(res.Skipped, f.Message)
 				continue
 			}
 			f.Code, f.Name, f.Category = c.Code, c.Name, c.Category

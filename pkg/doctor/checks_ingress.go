@@ -219,8 +219,8 @@ func snippetHeaders(snippet string) []string {
 			continue
 		}
 		for _, h := range identityHeaders {
-			if strings.Contains(line, h) && !contains(out, h) {
-				out = append(out, h)
+			if strings.Contains(line, h) {
+				out = appendNew(out, h)
 			}
 		}
 	}

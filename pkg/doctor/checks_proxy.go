@@ -129,11 +129,7 @@ func (m *Model) appHosts(p *Proxy) []string {
 		if hostOf(signin) != hostOf(p.RedirectURL) || hostOf(signin) == "" {
 			continue
 		}
-		for _, h := range in.Hosts {
-			if !contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
-		}
+		hosts = appendNew(hosts, in.Hosts...)
 	}
 	return hosts
 }

@@ -41,22 +41,17 @@ var writeVerbSet = map[string]bool{"*": true, "create": true, "update": true, "p
 // write verbs, reading Secrets, or wildcards; "" when none of it.
 func power(rules []rbacv1.PolicyRule) string {
 	var got []string
-	add := func(s string) {
-		if !contains(got, s) {
-			got = append(got, s)
-		}
-	}
 	for _, r := range rules {
 		if len(r.Resources) == 0 {
 			continue // non-resource URLs
 		}
 		for _, v := range r.Verbs {
 			if writeVerbSet[v] {
-				add("verb " + q(v))
+				got = appendNew(got, "verb "+q(v))
 			}
 		}
 		if readsSecrets(r) {
-			add("reading Secrets")
+			got = appendNew(got, "reading Secrets")
 		}
 	}
 	return strings.Join(got, ", ")

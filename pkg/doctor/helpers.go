@@ -120,6 +120,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// appendNew appends each of add that list does not hold yet, in order.
+func appendNew(list []string, add ...string) []string {
+	for _, s := range add {
+		if !contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
 func anyIn(list, set []string) bool {
 	for _, v := range list {
 		if contains(set, v) {
