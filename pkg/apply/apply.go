@@ -109,6 +109,9 @@ type item struct {
 	mapping *meta.RESTMapping
 	live    *unstructured.Unstructured
 	reason  string
+	// shared marks a Namespace that exists and is not the stack's: it is
+	// left as it is, never applied (see claim).
+	shared bool
 }
 
 func (it *item) namespaced() bool {
@@ -509,7 +512,7 @@ func union(a, b []string) []string { return sortedUnique(append(append([]string{
 func (a *applier) applyItems(ctx context.Context, items []*item) error {
 	var todo []*item
 	for _, it := range items {
-		if it.reason == "" {
+		if it.reason == "" || it.shared {
 			a.count(func(s *Summary) { s.Unchanged++ })
 			continue
 		}

@@ -56,13 +56,12 @@ func (a *applier) claim(ctx context.Context, lists *listCache, items []*item) er
 		switch {
 		case a.opts.Adopt:
 		case isNamespace(it.obj):
-			// Applied with no labels or annotations at all: the namespace
-			// holds the user's workloads, and the rendered Pod Security
-			// labels (enforce: restricted) would start refusing their
-			// pods (a node exporter in a privileged "monitoring"). Its
-			// own labels, another ApplySet's included, stay as they are.
-			it.obj.SetLabels(nil)
-			it.obj.SetAnnotations(nil)
+			// Not applied at all: the namespace holds the user's
+			// workloads, and the rendered Pod Security labels (enforce:
+			// restricted) would start refusing their pods (a node exporter
+			// in a privileged "monitoring"); the membership label would
+			// make it prunable. Its labels stay as they are.
+			it.shared = true
 			if lvl := live.GetLabels()[podSecurityEnforce]; lvl != "restricted" {
 				if lvl == "" {
 					lvl = "unset"
