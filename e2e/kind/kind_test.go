@@ -102,6 +102,10 @@ func TestKind(t *testing.T) {
 	loadImages(t, node, e.images)
 	tm.mark(t, "load images")
 	cs := client(t, kubeconfig)
+	if e.mode == "local" && !e.netpolOff {
+		deployEnforcer(t, cs, e.netpolImage)
+		tm.mark(t, "NetworkPolicy enforcer")
+	}
 
 	// One issuer URL everywhere: the host, the API server, pods.
 	resolveOnHost(t, hosts)
@@ -242,7 +246,9 @@ func TestKind(t *testing.T) {
 	// ingress controller's namespace in. BrowserLogin above went through
 	// the edge, so the policies did not break the way in.
 	t.Run("NetworkPoliciesStopPodsBypassingTheLogin", func(t *testing.T) {
-		networkPolicyBypass(t, cs, e, stack.Spec.Issuer.Dex.Namespace)
+		networkPolicyBypass(t, cs, e, stack.Spec.Issuer.Dex.Namespace, func() (string, error) {
+			return run(t, dir, 2*time.Minute, cli, "apply", "-f", specFile, "--kubeconfig", kubeconfig)
+		})
 	})
 
 	t.Run("DoctorLivePasses", func(t *testing.T) {
