@@ -194,7 +194,7 @@ func nodeExec(t *testing.T, node nodes.Node, script string) string {
 }
 
 // resolveInNode maps the stack's names to 127.0.0.1 inside the node, where
-// the edge listens with the host network, for the API server. Where public
+// the edge listens on host ports 80 and 443, for the API server. Where public
 // DNS resolves *.127.0.0.1.nip.io this changes nothing. The API server's pod
 // was given a copy of the node's /etc/hosts when it started, before this
 // ran, so its copy gets the line too (bind-mounted, so it sees it at once).

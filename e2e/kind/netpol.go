@@ -30,10 +30,9 @@ const outsiderNamespace = "authstack-e2e-outsider"
 // Something must enforce NetworkPolicy: on the stock node image kind's
 // kindnetd (kind v0.24 and later, through sigs.k8s.io/kube-network-policies;
 // kubernetes-sigs/kind#842), on the local one kube-network-policies itself
-// (deployEnforcer). Only AUTHSTACK_E2E_KIND_NETPOL=off skips. The edge runs
-// on the host network: its connections come from the node, which
-// NetworkPolicy always lets in (kube-network-policies#65), so the way in
-// through the edge keeps working.
+// (deployEnforcer). Only AUTHSTACK_E2E_KIND_NETPOL=off skips. The edge is a
+// pod in the ingress namespace (host ports, not the host network), so the
+// logins through it in the other subtests go the way the policies allow.
 func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNamespace string, reapply func() (string, error)) {
 	ctx := context.Background()
 	enforcer := "kube-network-policies"
