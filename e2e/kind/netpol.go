@@ -78,7 +78,9 @@ func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNames
 			// until the probe is refused, bounded.
 			err := poll(time.Minute, 2*time.Second, func() error {
 				var err error
-				logs, err = probe(t, cs, ns, tg.url, nil)
+				// Dropped packets leave the probe waiting: a short
+				// timeout, as a Service in the cluster answers at once.
+				logs, err = probe(t, cs, ns, tg.url, nil, "-timeout=3s")
 				if err == nil {
 					return errReached
 				}
