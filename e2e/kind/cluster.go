@@ -30,6 +30,11 @@ type env struct {
 	images    []string
 	artifacts string
 	keep      bool
+	// netpolImage is the NetworkPolicy enforcer the test deploys on the
+	// local node image (kube-network-policies); the stock node image brings
+	// kindnetd. Empty only when AUTHSTACK_E2E_KIND_NETPOL=off.
+	netpolImage string
+	netpolOff   bool
 }
 
 func loadEnv(t *testing.T) env {
@@ -40,10 +45,18 @@ func loadEnv(t *testing.T) env {
 		images:    strings.Fields(os.Getenv("AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD")),
 		artifacts: os.Getenv("E2E_ARTIFACTS"),
 		keep:      os.Getenv("AUTHSTACK_E2E_KIND_KEEP") == "1",
+
+		netpolImage: os.Getenv("AUTHSTACK_E2E_KIND_NETPOL_IMAGE"),
+		netpolOff:   os.Getenv("AUTHSTACK_E2E_KIND_NETPOL") == "off",
 	}
 	// Failing, not skipping: a skipped tier must never read as a pass.
 	if e.nodeImage == "" || e.mode == "" || len(e.images) == 0 {
 		t.Fatal("AUTHSTACK_E2E_KIND_NODE_IMAGE, AUTHSTACK_E2E_KIND_IMAGE_SOURCE and AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD are unset: run `make e2e-kind` (hack/kind/e2e.sh), which builds or pulls the images and sets them")
+	}
+	// The enforcer is part of the local tier: without it the bypass test
+	// could not fail, so its absence is an error unless switched off.
+	if e.mode == "local" && e.netpolImage == "" && !e.netpolOff {
+		t.Fatal("AUTHSTACK_E2E_KIND_NETPOL_IMAGE is unset for the local node image: hack/kind/images.sh builds the NetworkPolicy enforcer and sets it (AUTHSTACK_E2E_KIND_NETPOL=off runs the tier without one, skipping the NetworkPolicy test)")
 	}
 	if e.artifacts == "" {
 		e.artifacts = filepath.Join(repoRoot(), "_output", "e2e-kind")
@@ -181,7 +194,7 @@ func nodeExec(t *testing.T, node nodes.Node, script string) string {
 }
 
 // resolveInNode maps the stack's names to 127.0.0.1 inside the node, where
-// the edge listens with the host network, for the API server. Where public
+// the edge listens on host ports 80 and 443, for the API server. Where public
 // DNS resolves *.127.0.0.1.nip.io this changes nothing. The API server's pod
 // was given a copy of the node's /etc/hosts when it started, before this
 // ran, so its copy gets the line too (bind-mounted, so it sees it at once).

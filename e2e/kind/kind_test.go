@@ -102,6 +102,10 @@ func TestKind(t *testing.T) {
 	loadImages(t, node, e.images)
 	tm.mark(t, "load images")
 	cs := client(t, kubeconfig)
+	if e.mode == "local" && !e.netpolOff {
+		deployEnforcer(t, cs, e.netpolImage)
+		tm.mark(t, "NetworkPolicy enforcer")
+	}
 
 	// One issuer URL everywhere: the host, the API server, pods.
 	resolveOnHost(t, hosts)
@@ -242,7 +246,9 @@ func TestKind(t *testing.T) {
 	// ingress controller's namespace in. BrowserLogin above went through
 	// the edge, so the policies did not break the way in.
 	t.Run("NetworkPoliciesStopPodsBypassingTheLogin", func(t *testing.T) {
-		networkPolicyBypass(t, cs, e, stack.Spec.Issuer.Dex.Namespace)
+		networkPolicyBypass(t, cs, e, stack.Spec.Issuer.Dex.Namespace, func() (string, error) {
+			return run(t, dir, 2*time.Minute, cli, "apply", "-f", specFile, "--kubeconfig", kubeconfig)
+		})
 	})
 
 	t.Run("DoctorLivePasses", func(t *testing.T) {
@@ -535,8 +541,8 @@ func podGet(t *testing.T, cs *kubernetes.Clientset, url string, caPEM []byte, wa
 
 // probe GETs url once from a new pod in namespace (which must allow the
 // restricted profile) and returns what it printed; the error is non-nil
-// unless the answer was 200.
-func probe(t *testing.T, cs *kubernetes.Clientset, namespace, url string, caPEM []byte) (string, error) {
+// unless the answer was 200. extra goes to the test app (-timeout=...).
+func probe(t *testing.T, cs *kubernetes.Clientset, namespace, url string, caPEM []byte, extra ...string) (string, error) {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("probe-%d", time.Now().UnixNano()%1000000)
@@ -549,7 +555,7 @@ func probe(t *testing.T, cs *kubernetes.Clientset, namespace, url string, caPEM 
 			AutomountServiceAccountToken: ptr.To(false),
 			Containers: []corev1.Container{{
 				Name: "probe", Image: os.Getenv(appImageEnv), ImagePullPolicy: corev1.PullIfNotPresent,
-				Args:            []string{"-get", url, "-ca", "/etc/probe/ca.crt"},
+				Args:            append([]string{"-get", url, "-ca", "/etc/probe/ca.crt"}, extra...),
 				SecurityContext: restrictedContainer(),
 				VolumeMounts:    []corev1.VolumeMount{{Name: "ca", MountPath: "/etc/probe", ReadOnly: true}},
 			}},

@@ -4,12 +4,16 @@ package kind
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 )
 
 // outsiderNamespace holds probe pods that stand for any other workload.
@@ -18,22 +22,35 @@ const outsiderNamespace = "authstack-e2e-outsider"
 // networkPolicyBypass probes the whoami app, its oauth2-proxy and dex
 // directly (their cluster Service addresses, plain HTTP) from a pod in the
 // ingress controller's namespace, which must get through, and from pods in
-// the app's namespace and in an unrelated one, which must not.
+// the app's namespace and in an unrelated one, which must not. Then it
+// deletes the app's NetworkPolicy and expects the outsider to get through,
+// so a refusal above was the policy's and not a broken probe; reapply puts
+// the rendered policy back.
 //
-// Only kind's kindnetd enforces NetworkPolicy (kind v0.24 and later, through
-// sigs.k8s.io/kube-network-policies; kubernetes-sigs/kind#842); the local
-// node image's static bridge CNI does not, so there the test skips, saying
-// why. The edge runs on the host network: its connections come from the
-// node, which NetworkPolicy always lets in (kube-network-policies#65), so the
-// way in through the edge keeps working.
-func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNamespace string) {
-	if e.mode != "stock" {
-		t.Skipf("image source %q: the local node image's static bridge CNI enforces no NetworkPolicy, so a bypass cannot be refused here; run with AUTHSTACK_E2E_KIND_IMAGES=stock (kind's kindnetd enforces NetworkPolicy)", e.mode)
-	}
+// Something must enforce NetworkPolicy: on the stock node image kind's
+// kindnetd (kind v0.24 and later, through sigs.k8s.io/kube-network-policies;
+// kubernetes-sigs/kind#842), on the local one kube-network-policies itself
+// (deployEnforcer). Only AUTHSTACK_E2E_KIND_NETPOL=off skips. The edge is a
+// pod in the ingress namespace (host ports, not the host network), so the
+// logins through it in the other subtests go the way the policies allow.
+func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNamespace string, reapply func() (string, error)) {
 	ctx := context.Background()
-	if _, err := cs.AppsV1().DaemonSets("kube-system").Get(ctx, "kindnet", metav1.GetOptions{}); err != nil {
-		t.Fatalf("kind's stock node image runs without kindnetd (%v): nothing enforces NetworkPolicy", err)
+	enforcer := "kube-network-policies"
+	switch {
+	case e.netpolOff:
+		t.Skip("AUTHSTACK_E2E_KIND_NETPOL=off: no NetworkPolicy enforcer was deployed, so a bypass cannot be refused here")
+	case e.mode == "stock":
+		enforcer = "kindnet"
 	}
+	if _, err := cs.AppsV1().DaemonSets("kube-system").Get(ctx, enforcer, metav1.GetOptions{}); err != nil {
+		t.Fatalf("no NetworkPolicy enforcer (DaemonSet kube-system/%s: %v)", enforcer, err)
+	}
+	// What the enforcer said, for any failure below.
+	defer func() {
+		if t.Failed() {
+			t.Logf("logs of the NetworkPolicy enforcer:\n%s", enforcerLogs(cs, enforcer))
+		}
+	}()
 	create(t, "namespace "+outsiderNamespace, cs.CoreV1().Namespaces().Create, restrictedNamespace(outsiderNamespace))
 	targets := []struct{ what, url string }{
 		{"the whoami app", "http://whoami." + appsNamespace + ".svc.cluster.local:8080/healthz"},
@@ -61,7 +78,9 @@ func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNames
 			// until the probe is refused, bounded.
 			err := poll(time.Minute, 2*time.Second, func() error {
 				var err error
-				logs, err = probe(t, cs, ns, tg.url, nil)
+				// Dropped packets leave the probe waiting: a short
+				// timeout, as a Service in the cluster answers at once.
+				logs, err = probe(t, cs, ns, tg.url, nil, "-timeout=3s")
 				if err == nil {
 					return errReached
 				}
@@ -77,6 +96,59 @@ func networkPolicyBypass(t *testing.T, cs *kubernetes.Clientset, e env, dexNames
 			}
 		}
 	}
+	if t.Failed() {
+		return
+	}
+
+	// The counter-check: without the app's NetworkPolicy the same probe
+	// gets through.
+	whoami := targets[0]
+	pols, err := cs.NetworkingV1().NetworkPolicies(appsNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted []string
+	for _, p := range pols.Items {
+		sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+		if err != nil || !sel.Matches(labels.Set{"app.kubernetes.io/name": "whoami"}) {
+			continue
+		}
+		if err := cs.NetworkingV1().NetworkPolicies(appsNamespace).Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		deleted = append(deleted, p.Name)
+	}
+	if len(deleted) == 0 {
+		t.Fatalf("no NetworkPolicy in %s selects the whoami pods", appsNamespace)
+	}
+	var logs string
+	err = poll(time.Minute, 2*time.Second, func() error {
+		var err error
+		logs, err = probe(t, cs, outsiderNamespace, whoami.url, nil)
+		return err
+	})
+	if err != nil {
+		t.Errorf("with NetworkPolicy %v deleted, a pod in namespace %s still cannot reach %s (%v): the refusals above prove nothing\n%s",
+			deleted, outsiderNamespace, whoami.what, err, logs)
+	}
+	if o, err := reapply(); err != nil {
+		t.Fatalf("authstack apply to restore NetworkPolicy %v: %v\n%s", deleted, err, o)
+	}
+}
+
+// enforcerLogs returns the last lines of the enforcer's pods' logs.
+func enforcerLogs(cs *kubernetes.Clientset, app string) string {
+	ctx := context.Background()
+	pods, err := cs.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, p := range pods.Items {
+		raw, err := cs.CoreV1().Pods("kube-system").GetLogs(p.Name, &corev1.PodLogOptions{TailLines: ptr.To[int64](40)}).Do(ctx).Raw()
+		fmt.Fprintf(&b, "--- %s (%v)\n%s\n", p.Name, err, raw)
+	}
+	return b.String()
 }
 
 var errReached = reachedError{}

@@ -206,8 +206,8 @@ func deployEdge(t *testing.T, cs *kubernetes.Clientset, outDir, image, certFile,
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The edge is infrastructure, not part of authstack: it needs the host
-	// network, so its namespace is privileged.
+	// The edge is infrastructure, not part of authstack: it binds host
+	// ports, so its namespace is privileged.
 	create(t, "namespace "+edgeNamespace, cs.CoreV1().Namespaces().Create, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name: edgeNamespace, Labels: map[string]string{"pod-security.kubernetes.io/enforce": "privileged"}}})
 	create(t, "edge config", cs.CoreV1().ConfigMaps(edgeNamespace).Create, &corev1.ConfigMap{
@@ -225,13 +225,23 @@ func deployEdge(t *testing.T, cs *kubernetes.Clientset, outDir, image, certFile,
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					HostNetwork: true,
-					DNSPolicy:   corev1.DNSClusterFirstWithHostNet,
 					Containers: []corev1.Container{{
 						Name:            "nginx",
 						Image:           image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Command:         []string{"nginx", "-c", "/etc/edge/nginx.conf", "-g", "daemon off;"},
+						// A pod in the ingress namespace on the node's ports 80
+						// and 443, the way kind's ingress guide runs
+						// ingress-nginx: its connections to oauth2-proxy and
+						// dex come from the namespace the rendered
+						// NetworkPolicies let in, as a real controller's do.
+						// On the host network they would come from the node
+						// instead, which kube-network-policies lets in only
+						// for root's sockets (kube-network-policies#65).
+						Ports: []corev1.ContainerPort{
+							{Name: "http", ContainerPort: 80, HostPort: 80},
+							{Name: "https", ContainerPort: 443, HostPort: 443},
+						},
 						ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{
 							Port: intstr.FromInt32(443)}}, PeriodSeconds: 2},
 						VolumeMounts: []corev1.VolumeMount{

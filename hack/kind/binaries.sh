@@ -129,6 +129,61 @@ one oauth2-proxy oauth2-proxy github.com/oauth2-proxy/oauth2-proxy/v7 "$OAUTH2_P
 one kubelogin kubectl-oidc_login github.com/int128/kubelogin "$KUBELOGIN_VERSION" github.com/int128/kubelogin \
   "-X main.version=$KUBELOGIN_VERSION"
 
+
+# --- the NetworkPolicy enforcer --------------------------------------------
+# kube-network-policies (what kindnetd embeds) puts packets of pods that a
+# NetworkPolicy selects into an NFQUEUE with nftables' `queue` expression and
+# decides in user space. These VMs' kernels are built without
+# CONFIG_NFT_QUEUE: adding that rule fails with "netlink receive: no such file
+# or directory", so neither kindnetd nor kube-network-policies as released
+# enforces anything here. The kernel does have the xtables NFQUEUE target and
+# nft_compat (CONFIG_NETFILTER_XT_TARGET_NFQUEUE, CONFIG_NFT_COMPAT), which
+# hand packets to the same nfnetlink_queue; the build swaps the one
+# expression for that target and leaves the policy logic as released.
+knp_patch='package networkpolicy
+
+// Added by authstack hack/kind/binaries.sh: the kernel may lack nft_queue
+// (CONFIG_NFT_QUEUE); the xtables NFQUEUE target (revision 3) through
+// nft_compat feeds the same nfnetlink_queue.
+
+import (
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
+)
+
+func xtQueue(num uint16, bypass bool) expr.Any {
+	var flags uint16
+	if bypass {
+		flags = 1 // NFQ_FLAG_BYPASS
+	}
+	// struct xt_NFQ_info_v3 { __u16 queuenum, queues_total, flags; }, native endian.
+	info := xt.Unknown(append(append(binaryutil.NativeEndian.PutUint16(num),
+		binaryutil.NativeEndian.PutUint16(1)...), binaryutil.NativeEndian.PutUint16(flags)...))
+	return &expr.Target{Name: "NFQUEUE", Rev: 3, Info: &info}
+}
+'
+knp_stamp="$KNP_MODULE@$KNP_VERSION xtqueue $(sha256sum <<<"$knp_patch" | cut -c1-12)"
+if ! stamp_ok netpol "$knp_stamp"; then
+  dir="$WORK/kube-network-policies"; src="$dir/src"
+  knp_dir="$(go mod download -json "$KNP_MODULE@$KNP_VERSION" </dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+  [[ -d "$knp_dir" ]] || fail "cannot fetch $KNP_MODULE@$KNP_VERSION from $GOPROXY"
+  rm -rf "$dir"; mkdir -p "$dir"; cp -r "$knp_dir" "$src"; chmod -R u+w "$src"
+  ctl="$src/pkg/networkpolicy/controller.go"
+  # Each `queue := &expr.Queue{...}` plus its fail-open flag becomes one call;
+  # any other use of expr.Queue means upstream changed: stop, don't guess.
+  perl -0pi -e 's/queue := &expr\.Queue\{Num: uint16\(c\.config\.QueueID\)\}\n\s*if c\.config\.FailOpen \{\n\s*queue\.Flag = expr\.QueueFlagBypass\n\s*\}/queue := xtQueue(uint16(c.config.QueueID), c.config.FailOpen)/g' "$ctl"
+  grep -q 'xtQueue(' "$ctl" && ! grep -q 'expr\.Queue' "$ctl" ||
+    fail "$KNP_MODULE@$KNP_VERSION: pkg/networkpolicy/controller.go no longer has the expected nft queue expression; revisit the patch in $0"
+  printf '%s' "$knp_patch" >"$src/pkg/networkpolicy/zz_xtqueue.go"
+  # tool lines need go 1.24.
+  printf 'module scratch\n\ngo 1.24\n\nrequire %s %s\n\nreplace %s => ./src\n\ntool %s/cmd\n' \
+    "$KNP_MODULE" "$KNP_VERSION" "$KNP_MODULE" "$KNP_MODULE" >"$dir/go.mod"
+  (cd "$dir" && go mod tidy >build.log 2>&1 </dev/null) ||
+    { tail -n 20 "$dir/build.log" >&2; fail "resolving $KNP_MODULE@$KNP_VERSION failed (log: $dir/build.log)"; }
+  build "$WORK/kube-network-policies" netpol "$KNP_MODULE/cmd" "$knp_stamp" "" ""
+fi
+
 own pause testapp
 
 printf 'ETCD_TAG=%s\nCOREDNS_TAG=%s\n' "$ETCD_TAG" "$COREDNS_TAG" >"$BIN/kubeadm-images.env"

@@ -15,6 +15,10 @@ DEX_VERSION=v2.45.1
 DEX_MODULE_VERSION=v0.0.0-20260303133905-11d2eeb52b42
 OAUTH2_PROXY_VERSION=v7.15.6
 KUBELOGIN_VERSION=v1.36.3
+# The NetworkPolicy enforcer for the local node image (kindnetd's own policy
+# engine, run on its own; see binaries.sh for why it is patched).
+KNP_MODULE=sigs.k8s.io/kube-network-policies
+KNP_VERSION=v0.8.0
 DEBIAN_SUITE=bookworm
 
 # Names of the images the tier builds itself (never pulled).
@@ -22,6 +26,7 @@ NODE_IMAGE=authstack-e2e/node:$K8S_VERSION
 BASE_IMAGE=authstack-e2e/kindbase:$DEBIAN_SUITE
 EDGE_IMAGE=authstack-e2e/edge-nginx:$DEBIAN_SUITE
 APP_IMAGE=authstack-e2e/testapp:dev
+NETPOL_IMAGE=authstack-e2e/kube-network-policies:$KNP_VERSION-xtqueue
 
 export HOME="${HOME:-$(cd ~ && pwd)}"
 CACHE="${AUTHSTACK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authstack-e2e}/kind"

@@ -50,14 +50,17 @@ scratch_image() {
   log "made $name"
 }
 
-# result NODE_IMAGE: what the tests need to know, in $CACHE/images.env.
+# result NODE_IMAGE [NETPOL_IMAGE]: what the tests need to know, in
+# $CACHE/images.env. NETPOL_IMAGE is the NetworkPolicy enforcer the test
+# deploys onto a node without kindnetd; the stock node brings kindnetd.
 result() {
   cat >"$CACHE/images.env" <<ENV
 AUTHSTACK_E2E_KIND_IMAGE_SOURCE=$mode
 AUTHSTACK_E2E_KIND_NODE_IMAGE=$1
 AUTHSTACK_E2E_KIND_APP_IMAGE=$APP_IMAGE
 AUTHSTACK_E2E_KIND_EDGE_IMAGE=$EDGE_IMAGE
-AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="$DEX_IMAGE $OAUTH2_PROXY_IMAGE $EDGE_IMAGE $APP_IMAGE"
+AUTHSTACK_E2E_KIND_NETPOL_IMAGE=${2:-}
+AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="$DEX_IMAGE $OAUTH2_PROXY_IMAGE $EDGE_IMAGE $APP_IMAGE${2:+ $2}"
 ENV
   echo "$1"
 }
@@ -96,6 +99,10 @@ wait_rootfs() {
 
 want "$DEX_IMAGE" && scratch_image "$DEX_IMAGE" '' "$BIN/dex"
 want "$OAUTH2_PROXY_IMAGE" && scratch_image "$OAUTH2_PROXY_IMAGE" '["/usr/local/bin/oauth2-proxy"]' "$BIN/oauth2-proxy"
+# The enforcer talks netlink only (no nft or iptables binary), like upstream's
+# distroless image.
+want "$NETPOL_IMAGE" || [[ "$BIN/netpol" -nt "$CACHE/netpol.imported" ]] && {
+  scratch_image "$NETPOL_IMAGE" '["/usr/local/bin/netpol"]' "$BIN/netpol"; touch "$CACHE/netpol.imported"; }
 wait_rootfs edge
 if want "$EDGE_IMAGE"; then
   docker import --change 'CMD ["nginx", "-g", "daemon off;"]' - "$EDGE_IMAGE" <"$CACHE/rootfs-edge-$DEBIAN_SUITE.tar" >/dev/null
@@ -106,7 +113,7 @@ fi
 # Its tag carries a digest of everything in it, so a change rebuilds it.
 node_inputs="$( (cd "$BIN" && cat kubeadm.version etcd.version coredns.version && sha256sum pause) ; cat "$0" "$(dirname "$0")/rootfs.sh")"
 node_tag="$NODE_IMAGE-$(sha256sum <<<"$node_inputs" | cut -c1-12)"
-if ! want "$node_tag"; then result "$node_tag"; exit 0; fi
+if ! want "$node_tag"; then result "$node_tag" "$NETPOL_IMAGE"; exit 0; fi
 
 wait_rootfs node
 if want "$BASE_IMAGE"; then
@@ -154,4 +161,4 @@ docker exec "$id" sh -c 'kill $(pidof containerd); for i in $(seq 50); do pidof 
 docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'ENV container=docker' \
   "$id" "$node_tag" >/dev/null
 log "made $node_tag in $((SECONDS - t0))s"
-result "$node_tag"
+result "$node_tag" "$NETPOL_IMAGE"

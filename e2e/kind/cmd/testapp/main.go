@@ -29,10 +29,11 @@ func main() {
 	apiserver := flag.String("apiserver", "https://kubernetes.default.svc", "API server URL (token mode)")
 	caFile := flag.String("ca", "/etc/testapp/ca.crt", "CA bundle of the API server (token mode) or of -get's URL")
 	get := flag.String("get", "", "instead of serving, GET this URL once (trusting -ca), print the status and body, exit 0 on 200")
+	getTimeout := flag.Duration("timeout", 15*time.Second, "how long -get waits for the answer")
 	flag.Parse()
 
 	if *get != "" {
-		os.Exit(fetch(*get, *caFile))
+		os.Exit(fetch(*get, *caFile, *getTimeout))
 	}
 
 	var client *http.Client
@@ -77,12 +78,12 @@ func main() {
 }
 
 // fetch is the in-cluster probe: it shows how a pod sees a URL.
-func fetch(url, caFile string) int {
+func fetch(url, caFile string, timeout time.Duration) int {
 	pool := x509.NewCertPool()
 	if pem, err := os.ReadFile(caFile); err == nil {
 		pool.AppendCertsFromPEM(pem)
 	}
-	c := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c := &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := c.Get(url)
 	if err != nil {
 		fmt.Printf("GET %s: %v\n", url, err)
