@@ -245,3 +245,28 @@ func TestOpenAppsBehindAnExternalIssuerAreWarnedAbout(t *testing.T) {
 		}
 	}
 }
+
+// dex's GitHub connector without orgs admits every GitHub account: said at
+// the connector, and at every app that sets no limit of its own.
+func TestGitHubWithoutOrgsIsWarnedAbout(t *testing.T) {
+	spec := func(orgs []GitHubOrg, groups []string) *AuthStack {
+		s := validSpec()
+		s.Spec.Issuer.Dex.Connectors = []Connector{{GitHub: &GitHubConnector{ClientID: "x", ClientSecret: &SecretRef{Env: "GH"}, Orgs: orgs}}}
+		s.Spec.Apps = []App{{Name: "grafana", Host: "grafana.example.com", Namespace: "monitoring", Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, AllowedGroups: groups}}
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return s
+	}
+	ws := Warnings(spec(nil, nil))
+	if len(ws) != 2 || ws[0].Field != "spec.issuer.dex.connectors[0].github.orgs" || ws[1].Field != "spec.apps[0]" || !strings.Contains(ws[1].Message, "every GitHub account") {
+		t.Fatalf("warnings = %v, want one at the connector and one at the app", ws)
+	}
+	if ws := Warnings(spec(nil, []string{"acme:sre"})); len(ws) != 1 {
+		t.Errorf("an app with allowedGroups: warnings = %v, want only the connector's", ws)
+	}
+	if ws := Warnings(spec([]GitHubOrg{{Name: "acme"}}, nil)); len(ws) != 0 {
+		t.Errorf("orgs listed: warnings = %v, want none", ws)
+	}
+}
