@@ -199,6 +199,9 @@ func (a *applier) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apply: %w; check the cluster is reachable and your kubeconfig allows reading Secrets", err)
 	}
+	if err := a.checkPodSelectors(ctx); err != nil {
+		return err
+	}
 	if a.opts.SecretsFile != "" {
 		n, err := store.SeedFromFile(a.opts.SecretsFile)
 		if err != nil {
