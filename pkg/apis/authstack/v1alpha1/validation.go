@@ -648,42 +648,36 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 // Warnings returns what in a defaulted, valid spec deserves a second look.
 func Warnings(s *AuthStack) []Warning {
 	var ws []Warning
+	// Who can log in at all, when nothing but an app's own limits stops
+	// them: an issuer authstack does not run may serve a whole company or
+	// the public; dex's GitHub connector admits every GitHub account unless
+	// orgs are listed (dex docs, connectors/github: "If orgs are specified
+	// in the config then user MUST be a member of at least one of the
+	// specified orgs").
+	var everyone string
 	if e := s.Spec.Issuer.External; e != nil {
-		// Behind an issuer authstack does not run, nothing else limits who
-		// logs in: the issuer may serve a whole company or the public.
-		for i, a := range s.Spec.Apps {
-			if len(a.AllowedGroups) == 0 && !slices.ContainsFunc(a.AllowedEmailDomains, func(d string) bool { return d != "*" }) {
-				ws = append(ws, Warning{
-					Field:   field.NewPath("spec", "apps").Index(i).String(),
-					Message: fmt.Sprintf("app %s admits every user the issuer %s accepts; set allowedGroups or allowedEmailDomains to limit it", a.Name, e.URL),
-				})
-			}
-		}
+		everyone = "every user the issuer " + e.URL + " accepts"
 	}
 	if d := s.Spec.Issuer.Dex; d != nil {
-		// dex's GitHub connector admits every GitHub account unless orgs
-		// are listed (dex docs, connectors/github: "If orgs are specified
-		// in the config then user MUST be a member of at least one of the
-		// specified orgs"); apps without a group limit are then public.
-		var open []string
 		for i, c := range d.Connectors {
 			if c.GitHub != nil && len(c.GitHub.Orgs) == 0 {
 				ws = append(ws, Warning{
 					Field:   field.NewPath("spec", "issuer", "dex", "connectors").Index(i).Child("github", "orgs").String(),
 					Message: "no orgs: every GitHub account can log in through dex; list the organizations (and teams) allowed",
 				})
-				open = append(open, "every GitHub account")
+				everyone = "every GitHub account"
 			}
 		}
-		if len(open) > 0 {
-			for i, a := range s.Spec.Apps {
-				if len(a.AllowedGroups) == 0 && !slices.ContainsFunc(a.AllowedEmailDomains, func(d string) bool { return d != "*" }) {
-					ws = append(ws, Warning{
-						Field:   field.NewPath("spec", "apps").Index(i).String(),
-						Message: fmt.Sprintf("app %s admits %s; set allowedGroups or allowedEmailDomains to limit it", a.Name, open[0]),
-					})
-				}
-			}
+	}
+	if everyone == "" {
+		return ws
+	}
+	for i, a := range s.Spec.Apps {
+		if len(a.AllowedGroups) == 0 && !slices.ContainsFunc(a.AllowedEmailDomains, func(d string) bool { return d != "*" }) {
+			ws = append(ws, Warning{
+				Field:   field.NewPath("spec", "apps").Index(i).String(),
+				Message: fmt.Sprintf("app %s admits %s; set allowedGroups or allowedEmailDomains to limit it", a.Name, everyone),
+			})
 		}
 	}
 	return ws
