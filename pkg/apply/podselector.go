@@ -8,6 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -61,10 +62,5 @@ func labelString(m map[string]string) string {
 	if len(m) == 0 {
 		return "{} (a Service without a selector: its endpoints are managed by hand)"
 	}
-	var parts []string
-	for k, v := range m {
-		parts = append(parts, k+"="+v)
-	}
-	sort.Strings(parts)
-	return "{" + strings.Join(parts, ",") + "}"
+	return "{" + labels.Set(m).String() + "}"
 }
