@@ -41,11 +41,8 @@ func (res *Result) WriteDir(dir, format string) ([]string, error) {
 		if err := safefile.MkdirUnder(dir, path.Dir(f.Path), 0o755); err != nil {
 			return written, err
 		}
-		opts := safefile.Options{Mode: 0o644}
 		private := f.Private || f.Path == secretsFile || f.Path == "kubeconfig.yaml"
-		if private {
-			opts.Private = true
-		}
+		opts := safefile.Options{Mode: 0o644, Private: private}
 		data := f.Data
 		if path.Base(f.Path) == ".gitignore" {
 			// The directory may be in the user's repository with a
