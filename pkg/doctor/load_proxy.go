@@ -7,14 +7,31 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // AddProxyConfig reads an oauth2-proxy config: the legacy oauth2_proxy.cfg
-// (TOML keys) or an alpha config YAML.
+// (TOML keys), an alpha config YAML, or Kubernetes manifests (the
+// Deployment that configures it by flags and environment, with its
+// ConfigMaps and Secrets).
 func (m *Model) AddProxyConfig(source, app string, data []byte) error {
+	if isManifest(data) {
+		return m.addManifests(source, data)
+	}
 	return m.addProxy(source, app, data, nil)
+}
+
+// isManifest tells Kubernetes objects (apiVersion and kind in the first
+// document) from a config file.
+func isManifest(data []byte) bool {
+	var doc struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	first, _, _ := strings.Cut(string(data), "\n---")
+	return yaml.Unmarshal([]byte(first), &doc) == nil && doc.APIVersion != "" && doc.Kind != ""
 }
 
 // addProxy reads a config file; secret holds the keys of the Secret that

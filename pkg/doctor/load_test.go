@@ -232,6 +232,10 @@ spec:
 	if err := os.WriteFile(path, []byte(dump), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// --oauth2-proxy-config takes the Deployment as well as --manifests.
+	if m, err := Load(Inputs{OAuth2ProxyConfigs: []string{path}, Now: testNow}); err != nil || len(m.Proxies) != 1 {
+		t.Fatalf("--oauth2-proxy-config with a Deployment: %v, %d proxies", err, len(m.Proxies))
+	}
 	m, err := Load(Inputs{Manifests: []string{path}, Now: testNow})
 	if err != nil {
 		t.Fatal(err)

@@ -274,3 +274,45 @@ func TestQuoteIsTOML(t *testing.T) {
 		t.Errorf("%s read back as %q (%v)", out, c.Scope, err)
 	}
 }
+
+// viper lower-cases config file keys, so oauth2-proxy reads Client_ID as
+// client_id.
+func TestConfigKeysAreCaseInsensitive(t *testing.T) {
+	c, err := ParseTOML([]byte("Client_ID = \"dashboard\"\n"))
+	if err != nil || c.ClientID != "dashboard" {
+		t.Errorf("client id %q (%v)", c.ClientID, err)
+	}
+}
+
+func TestAlphaWithoutResponseHeadersSendsNone(t *testing.T) {
+	c, err := ParseAlpha([]byte("providers:\n- provider: oidc\n  clientID: a\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetXAuthRequest = true // not read with an alpha config
+	if got := c.Effective().ResponseHeaders(); len(got) != 0 {
+		t.Errorf("response headers %v", got)
+	}
+}
+
+func FuzzPrintParse(f *testing.F) {
+	f.Add("provider = \"oidc\"\nscope = \"openid groups\"\ncookie_refresh = \"30m\"\nemail_domains = [\"*\"]\n")
+	f.Add("whitelist_domains = \"a.example.com,b.example.com\"\ncookie_secure = false\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		c, err := ParseTOML([]byte(in))
+		if err != nil || len(c.Other) > 0 || c.ClientSecret.Known || c.CookieSecret.Known {
+			return
+		}
+		out, err := Print(c)
+		if err != nil {
+			t.Fatalf("print %q: %v", in, err)
+		}
+		back, err := ParseTOML(out)
+		if err != nil {
+			t.Fatalf("printed config does not parse: %v\n%s", err, out)
+		}
+		if a, b := settings(c), settings(back); !reflect.DeepEqual(a, b) {
+			t.Fatalf("round trip changed the settings:\n%+v\n%+v\nprinted:\n%s", a, b, out)
+		}
+	})
+}

@@ -215,7 +215,10 @@ func (c *Config) Effective() *Config {
 			setField(o.field(&out), o.field(c))
 		}
 	}
-	out.AlphaResponseHeaders = append([]string(nil), c.AlphaResponseHeaders...)
+	if c.AlphaResponseHeaders != nil {
+		// Empty but set: an alpha config that injects no response header.
+		out.AlphaResponseHeaders = append([]string{}, c.AlphaResponseHeaders...)
+	}
 	out.Given, out.Other = c.Given, c.Other
 	out.Header, out.Comments = c.Header, c.Comments
 	return &out

@@ -55,6 +55,8 @@ func tomlLayer(data []byte, prefix string) (layer, map[string]string, error) {
 	l := layer{}
 	var other map[string]string
 	for k, v := range raw {
+		// viper reads keys case-insensitively: Client_ID is client_id.
+		k = strings.ToLower(k)
 		if _, ok := byCfg[k]; !ok {
 			if other == nil {
 				other = map[string]string{}
