@@ -57,7 +57,7 @@ Secrets and token signatures are never printed.`,
 	fl.StringVar(&f.in.KubesprayVars, "kubespray-vars", "", "kubespray group_vars with kube_oidc_* variables")
 	fl.StringVar(&f.in.KubeadmConfig, "kubeadm-config", "", "a kubeadm config with a ClusterConfiguration")
 	fl.StringVar(&f.in.DexConfig, "dex-config", "", "dex's config.yaml")
-	fl.StringArrayVar(&f.in.OAuth2ProxyConfigs, "oauth2-proxy-config", nil, "an oauth2_proxy.cfg or alpha config YAML (repeatable)")
+	fl.StringArrayVar(&f.in.OAuth2ProxyConfigs, "oauth2-proxy-config", nil, "an oauth2_proxy.cfg, an alpha config YAML, or the oauth2-proxy Deployment with its ConfigMaps and Secrets (repeatable)")
 	fl.StringArrayVar(&f.in.Ingress, "ingress", nil, "Ingress YAML, several documents allowed (repeatable)")
 	fl.StringArrayVar(&f.in.RBAC, "rbac", nil, "RoleBindings/ClusterRoleBindings YAML (repeatable)")
 	fl.StringArrayVar(&f.in.Manifests, "manifests", nil, "other objects: the dex Deployment and dex-config/dex-env Secrets, oauth2-proxy ConfigMaps and Secrets (repeatable)")

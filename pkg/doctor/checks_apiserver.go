@@ -62,14 +62,14 @@ var _ = register(Check{
 		// Clients against the expected issuer.
 		if want != "" {
 			for _, p := range m.Proxies {
-				if p.Issuer == "" || p.Source+": oidc_issuer_url" == where {
+				if p.Issuer == "" || p.at("oidc_issuer_url") == where {
 					continue
 				}
 				compared++
 				if d := issuerDiff(p.Issuer, want); d != "" {
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("oauth2-proxy %s uses issuer %q, expected %q: %s", p.App, p.Issuer, want, d),
-						Evidence: []string{p.Source + ": oidc_issuer_url = " + q(p.Issuer), where + " = " + q(want)},
+						Evidence: []string{p.at("oidc_issuer_url") + " = " + q(p.Issuer), where + " = " + q(want)},
 						Fix:      fmt.Sprintf("set oidc_issuer_url = %q in %s", want, p.Source),
 					})
 				}

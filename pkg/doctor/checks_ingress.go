@@ -80,13 +80,13 @@ var _ = register(Check{
 			case p != nil && p.SetAuthz && !fwd:
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets the Authorization header but %s does not pass it to the app", p.App, in.ref()),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header = true"},
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " = true"},
 					Fix:      fmt.Sprintf("add Authorization to %s on %s", annResponseHeaders, in.ref()),
 				})
 			case p != nil && !p.SetAuthz && fwd && !passesIdentityHeaders(in):
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s passes the Authorization header to the app, but oauth2-proxy %s does not set it", in.ref(), p.App),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header is not true"},
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " is not true"},
 					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
 				})
 			}

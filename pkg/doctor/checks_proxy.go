@@ -37,7 +37,7 @@ var _ = register(Check{
 			if n := cookieSecretBytes(p.CookieSecret); n != 16 && n != 24 && n != 32 {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s's cookie secret is %d bytes; it must be 16, 24 or 32 bytes (or their base64)", p.App, n),
-					Evidence: []string{p.Source + ": cookie_secret (value not shown)"},
+					Evidence: []string{p.at("cookie_secret") + " (value not shown)"},
 					Fix:      "replace cookie_secret with the output of: openssl rand -base64 32 | tr -- '+/' '-_'",
 				})
 			}
@@ -83,7 +83,7 @@ var _ = register(Check{
 					out = append(out, Finding{
 						Severity: Warning,
 						Message:  fmt.Sprintf("oauth2-proxy %s forwards the id token but never refreshes it (cookie_refresh unset); it expires after %s", p.App, life),
-						Evidence: []string{p.Source + ": cookie_refresh is not set", fmt.Sprintf("%s = %s", where, life)},
+						Evidence: []string{p.at("cookie_refresh") + " is not set", fmt.Sprintf("%s = %s", where, life)},
 						Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
 					})
 				}
@@ -94,7 +94,7 @@ var _ = register(Check{
 			if p.CookieExpire != 0 && p.CookieRefresh >= p.CookieExpire {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s: cookie_refresh %s is not less than cookie_expire %s; oauth2-proxy refuses to start", p.App, p.CookieRefresh, p.CookieExpire),
-					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh), fmt.Sprintf("%s: cookie_expire = %q", p.Source, p.CookieExpire)},
+					Evidence: []string{fmt.Sprintf("%s = %q", p.at("cookie_refresh"), p.CookieRefresh), fmt.Sprintf("%s = %q", p.at("cookie_expire"), p.CookieExpire)},
 					Fix:      "set cookie_refresh below cookie_expire",
 				})
 			}
@@ -104,7 +104,7 @@ var _ = register(Check{
 			if life > 0 && p.CookieRefresh >= life {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s refreshes every %s, but id tokens live %s: the session holds an expired token in between", p.App, p.CookieRefresh, life),
-					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh.String()), fmt.Sprintf("%s = %s", where, life)},
+					Evidence: []string{fmt.Sprintf("%s = %q", p.at("cookie_refresh"), p.CookieRefresh.String()), fmt.Sprintf("%s = %s", where, life)},
 					Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
 				})
 			}
@@ -154,7 +154,7 @@ var _ = register(Check{
 				}
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s serves %s but may not redirect back to it after login", p.App, h),
-					Evidence: []string{p.Source + ": whitelist_domains = " + ql(p.Whitelist)},
+					Evidence: []string{p.at("whitelist_domains") + " = " + ql(p.Whitelist)},
 					Fix:      fmt.Sprintf("add %q to whitelist_domains in %s", h, p.Source),
 				})
 			}
@@ -208,7 +208,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s does not request the groups scope, but %s", p.App, why),
-				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " "))},
 				Fix:      fmt.Sprintf("set scope = %q in %s", strings.Join(append(append([]string{}, p.Scopes...), "groups"), " "), p.Source),
 			})
 		}
@@ -235,7 +235,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s reads groups from %q, the API server from %q", p.App, p.GroupsClaim, j.GroupsClaim),
-				Evidence: []string{p.Source + ": oidc_groups_claim = " + q(p.GroupsClaim), j.GroupsField + ".claim = " + q(j.GroupsClaim)},
+				Evidence: []string{p.at("oidc_groups_claim") + " = " + q(p.GroupsClaim), j.GroupsField + ".claim = " + q(j.GroupsClaim)},
 				Fix:      "set both to the claim the issuer emits (dex: \"groups\")",
 			})
 		}
@@ -270,7 +270,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s refreshes sessions every %s but does not request offline_access: there is no refresh token", p.App, p.CookieRefresh),
-				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " "))},
 				Fix:      fmt.Sprintf("add offline_access to scope in %s", p.Source),
 			})
 		}
@@ -304,7 +304,7 @@ var _ = register(Check{
 			if !contains(j.Audiences, p.ClientID) && !anyIn(p.crossClientAudiences(), j.Audiences) {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences)),
-					Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " ")), p.Source + ": set_authorization_header = true", j.AudField + " = " + ql(j.Audiences)},
+					Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " ")), p.at("set_authorization_header") + " = true", j.AudField + " = " + ql(j.Audiences)},
 					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source),
 				})
 			}

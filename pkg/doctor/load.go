@@ -248,12 +248,26 @@ func (m *Model) addManifests(source string, data []byte) error {
 			}
 		}
 	}
+	mounted, err := m.addProxyDeployments(objs, func(*unstructured.Unstructured) string { return source }, secretsByName)
+	if err != nil {
+		return asInputErr(source, err)
+	}
 	for _, u := range objs {
-		if err := m.addObject(source, u, secretsByName); err != nil {
+		if err := m.addObject(source, u, secretsByName, mounted); err != nil {
 			return inputErr(source, "%v", err)
 		}
 	}
 	return nil
+}
+
+// asInputErr keeps an InputError, which names its own source, and wraps
+// any other error as one of source.
+func asInputErr(source string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return inputErr(source, "%v", err)
 }
 
 func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {

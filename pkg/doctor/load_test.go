@@ -183,3 +183,76 @@ func TestSyntaxErrorsAreFindings(t *testing.T) {
 		t.Error("the valid dex config was not checked")
 	}
 }
+
+// oauth2-proxy configured by flags and OAUTH2_PROXY_* variables in its
+// Deployment (the oauth2-proxy Helm chart's form, and ingress-nginx's
+// oauth-external-auth example) is evidence as much as a config file; the
+// findings name the flag or variable to change.
+func TestProxyDeploymentFlagsAndEnv(t *testing.T) {
+	dump := `apiVersion: v1
+kind: Secret
+metadata: {name: oauth2-proxy, namespace: auth}
+stringData: {client-secret: s3cret, cookie-secret: short}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: oauth2-proxy, namespace: auth}
+data:
+  oauth2_proxy.cfg: |
+    email_domains = [ "*" ]
+    cookie_secure = true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: oauth2-proxy, namespace: auth}
+spec:
+  template:
+    spec:
+      containers:
+      - name: oauth2-proxy
+        image: quay.io/oauth2-proxy/oauth2-proxy:v7.12.0
+        args:
+        - --provider=oidc
+        - --oidc-issuer-url=https://dex.example.com
+        - --redirect-url=https://grafana.example.com/oauth2/callback
+        - --whitelist-domain=grafana.example.com
+        - --cookie-secure=false
+        - --config=/etc/oauth2_proxy/oauth2_proxy.cfg
+        env:
+        - {name: OAUTH2_PROXY_CLIENT_ID, value: grafana}
+        - name: OAUTH2_PROXY_COOKIE_SECRET
+          valueFrom: {secretKeyRef: {name: oauth2-proxy, key: cookie-secret}}
+        volumeMounts:
+        - {name: configmain, mountPath: /etc/oauth2_proxy}
+      volumes:
+      - name: configmain
+        configMap: {name: oauth2-proxy}
+`
+	path := filepath.Join(t.TempDir(), "proxy.yaml")
+	if err := os.WriteFile(path, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// --oauth2-proxy-config takes the Deployment as well as --manifests.
+	if m, err := Load(Inputs{OAuth2ProxyConfigs: []string{path}, Now: testNow}); err != nil || len(m.Proxies) != 1 {
+		t.Fatalf("--oauth2-proxy-config with a Deployment: %v, %d proxies", err, len(m.Proxies))
+	}
+	m, err := Load(Inputs{Manifests: []string{path}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Proxies) != 1 || m.Proxies[0].ClientID != "grafana" || m.Proxies[0].App != "oauth2-proxy" {
+		t.Fatalf("proxies %+v", m.Proxies)
+	}
+	want := map[string]string{"AS-57": "arg --cookie-secure", "AS-50": "env OAUTH2_PROXY_COOKIE_SECRET"}
+	for _, f := range Diagnose(m).Findings {
+		if strings.Contains(f.Message+strings.Join(f.Evidence, " "), "short") {
+			t.Errorf("%s shows a secret value", f.Code)
+		}
+		if w, ok := want[f.Code]; ok && strings.Contains(strings.Join(f.Evidence, " "), w) {
+			delete(want, f.Code)
+		}
+	}
+	for code, w := range want {
+		t.Errorf("no %s finding naming %s", code, w)
+	}
+}

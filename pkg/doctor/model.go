@@ -5,6 +5,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // Model is every piece of evidence, normalized: what the API server
@@ -147,6 +149,9 @@ type Proxy struct {
 	ExtraJWTIssuers []string
 	ExtraAuds       []string
 	ProviderCAFile  []string
+	// Config is every option as oauth2-proxy reads it, defaults included,
+	// with where each was given.
+	Config *oauth2proxy.Config
 }
 
 // Ingress is an Ingress object's hosts and annotations.
