@@ -10,7 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 // Result is a merged dex config and what the dex reading it needs.

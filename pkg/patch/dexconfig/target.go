@@ -5,7 +5,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 // dexKeys are top-level settings of dex's config file (dex cmd/dex/config.go,

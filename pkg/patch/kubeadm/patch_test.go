@@ -8,7 +8,7 @@ import (
 
 	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 var oidcFlags = []Arg{
