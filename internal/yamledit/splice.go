@@ -479,7 +479,9 @@ func (s *splicer) apply() string {
 
 // inLine tells an edit within a line from the insertion of whole lines
 // before it.
-func (s *splicer) inLine(e textEdit) bool { return e.from != 0 || e.to != 0 || !strings.HasSuffix(e.text, "\n") }
+func (s *splicer) inLine(e textEdit) bool {
+	return e.from != 0 || e.to != 0 || !strings.HasSuffix(e.text, "\n")
+}
 
 // uncommented is a copy of n without comments: those of added nodes belong
 // to the layout of the text they were read from (whose comments may sit at

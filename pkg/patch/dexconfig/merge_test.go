@@ -80,7 +80,7 @@ func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	}
 	for _, kept := range []string{
 		"# Grafana's login, owned by the observability team\n- id: grafana\n",
-		"  - http://localhost:8000 # kubelogin default\n",
+		"  - http://localhost:8000   # kubelogin default\n",
 		"# GitHub login for contractors\n- type: github\n",
 		"\nlogger:\n  level: \"info\"\n",
 		"  allowedOrigins: ['https://grafana.example.com']\n",
