@@ -61,7 +61,7 @@ func Open(src []byte) (*File, error) {
 		return nil, fmt.Errorf("line %d: no YAML document in the file", chunks[f.at].Line)
 	}
 	root := doc.Content[0]
-	if f.Form, err = detect(root); err != nil {
+	if f.Form, err = detect(root, true); err != nil {
 		return nil, err
 	}
 	if _, err := yamledit.Canonical(root); err != nil {

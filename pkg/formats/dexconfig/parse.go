@@ -41,8 +41,11 @@ var topKeys = []string{"issuer", "storage", "connectors", "staticClients"}
 const helmConfigKey = "config"
 
 // detect tells which form the root of a document is. An empty document is
-// an empty dex config file.
-func detect(root *yaml.Node) (Form, error) {
+// an empty dex config file. strict refuses a map that has none of dex's
+// main settings (a kubespray vars file, say), which an editor must not
+// write into; a reader takes it for an incomplete dex config, whose
+// missing settings it then reports.
+func detect(root *yaml.Node, strict bool) (Form, error) {
 	if yamledit.IsNull(root) {
 		return FormFile, nil
 	}
@@ -64,6 +67,9 @@ func detect(root *yaml.Node) (Form, error) {
 	if _, v := yamledit.Lookup(root, helmConfigKey); v != nil && (yamledit.IsNull(v) || v.Kind == yaml.MappingNode) {
 		return FormHelmValues, nil
 	}
+	if !strict {
+		return FormFile, nil
+	}
 	return "", fmt.Errorf("none of dex's settings %v at the top level, and no %s: map as the dex Helm chart's values have", topKeys, helmConfigKey)
 }
 
@@ -78,7 +84,7 @@ func Parse(data []byte) (*Config, Form, error) {
 	if len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	form, err := detect(root)
+	form, err := detect(root, false)
 	if err != nil {
 		return nil, "", err
 	}
