@@ -109,3 +109,32 @@ func TestMergeRefusesHelmValuesWhoseConfigTheChartIgnores(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// What the merge adds inside entries that are already there (a redirect
+// URI of a shared client) or next to them (a connector) goes right after
+// the last line of the list it extends; no other line moves.
+func TestMergeAddsInsideEntriesWithoutMovingALine(t *testing.T) {
+	for _, tt := range []struct{ file, desired, added string }{
+		{"upstream/config-dev.yaml",
+			"issuer: http://127.0.0.1:5556/dex\nstaticClients:\n- id: example-app\n  name: App\n  redirectURIs:\n  - https://app.example.com/oauth2/callback\n",
+			"  - https://app.example.com/oauth2/callback\n"},
+		{"upstream/config-ldap.yaml",
+			"issuer: http://127.0.0.1:5556/dex\nconnectors:\n- type: github\n  id: gh\n  name: GitHub\n  config:\n    clientID: $GH_ID\n",
+			"- type: github\n  id: gh\n  name: GitHub\n  config:\n    clientID: $GH_ID\n"},
+		{"helm-values-filled.yaml",
+			"issuer: https://dex.example.com\nstaticClients:\n- id: grafana\n  name: Grafana\n  secretEnv: GRAFANA_CLIENT_SECRET\n  redirectURIs:\n  - https://grafana.example.com/login/generic_oauth\n  - https://grafana.example.com/oauth2/callback\n",
+			"        - https://grafana.example.com/oauth2/callback\n"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			in := patchtest.ReadTestdata(t, tt.file)
+			res, err := Merge(in, []byte(tt.desired))
+			if err != nil {
+				t.Fatal(err)
+			}
+			removed, added := lineDiff(string(in), string(res.Config))
+			if removed != "" || added != tt.added {
+				t.Errorf("removed:\n%s\nadded:\n%s\nwant added:\n%s", removed, added, tt.added)
+			}
+		})
+	}
+}
