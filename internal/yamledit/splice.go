@@ -201,7 +201,9 @@ func (s *splicer) fillNull(k, null, value *yaml.Node) error {
 	if line := s.lines[i]; to > len(line) || line[from:to] != null.Value {
 		return fmt.Errorf("line %d: cannot find the value of %s", null.Line, k.Value)
 	}
-	if value.Kind == yaml.ScalarNode {
+	if value.Kind == yaml.ScalarNode || value.Style&yaml.FlowStyle != 0 || len(value.Content) == 0 {
+		// What fits on the key's line goes there: a scalar, or a flow
+		// collection as the edit has it.
 		out, err := Encode(uncommented(value), s.st)
 		if err != nil {
 			return err
@@ -215,9 +217,6 @@ func (s *splicer) fillNull(k, null, value *yaml.Node) error {
 		}
 		s.edits = append(s.edits, textEdit{line: i, from: from, to: to, text: text})
 		return nil
-	}
-	if value.Style&yaml.FlowStyle != 0 || len(value.Content) == 0 {
-		return fmt.Errorf("line %d: a flow collection for %s", null.Line, k.Value)
 	}
 	// Drop the null token (and the blank before it); the block goes on the
 	// next lines, a comment after the key stays on its line.

@@ -363,7 +363,9 @@ func (m *merger) mergeClient(cur, want *yaml.Node, where string) error {
 			if err := union(old, v, where+": "+k.Value); err != nil {
 				return err
 			}
-		case old == nil:
+		case yamledit.IsNull(old):
+			// Absent, or present with no value ("redirectURIs:"), which
+			// dex reads alike.
 			openUp(cur)
 			yamledit.Set(cur, k.Value, yamledit.Copy(v))
 		case k.Value == "name":

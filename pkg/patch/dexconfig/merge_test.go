@@ -98,6 +98,12 @@ func TestMerge(t *testing.T) {
 			want:     "staticClients:\n- id: k\n  secret: s # rotate me\n  public: false\n  name: Mine\n  logoURL: https://l\n",
 		},
 		{
+			name:     "fills in a client field that is there without a value",
+			existing: "staticClients:\n- id: k\n  redirectURIs: # to do\n  name: K\n",
+			desired:  "staticClients:\n- id: k\n  name: K\n  redirectURIs: [u]\n",
+			want:     "staticClients:\n- id: k\n  redirectURIs: [u] # to do\n  name: K\n",
+		},
+		{
 			name:     "gives a confidential client without a secret authstack's",
 			existing: "staticClients:\n- id: k\n  name: K\n",
 			desired:  "staticClients:\n- id: k\n  name: K\n  secretEnv: K_SECRET\n",
