@@ -56,7 +56,7 @@ Secrets and token signatures are never printed.`,
 	fl.StringVar(&f.in.APIServerManifest, "apiserver-manifest", "", "the kube-apiserver static Pod manifest (its --oidc-* flags)")
 	fl.StringVar(&f.in.KubesprayVars, "kubespray-vars", "", "kubespray group_vars with kube_oidc_* variables")
 	fl.StringVar(&f.in.KubeadmConfig, "kubeadm-config", "", "a kubeadm config with a ClusterConfiguration")
-	fl.StringVar(&f.in.DexConfig, "dex-config", "", "dex's config.yaml")
+	fl.StringVar(&f.in.DexConfig, "dex-config", "", "dex's config: its config.yaml, the dex Helm chart's values (config:), or a Secret or ConfigMap holding config.yaml")
 	fl.StringArrayVar(&f.in.OAuth2ProxyConfigs, "oauth2-proxy-config", nil, "an oauth2_proxy.cfg, an alpha config YAML, or the oauth2-proxy Deployment with its ConfigMaps and Secrets (repeatable)")
 	fl.StringArrayVar(&f.in.Ingress, "ingress", nil, "Ingress YAML, several documents allowed (repeatable)")
 	fl.StringArrayVar(&f.in.RBAC, "rbac", nil, "RoleBindings/ClusterRoleBindings YAML (repeatable)")

@@ -60,7 +60,7 @@ not a symbolic link: authstack never writes through links.`,
 	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
 	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
 	fl.StringVar(&f.kubeadmConfig, "kubeadm-config", "", "patch this kubeadm config file")
-	fl.StringVar(&f.dexConfig, "dex-config", "", "merge the stack's clients and connectors into this existing dex config")
+	fl.StringVar(&f.dexConfig, "dex-config", "", "merge the stack's clients and connectors into this existing dex config file or dex Helm chart values file")
 	fl.BoolVar(&f.inPlace, "in-place", false, "write patched files (a backup is kept as FILE.authstack.bak) instead of printing a diff")
 	return cmd
 }

@@ -256,3 +256,23 @@ spec:
 		t.Errorf("no %s finding naming %s", code, w)
 	}
 }
+
+// doctor reads dex's config in every form users keep it in, through the
+// same model render prints with: the dex Helm chart's values carry it
+// under config:, a Secret under config.yaml.
+func TestAddDexConfigReadsHelmValuesAndSecrets(t *testing.T) {
+	for name, src := range map[string]string{
+		"values.yaml": "replicaCount: 1\nconfig:\n  issuer: https://dex.example.com\n  storage: {type: memory}\n  staticClients:\n  - id: kubectl\n    public: true\n    redirectURIs: [http://localhost:8000]\n",
+		"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: dex}\nstringData:\n  config.yaml: |\n    issuer: https://dex.example.com\n    staticClients:\n    - id: kubectl\n      public: true\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := &Model{Now: testNow}
+			if err := m.AddDexConfig(name, []byte(src)); err != nil {
+				t.Fatal(err)
+			}
+			if m.Dex.Issuer != "https://dex.example.com" || m.Dex.Client("kubectl") == nil || !m.Dex.Client("kubectl").Public {
+				t.Errorf("dex read as %+v", m.Dex)
+			}
+		})
+	}
+}

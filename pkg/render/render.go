@@ -19,6 +19,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/kustomize"
 	"github.com/authstack/authstack/pkg/render/apiserver"
 	"github.com/authstack/authstack/pkg/render/chart"
@@ -206,11 +207,10 @@ func (r *renderer) dex() error {
 	if err != nil {
 		return err
 	}
-	cfg, err := yaml.Marshal(out.Config)
+	cfg, err := dexconfig.Print(&out.Config, "# dex configuration rendered by authstack. Secrets are read from the environment (dex-env).\n")
 	if err != nil {
 		return err
 	}
-	cfg = append([]byte("# dex configuration rendered by authstack. Secrets are read from the environment (dex-env).\n"), cfg...)
 	r.dexConfig = cfg
 	r.files = append(r.files, File{Path: "dex/config.yaml", Data: cfg})
 	if err := r.namespace(d.Namespace); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 // Arg is a kube-apiserver flag: Name without the leading dashes
