@@ -183,7 +183,7 @@ func TestEditRefusesWhatItCannotChangeLineByLine(t *testing.T) {
 		src  string
 		edit Edit
 	}{
-		"flow command list": {strings.Replace(kindPodHead, "COMMAND", "command: [kube-apiserver, --secure-port=6443]", 1), Edit{Set: []Flag{{"oidc-client-id", "k"}}}},
+		"flow command list":       {strings.Replace(kindPodHead, "COMMAND", "command: [kube-apiserver, --secure-port=6443]", 1), Edit{Set: []Flag{{"oidc-client-id", "k"}}}},
 		"argument over two lines": {strings.Replace(kindPodHead, "COMMAND", "command:\n    - kube-apiserver\n    - --oidc-client-id=a\n      b", 1), Edit{Set: []Flag{{"oidc-client-id", "k"}}}},
 		"flow volumes list":       {strings.Replace(kindPodHead, "COMMAND", "command:\n    - kube-apiserver", 1) + "  volumes: []\n", Edit{Mounts: []Mount{{"x", "/x"}}}},
 	} {
