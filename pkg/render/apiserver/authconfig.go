@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/kubeapiserver"
 )
 
 // JWTAuthenticator returns the spec's issuer as the API server's typed
@@ -110,19 +111,13 @@ func Validate(data []byte) error {
 }
 
 // Flag is one kube-apiserver command-line flag, without the leading dashes.
-type Flag struct {
-	Name  string
-	Value string
-}
+type Flag = kubeapiserver.Flag
 
 // OIDCFlagNames are every --oidc-* flag; switching to an AuthenticationConfiguration removes them all.
-var OIDCFlagNames = []string{
-	"oidc-issuer-url", "oidc-client-id", "oidc-ca-file", "oidc-username-claim", "oidc-username-prefix",
-	"oidc-groups-claim", "oidc-groups-prefix", "oidc-required-claim", "oidc-signing-algs",
-}
+var OIDCFlagNames = kubeapiserver.OIDCFlags()
 
 // AuthConfigFlag is the flag that points the API server at the file.
-const AuthConfigFlag = "authentication-config"
+const AuthConfigFlag = kubeapiserver.AuthConfigFlag
 
 // Flags returns the API server flags for the spec's mode. hasCA says whether
 // the issuer CA file is installed at spec.apiServer.issuerCAPath.
