@@ -116,17 +116,53 @@ func KubeadmArgs(in Input) (set []kubeadm.Arg, remove []string) {
 	return set, RemovedFlags(in.Spec)
 }
 
-// KubeadmVolumes mount the files the API server reads from its node. Files
-// under /etc/kubernetes/pki are already mounted by kubeadm.
-func KubeadmVolumes(in Input) []kubeadm.Volume {
+// NodeFile is a file the API server reads from its node: it is written
+// there before the API server points at it, and mounted into the API
+// server's pod unless it is under /etc/kubernetes/pki, which kubeadm mounts
+// already.
+type NodeFile struct {
+	Name, Path string
+	Data       []byte
+	Mount      bool
+}
+
+// NodeFiles are the files the spec's API server settings name: the
+// AuthenticationConfiguration, or the issuer CA bundle in flags mode.
+func NodeFiles(in Input) []NodeFile {
 	a := in.Spec.APIServer
+	var f NodeFile
+	switch {
+	case a.Mode == v1alpha1.ModeAuthConfig:
+		f = NodeFile{Name: "authstack-authentication-config", Path: a.AuthenticationConfigPath, Data: in.AuthConfig}
+	case in.hasCA():
+		f = NodeFile{Name: "authstack-oidc-ca", Path: a.IssuerCAPath, Data: []byte(in.CAPEM)}
+	default:
+		return nil
+	}
+	f.Mount = !strings.HasPrefix(f.Path, "/etc/kubernetes/pki/")
+	return []NodeFile{f}
+}
+
+// KubeadmVolumes mount the files the API server reads from its node.
+func KubeadmVolumes(in Input) []kubeadm.Volume {
 	var vols []kubeadm.Volume
-	if a.Mode == v1alpha1.ModeAuthConfig {
-		vols = append(vols, kubeadm.Volume{Name: "authstack-authentication-config", HostPath: a.AuthenticationConfigPath, MountPath: a.AuthenticationConfigPath, PathType: "File", ReadOnly: true})
-	} else if in.hasCA() && !strings.HasPrefix(a.IssuerCAPath, "/etc/kubernetes/pki/") {
-		vols = append(vols, kubeadm.Volume{Name: "authstack-oidc-ca", HostPath: a.IssuerCAPath, MountPath: a.IssuerCAPath, PathType: "File", ReadOnly: true})
+	for _, f := range NodeFiles(in) {
+		if f.Mount {
+			vols = append(vols, kubeadm.Volume{Name: f.Name, HostPath: f.Path, MountPath: f.Path, PathType: "File", ReadOnly: true})
+		}
 	}
 	return vols
+}
+
+// StaticPodMounts mount the files the API server reads into its static pod.
+func StaticPodMounts(in Input) []kubeapiserver.Mount {
+	var ms []kubeapiserver.Mount
+	for _, f := range NodeFiles(in) {
+		if f.Mount {
+			ms = append(ms, kubeapiserver.Mount{Name: f.Name, Path: f.Path})
+		}
+	}
+	return ms
 }
 
 // KubeadmPatch renders a ClusterConfiguration document with the API server
