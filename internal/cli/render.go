@@ -110,6 +110,11 @@ func runRender(streams IO, f *renderFlags) error {
 		case !p.Changed():
 			fmt.Fprintf(streams.Err, "%s is up to date\n", p.Path)
 		case f.inPlace:
+			for _, w := range p.Writes {
+				if _, err := patch.WriteFileAtomic(w.Path, w.Data); err != nil {
+					return err
+				}
+			}
 			backup, err := patch.WriteFileAtomic(p.Path, p.After)
 			if err != nil {
 				return err

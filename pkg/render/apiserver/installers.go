@@ -110,10 +110,7 @@ func kindKubeadmAPIVersion(spec *v1alpha1.Spec) string {
 
 // KubeadmArgs are the apiServer.extraArgs to set and to remove.
 func KubeadmArgs(in Input) (set []kubeadm.Arg, remove []string) {
-	for _, f := range Flags(in.Spec, in.hasCA()) {
-		set = append(set, kubeadm.Arg{Name: f.Name, Value: f.Value})
-	}
-	return set, RemovedFlags(in.Spec)
+	return Flags(in.Spec, in.hasCA()), RemovedFlags(in.Spec)
 }
 
 // NodeFile is a file the API server reads from its node: it is written
@@ -183,11 +180,7 @@ func KubeadmPatch(in Input) ([]byte, error) {
 
 func clusterConfiguration(apiVersion string, in Input) (map[string]any, error) {
 	set, _ := KubeadmArgs(in)
-	flags := make([]Flag, len(set))
-	for i, a := range set {
-		flags[i] = Flag{Name: a.Name, Value: a.Value}
-	}
-	args, err := kubeapiserver.KubeadmExtraArgs(apiVersion, flags)
+	args, err := kubeapiserver.KubeadmExtraArgs(apiVersion, set)
 	if err != nil {
 		return nil, fmt.Errorf("kubeadm: %w", err)
 	}
