@@ -65,3 +65,13 @@ apiServer:
 		t.Errorf("signing algorithms = %v, want [RS256 ES256]", got)
 	}
 }
+
+// A manifest that is not valid YAML is a finding with its line, not the end
+// of the run.
+func TestBrokenManifestIsASyntaxFinding(t *testing.T) {
+	err := (&Model{}).AddAPIServerManifest("m.yaml", []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n"))
+	f, ok := syntaxFinding("m.yaml", err)
+	if !ok || !strings.Contains(f.Message, "line") {
+		t.Fatalf("err = %v: not a syntax finding", err)
+	}
+}

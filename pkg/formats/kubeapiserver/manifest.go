@@ -34,11 +34,16 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	// The kind first: any other object (a Deployment with a kube-apiserver
 	// container, say) is not what the kubelet runs from this file.
 	var tm metav1.TypeMeta
-	if err := sigsyaml.Unmarshal(data, &tm); err != nil || tm.APIVersion != "v1" || tm.Kind != "Pod" {
+	if err := sigsyaml.Unmarshal(data, &tm); err != nil {
+		return nil, fmt.Errorf("not a Pod manifest: %w", err)
+	}
+	if tm.APIVersion != "v1" || tm.Kind != "Pod" {
 		return nil, fmt.Errorf("not a static pod manifest: expected apiVersion v1 and kind Pod (the kubelet's /etc/kubernetes/manifests/kube-apiserver.yaml), found apiVersion %q, kind %q", tm.APIVersion, tm.Kind)
 	}
 	m := &Manifest{}
-	if err := sigsyaml.UnmarshalStrict(data, &m.Pod); err != nil {
+	// Fields this client's Pod type does not know (a newer Kubernetes)
+	// are no error: EditManifest keeps their lines as they are.
+	if err := sigsyaml.Unmarshal(data, &m.Pod); err != nil {
 		return nil, fmt.Errorf("not a Pod manifest: %w", err)
 	}
 	args, err := PodArgs(&m.Pod)
