@@ -144,124 +144,12 @@ func EditManifest(src []byte, e Edit) ([]byte, error) {
 	}
 	wc := wantContainer(want)
 
-	// The command line, item by item, remembering where each argument is.
-	type item struct {
-		seq  string
-		node *yaml.Node
+	if err := t.editArgs(cnode, wc, e.Set, e.Remove); err != nil {
+		return nil, err
 	}
-	var argv []string
-	var items []item
-	lists := map[string][]string{}
-	for _, key := range []string{"command", "args"} {
-		seq := lookup(cnode, key)
-		for _, n := range seqItems(seq) {
-			argv = append(argv, n.Value)
-			items = append(items, item{key, n})
-		}
-	}
-	args, err := ParseArgs(argv)
-	if err != nil {
-		return nil, fmt.Errorf("container %s: %w", ContainerName, err)
-	}
-	wantVals := map[string][]string{}
-	var order []string
-	for _, f := range e.Set {
-		if _, ok := wantVals[f.Name]; !ok {
-			order = append(order, f.Name)
-		}
-		wantVals[f.Name] = append(wantVals[f.Name], f.Value)
-	}
-	drop := map[string]bool{}
-	for _, r := range e.Remove {
-		drop[r] = true
-	}
-	// newArgv is the command line as it must read afterwards, nil for a
-	// removed argument.
-	newArgv := make([]*string, len(argv))
-	for i := range argv {
-		newArgv[i] = &argv[i]
-	}
-	used := map[string]int{}
-	for _, a := range args.Args {
-		vals, set := wantVals[a.Name]
-		if !set && !drop[a.Name] {
-			continue
-		}
-		k := used[a.Name]
-		if !set || k >= len(vals) {
-			for j := a.Index; j < a.Index+a.Span; j++ {
-				if err := t.replace(items[j].node, nil); err != nil {
-					return nil, err
-				}
-				newArgv[j] = nil
-			}
-			continue
-		}
-		used[a.Name]++
-		if a.Value == vals[k] {
-			continue
-		}
-		if a.NoValue {
-			return nil, fmt.Errorf("%w: container %s: --%s has no value; set it by hand", ErrLayout, ContainerName, a.Name)
-		}
-		j, s := a.Index, "--"+a.Name+"="+vals[k]
-		if a.Span == 2 {
-			j, s = a.Index+1, vals[k]
-		}
-		if err := t.replace(items[j].node, &s); err != nil {
-			return nil, err
-		}
-		newArgv[j] = &s
-	}
-	var added []string
-	for _, name := range order {
-		for _, v := range wantVals[name][used[name]:] {
-			added = append(added, "--"+name+"="+v)
-		}
-	}
-	target := "args"
-	if len(seqItems(lookup(cnode, "args"))) == 0 {
-		target = "command"
-	}
-	if len(added) > 0 {
-		if err := t.appendItems(lookup(cnode, target), "container "+ContainerName+": "+target, added); err != nil {
-			return nil, err
-		}
-	}
-	for i, it := range items {
-		if newArgv[i] != nil {
-			lists[it.seq] = append(lists[it.seq], *newArgv[i])
-		}
-	}
-	lists[target] = append(lists[target], added...)
-	for _, key := range []string{"command", "args"} {
-		if lookup(cnode, key) != nil || len(lists[key]) > 0 {
-			wc[key] = toAny(lists[key])
-		}
-	}
-
-	// Mounts.
-	for _, m := range e.Mounts {
-		ft := corev1.HostPathFile
-		vol := corev1.Volume{Name: m.Name, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: m.Path, Type: &ft}}}
-		mount := corev1.VolumeMount{Name: m.Name, MountPath: m.Path, ReadOnly: true}
-		specMap, _ := want.(map[string]any)["spec"].(map[string]any)
-		for _, l := range []struct {
-			seq   *yaml.Node
-			where string
-			obj   any
-			into  map[string]any
-			key   string
-		}{
-			{lookup(spec, "volumes"), "spec.volumes", vol, specMap, "volumes"},
-			{lookup(cnode, "volumeMounts"), "container " + ContainerName + ": volumeMounts", mount, wc, "volumeMounts"},
-		} {
-			list, err := t.upsert(l.seq, l.where, m.Name, l.obj)
-			if err != nil {
-				return nil, err
-			}
-			l.into[l.key] = upsertAny(l.into[l.key], m.Name, list)
-		}
+	specMap, _ := want.(map[string]any)["spec"].(map[string]any)
+	if err := t.editMounts(spec, cnode, specMap, wc, e.Mounts); err != nil {
+		return nil, err
 	}
 
 	out := t.String()
@@ -557,4 +445,134 @@ func scalarText(s string, style yaml.Style) (string, error) {
 		return "", fmt.Errorf("%w: the value %q does not fit on one line", ErrLayout, s)
 	}
 	return v, nil
+}
+
+// editArgs sets and removes flags on the container's command line, and
+// records in wc (the container as it must decode afterwards) the command
+// and args it leaves.
+func (t *text) editArgs(cnode *yaml.Node, wc map[string]any, set []Flag, remove []string) error {
+	// The command line, item by item, remembering where each argument is.
+	type item struct {
+		seq  string
+		node *yaml.Node
+	}
+	var argv []string
+	var items []item
+	lists := map[string][]string{}
+	for _, key := range []string{"command", "args"} {
+		seq := lookup(cnode, key)
+		for _, n := range seqItems(seq) {
+			argv = append(argv, n.Value)
+			items = append(items, item{key, n})
+		}
+	}
+	args, err := ParseArgs(argv)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", ContainerName, err)
+	}
+	wantVals := map[string][]string{}
+	var order []string
+	for _, f := range set {
+		if _, ok := wantVals[f.Name]; !ok {
+			order = append(order, f.Name)
+		}
+		wantVals[f.Name] = append(wantVals[f.Name], f.Value)
+	}
+	drop := map[string]bool{}
+	for _, r := range remove {
+		drop[r] = true
+	}
+	// newArgv is the command line as it must read afterwards, nil for a
+	// removed argument.
+	newArgv := make([]*string, len(argv))
+	for i := range argv {
+		newArgv[i] = &argv[i]
+	}
+	used := map[string]int{}
+	for _, a := range args.Args {
+		vals, set := wantVals[a.Name]
+		if !set && !drop[a.Name] {
+			continue
+		}
+		k := used[a.Name]
+		if !set || k >= len(vals) {
+			for j := a.Index; j < a.Index+a.Span; j++ {
+				if err := t.replace(items[j].node, nil); err != nil {
+					return err
+				}
+				newArgv[j] = nil
+			}
+			continue
+		}
+		used[a.Name]++
+		if a.Value == vals[k] {
+			continue
+		}
+		if a.NoValue {
+			return fmt.Errorf("%w: container %s: --%s has no value; set it by hand", ErrLayout, ContainerName, a.Name)
+		}
+		j, s := a.Index, "--"+a.Name+"="+vals[k]
+		if a.Span == 2 {
+			j, s = a.Index+1, vals[k]
+		}
+		if err := t.replace(items[j].node, &s); err != nil {
+			return err
+		}
+		newArgv[j] = &s
+	}
+	var added []string
+	for _, name := range order {
+		for _, v := range wantVals[name][used[name]:] {
+			added = append(added, "--"+name+"="+v)
+		}
+	}
+	target := "args"
+	if len(seqItems(lookup(cnode, "args"))) == 0 {
+		target = "command"
+	}
+	if len(added) > 0 {
+		if err := t.appendItems(lookup(cnode, target), "container "+ContainerName+": "+target, added); err != nil {
+			return err
+		}
+	}
+	for i, it := range items {
+		if newArgv[i] != nil {
+			lists[it.seq] = append(lists[it.seq], *newArgv[i])
+		}
+	}
+	lists[target] = append(lists[target], added...)
+	for _, key := range []string{"command", "args"} {
+		if lookup(cnode, key) != nil || len(lists[key]) > 0 {
+			wc[key] = toAny(lists[key])
+		}
+	}
+	return nil
+}
+
+// editMounts adds or replaces the hostPath volumes and read-only mounts of
+// the files the flags point at, recording them in specMap and wc.
+func (t *text) editMounts(spec, cnode *yaml.Node, specMap, wc map[string]any, mounts []Mount) error {
+	for _, m := range mounts {
+		ft := corev1.HostPathFile
+		vol := corev1.Volume{Name: m.Name, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: m.Path, Type: &ft}}}
+		mount := corev1.VolumeMount{Name: m.Name, MountPath: m.Path, ReadOnly: true}
+		for _, l := range []struct {
+			seq   *yaml.Node
+			where string
+			obj   any
+			into  map[string]any
+			key   string
+		}{
+			{lookup(spec, "volumes"), "spec.volumes", vol, specMap, "volumes"},
+			{lookup(cnode, "volumeMounts"), "container " + ContainerName + ": volumeMounts", mount, wc, "volumeMounts"},
+		} {
+			list, err := t.upsert(l.seq, l.where, m.Name, l.obj)
+			if err != nil {
+				return err
+			}
+			l.into[l.key] = upsertAny(l.into[l.key], m.Name, list)
+		}
+	}
+
+	return nil
 }
