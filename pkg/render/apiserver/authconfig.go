@@ -124,25 +124,25 @@ const AuthConfigFlag = kubeapiserver.AuthConfigFlag
 func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 	a := spec.APIServer
 	if a.Mode == v1alpha1.ModeAuthConfig {
-		return []Flag{{AuthConfigFlag, a.AuthenticationConfigPath}}
+		return []Flag{{Name: AuthConfigFlag, Value: a.AuthenticationConfigPath}}
 	}
 	flags := []Flag{
-		{"oidc-issuer-url", spec.IssuerURL()},
-		{"oidc-client-id", a.Audiences[0]},
+		{Name: "oidc-issuer-url", Value: spec.IssuerURL()},
+		{Name: "oidc-client-id", Value: a.Audiences[0]},
 	}
 	if hasCA {
-		flags = append(flags, Flag{"oidc-ca-file", a.IssuerCAPath})
+		flags = append(flags, Flag{Name: "oidc-ca-file", Value: a.IssuerCAPath})
 	}
 	flags = append(flags,
-		Flag{"oidc-username-claim", a.UsernameClaim},
-		Flag{"oidc-username-prefix", *a.UsernamePrefix},
-		Flag{"oidc-groups-claim", a.GroupsClaim},
-		Flag{"oidc-groups-prefix", *a.GroupsPrefix},
+		Flag{Name: "oidc-username-claim", Value: a.UsernameClaim},
+		Flag{Name: "oidc-username-prefix", Value: *a.UsernamePrefix},
+		Flag{Name: "oidc-groups-claim", Value: a.GroupsClaim},
+		Flag{Name: "oidc-groups-prefix", Value: *a.GroupsPrefix},
 	)
 	// One key=value per flag: kube-apiserver does not split the value at
 	// commas (MapStringStringNoSplit). Validation allows one in flags mode.
 	for _, k := range sortedKeys(a.RequiredClaims) {
-		flags = append(flags, Flag{"oidc-required-claim", k + "=" + a.RequiredClaims[k]})
+		flags = append(flags, Flag{Name: "oidc-required-claim", Value: k + "=" + a.RequiredClaims[k]})
 	}
 	return flags
 }
