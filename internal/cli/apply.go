@@ -51,7 +51,8 @@ The API server's OIDC settings cannot be applied through the API: pass the
 file to patch (--kubespray-vars, --kubeadm-config), a path for the
 AuthenticationConfiguration (--authentication-config-out), or the static pod
 manifest of the node you are on (--apiserver-manifest); apply prints the
-next step.`,
+next step. Only the lines of the flags and mounts authstack owns change; all
+files are checked before any is written.`,
 		Example: `  # see what would change, then apply and wait for the proxies
   authstack apply -f authstack.yaml --diff --dry-run=server
   authstack apply -f authstack.yaml --wait

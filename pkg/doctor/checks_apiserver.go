@@ -216,7 +216,7 @@ var _ = register(Check{
 	Title:   "the API server accepts the token's signing algorithm",
 	Symptom: "401 for every token; the API server logs \"oidc: id token signed with unsupported algorithm, expected [\\\"RS256\\\"] got \\\"ES256\\\"\".",
 	Cause:   "--oidc-signing-algs defaults to RS256; an issuer signing with ES256 or PS256 needs it listed. HS256 and none are never accepted.",
-	Fix:     "Add the issuer's algorithm to --oidc-signing-algs (kubespray kube_oidc_signing_algs), or move to an AuthenticationConfiguration, which accepts every asymmetric algorithm.",
+	Fix:     "Add the issuer's algorithm to --oidc-signing-algs (kubespray has no variable for this flag: give it in kube_kubeadm_apiserver_extra_args), or move to an AuthenticationConfiguration, which accepts every asymmetric algorithm.",
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()

@@ -63,7 +63,11 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 				args = append(args, l)
 			}
 		}
-		m.addFlags(src("apiserver/flags.txt"), parseFlags(args), func(n string) string { return "--" + n })
+		flags, err := parseFlags(args)
+		if err != nil {
+			return inputErr(src("apiserver/flags.txt"), "%v", err)
+		}
+		m.addFlags(src("apiserver/flags.txt"), flags, func(n string) string { return "--" + n })
 	}
 	if data := files["dex/config.yaml"]; data != nil {
 		var env map[string]string

@@ -141,7 +141,11 @@ func TestFlagPrefixesAsTheAPIServerReadsThem(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := &Model{}
 			args := append([]string{"kube-apiserver", "--oidc-issuer-url=" + iss, "--oidc-client-id=kubernetes", "--oidc-groups-claim=groups"}, c.flags...)
-			m.addFlags("flags", parseFlags(args), func(n string) string { return "--" + n })
+			flags, err := parseFlags(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.addFlags("flags", flags, func(n string) string { return "--" + n })
 			j := m.jwts()[0]
 			if j.UsernamePref != c.user || j.GroupsPref != c.grps {
 				t.Errorf("prefixes %q %q, want %q %q", j.UsernamePref, j.GroupsPref, c.user, c.grps)
