@@ -61,8 +61,11 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
 	// Only auth_request is served: ingress-nginx proxies to the app itself.
 	w.list("upstreams", []string{"static://202"})
 	scopes := append([]string(nil), baseScopes...)
-	if app.Identity == v1alpha1.IdentityToken {
-		aud := spec.Kubectl.ClientID
+	// The forwarded id token must be one the API server accepts. Dex issues
+	// it for the kubectl client on request; any other issuer issues it for
+	// this proxy's client, which validation makes an API server audience.
+	if app.Identity == v1alpha1.IdentityToken && spec.CrossClient() {
+		aud := spec.ForwardedAudience(app)
 		w.comment("The forwarded id token must be accepted by the API server, whose audience is the kubectl client.")
 		scopes = append(scopes, "audience:server:client_id:"+aud)
 		w.list("oidc_extra_audiences", []string{aud})

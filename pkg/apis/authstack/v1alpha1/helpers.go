@@ -106,3 +106,22 @@ func UnsafeInFlag(v string) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r)
 	}) >= 0
 }
+
+// CrossClient reports whether the issuer mints id tokens for another
+// client's audience on request: dex's scope audience:server:client_id:<id>
+// (dex docs, "Cross-client trust and authorized party"). Other issuers
+// ignore or refuse that scope.
+func (s *Spec) CrossClient() bool { return s.Issuer.Dex != nil }
+
+// ForwardedAudience is the audience under which the API server must accept
+// the id token a token-mode app's oauth2-proxy forwards. Dex issues it for
+// the kubectl client through the cross-client scope; any other issuer
+// issues it for the proxy's own client, since an id token's aud always
+// contains the client_id of the client that asked for it (OpenID Connect
+// Core 1.0, section 2).
+func (s *Spec) ForwardedAudience(a *App) string {
+	if s.CrossClient() {
+		return s.Kubectl.ClientID
+	}
+	return a.ClientID
+}

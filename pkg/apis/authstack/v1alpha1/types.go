@@ -301,7 +301,9 @@ type APIServer struct {
 	GroupsClaim string `json:"groupsClaim,omitempty"`
 	// GroupsPrefix is put before every group (default "oidc:"), with the same rules as usernamePrefix.
 	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
-	// Audiences accepted; the kubectl client id by default.
+	// Audiences accepted (default: the kubectl client id and, in mode authentication-config with
+	// an external issuer, the client id of every app with identity token, whose forwarded id
+	// token an issuer other than dex issues for the proxy's own client). Must include them all.
 	Audiences []string `json:"audiences,omitempty"`
 	// RequiredClaims must be present in the token with exactly these values. Mode flags
 	// enforces one, and kubespray none (it has no variable for it): use authentication-config.

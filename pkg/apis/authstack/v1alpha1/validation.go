@@ -303,6 +303,7 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, claimName(a.UsernameClaim, p.Child("usernameClaim"))...)
 	errs = append(errs, claimName(a.GroupsClaim, p.Child("groupsClaim"))...)
+	errs = append(errs, acceptedAudiences(s, p.Child("audiences"))...)
 	for i, aud := range a.Audiences {
 		if aud == "" {
 			errs = append(errs, field.Required(p.Child("audiences").Index(i), ""))
@@ -328,6 +329,44 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, nodePath(a.AuthenticationConfigPath, p.Child("authenticationConfigPath"))...)
 	errs = append(errs, nodePath(a.IssuerCAPath, p.Child("issuerCAPath"))...)
+	return errs
+}
+
+// acceptedAudiences refuses a spec whose API server would answer 401 to
+// the tokens authstack's own clients present: kubelogin's, issued to the
+// kubectl client, and those token-mode proxies forward (ForwardedAudience).
+func acceptedAudiences(s *Spec, p *field.Path) field.ErrorList {
+	type need struct{ aud, why string }
+	needs := []need{{s.Kubectl.ClientID, "kubectl logs in as client " + strconv.Quote(s.Kubectl.ClientID) + " (spec.kubectl.clientID)"}}
+	for i := range s.Apps {
+		a := &s.Apps[i]
+		if a.Identity != IdentityToken {
+			continue
+		}
+		aud := s.ForwardedAudience(a)
+		why := fmt.Sprintf("app %s (spec.apps[%d], identity token) forwards id tokens whose audience is %q", a.Name, i, aud)
+		if !s.CrossClient() {
+			why += ": an issuer other than dex issues the proxy's id token for the proxy's own client"
+		}
+		if !slices.ContainsFunc(needs, func(n need) bool { return n.aud == aud }) {
+			needs = append(needs, need{aud, why})
+		}
+	}
+	if s.APIServer.Mode == ModeFlags && len(needs) > 1 {
+		var whys []string
+		for _, n := range needs {
+			whys = append(whys, n.why)
+		}
+		return field.ErrorList{field.Invalid(p, s.APIServer.Audiences, fmt.Sprintf(
+			"mode flags accepts a single audience (--oidc-client-id), but the API server must accept %d: %s; use mode authentication-config (Kubernetes 1.30+), which accepts several, or identity headers for the apps",
+			len(needs), strings.Join(whys, "; ")))}
+	}
+	var errs field.ErrorList
+	for _, n := range needs {
+		if n.aud != "" && !slices.Contains(s.APIServer.Audiences, n.aud) {
+			errs = append(errs, field.Invalid(p, s.APIServer.Audiences, fmt.Sprintf("must include %q, or the API server answers 401: %s", n.aud, n.why)))
+		}
+	}
 	return errs
 }
 

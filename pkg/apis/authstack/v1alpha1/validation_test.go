@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -269,4 +270,65 @@ func TestGitHubWithoutOrgsIsWarnedAbout(t *testing.T) {
 	if ws := Warnings(spec([]GitHubOrg{{Name: "acme"}}, nil)); len(ws) != 0 {
 		t.Errorf("orgs listed: warnings = %v, want none", ws)
 	}
+}
+
+func externalIssuer(s *AuthStack) {
+	s.Spec.Issuer = Issuer{External: &ExternalIssuer{URL: "https://keycloak.example.com/realms/a", AppClientSecret: &SecretRef{Env: "X"}}}
+}
+
+func tokenApp(s *AuthStack) {
+	s.Spec.Apps = append(s.Spec.Apps, App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: IdentityToken,
+		Upstream: Upstream{Service: "dash", Port: 443}, AppNetworkPolicy: AppNetworkPolicy{PodSelector: map[string]string{"a": "b"}}})
+}
+
+// The id token an external issuer gives a proxy has the proxy's client id as
+// audience (OIDC Core 1.0 section 2: aud contains the RP's client_id); the
+// API server must accept it, or the app gets 401.
+func TestExternalIssuerTokenAppAudience(t *testing.T) {
+	t.Run("defaults accept the proxy's client", func(t *testing.T) {
+		s := validSpec()
+		externalIssuer(s)
+		tokenApp(s)
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if got := s.Spec.APIServer.Audiences; !slices.Contains(got, "oauth2-proxy-dash") || !slices.Contains(got, "kubernetes") {
+			t.Errorf("audiences = %v, want kubernetes and oauth2-proxy-dash", got)
+		}
+	})
+	t.Run("audiences without the proxy's client", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.APIServer.Audiences = []string{"kubernetes"}
+		})
+		wantError(t, errs, "spec.apiServer.audiences", `"oauth2-proxy-dash"`)
+	})
+	t.Run("flags mode has one audience", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.APIServer.Mode = ModeFlags
+		})
+		wantError(t, errs, "spec.apiServer.audiences", "authentication-config")
+	})
+	t.Run("headers app needs nothing", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.Apps[0].Identity = IdentityHeaders
+			s.Spec.APIServer.Mode = ModeFlags
+		})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+	})
+	t.Run("dex: audiences without the kubectl client", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			tokenApp(s)
+			s.Spec.APIServer.Audiences = []string{"other"}
+		})
+		wantError(t, errs, "spec.apiServer.audiences", `"kubernetes"`)
+	})
 }

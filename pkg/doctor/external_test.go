@@ -1,0 +1,71 @@
+package doctor
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// externalTokenSpec is a Keycloak realm with a token-mode app: its proxy's
+// id token carries the proxy's client id as audience.
+const externalTokenSpec = `apiVersion: authstack.dev/v1alpha1
+kind: AuthStack
+spec:
+  cluster: {name: ops, kubernetesVersion: "1.32", installer: authentication-config}
+  issuer:
+    external:
+      url: https://keycloak.example.com/realms/ops
+      appClientSecret: {env: KEYCLOAK_CLIENT_SECRET}
+  apps:
+    - name: dashboard
+      host: dashboard.ops.example.com
+      namespace: kubernetes-dashboard
+      upstream: {service: kubernetes-dashboard-kong-proxy, port: 443, protocol: HTTPS}
+      podSelector: {app: kong}
+      identity: token
+      allowedGroups: [sre]
+`
+
+func externalTokenModel(t *testing.T) *Model {
+	t.Helper()
+	t.Setenv("KEYCLOAK_CLIENT_SECRET", "not-a-real-secret")
+	path := filepath.Join(t.TempDir(), "authstack.yaml")
+	if err := os.WriteFile(path, []byte(externalTokenSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(Inputs{Spec: path, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestExternalIssuerTokenAppIsHealthy(t *testing.T) {
+	for _, f := range Diagnose(externalTokenModel(t)).Findings {
+		if f.Severity == Error {
+			t.Errorf("%s %s: %s", f.Code, f.Name, f.Message)
+		}
+	}
+}
+
+// What authstack rendered before: dex's cross-client scope sent to Keycloak,
+// the API server accepting only the kubectl client. Keycloak ignores the
+// scope, the forwarded token's audience is the proxy's client: 401.
+func TestCrossClientScopeDoesNotHelpAnExternalIssuer(t *testing.T) {
+	m := externalTokenModel(t)
+	if len(m.Proxies) != 1 || len(m.APIServers) != 1 {
+		t.Fatalf("want one proxy and one API server, got %d and %d", len(m.Proxies), len(m.APIServers))
+	}
+	m.Proxies[0].Scopes = append(m.Proxies[0].Scopes, "audience:server:client_id:kubernetes")
+	m.APIServers[0].JWT[0].Audiences = []string{"kubernetes"}
+	for _, f := range Diagnose(m).Findings {
+		if f.Code == "AS-56" && f.Severity == Error && strings.Contains(f.Message, "oauth2-proxy-dashboard") {
+			if strings.Contains(f.Fix, "audience:server:client_id") {
+				t.Errorf("fix suggests dex's cross-client scope for an external issuer: %s", f.Fix)
+			}
+			return
+		}
+	}
+	t.Error("AS-56 did not report the proxy's token the API server refuses")
+}
