@@ -19,9 +19,9 @@ import (
 
 // Names of the ClusterRoles authstack defines.
 const (
-	ReadOnlyRole    = "authstack:read-only"
-	OwnerRole       = "authstack:namespace-owner"
-	teamRolePrefix  = "authstack:team:"
+	ReadOnlyRole    = v1alpha1.ReadOnlyRole
+	OwnerRole       = v1alpha1.OwnerRole
+	teamRolePrefix  = v1alpha1.TeamRolePrefix
 	userBindingPfx  = "authstack:user:"
 	bindingPrefix   = "authstack:"
 	builtinViewRole = "view"
@@ -38,6 +38,7 @@ const (
 // honoured silently: Render refuses and names both spec fields.
 func Render(spec *v1alpha1.Spec, labels map[string]string) ([]runtime.Object, error) {
 	r := &renderer{spec: spec, labels: labels, seen: map[string]int{}}
+	r.roles()
 	r.bindings()
 	r.users()
 	r.readOnly()
@@ -140,6 +141,25 @@ func (r *renderer) clusterRole(from, name string, rules []rbacv1.PolicyRule) {
 		ObjectMeta: r.meta(name, ""),
 		Rules:      rules,
 	}, from)
+}
+
+// roles renders the spec's own roles: a ClusterRole once, a Role in each
+// of its namespaces.
+func (r *renderer) roles() {
+	for i, role := range r.spec.RBAC.Roles {
+		from := fmt.Sprintf("spec.rbac.roles[%d]", i)
+		if role.Kind == v1alpha1.KindClusterRole {
+			r.clusterRole(from, role.Name, role.Rules)
+			continue
+		}
+		for _, ns := range role.Namespaces {
+			r.emit(&rbacv1.Role{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+				ObjectMeta: r.meta(role.Name, ns),
+				Rules:      role.Rules,
+			}, from)
+		}
+	}
 }
 
 func (r *renderer) bindings() {
@@ -299,13 +319,7 @@ func withVerbs(rules []rbacv1.PolicyRule, verbs []string) []rbacv1.PolicyRule {
 }
 
 // TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
-func TeamClusterRole(role v1alpha1.TeamRole) string {
-	if role == v1alpha1.TeamDevops {
-		// devops run the namespace: the built-in admin role.
-		return "admin"
-	}
-	return teamRolePrefix + string(role)
-}
+func TeamClusterRole(role v1alpha1.TeamRole) string { return v1alpha1.TeamClusterRole(role) }
 
 func teamRules(role v1alpha1.TeamRole) []rbacv1.PolicyRule {
 	logs := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: readVerbs}

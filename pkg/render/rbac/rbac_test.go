@@ -219,3 +219,32 @@ func TestConflictingObjectsAreRefused(t *testing.T) {
 		t.Fatalf("err = %v, want a conflict naming spec.rbac.bindings[0] and spec.rbac.readOnly", err)
 	}
 }
+
+// rbac.roles become typed objects: a ClusterRole once, a Role in each of
+// its namespaces, with the rules as written.
+func TestSpecRolesAreRendered(t *testing.T) {
+	rule := rbacv1.PolicyRule{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "patch"}}
+	objs, err := renderRBAC(v1alpha1.RBAC{Roles: []v1alpha1.Role{
+		{Name: "deployer", Kind: v1alpha1.KindRole, Namespaces: []string{"shop", "web"}, Rules: []rbacv1.PolicyRule{rule}},
+		{Name: "pod-reader", Rules: []rbacv1.PolicyRule{rule}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		switch r := o.(type) {
+		case *rbacv1.Role:
+			got = append(got, "Role "+r.Namespace+"/"+r.Name)
+			if len(r.Rules) != 1 || !slices.Equal(r.Rules[0].Verbs, rule.Verbs) {
+				t.Errorf("Role %s/%s rules = %+v", r.Namespace, r.Name, r.Rules)
+			}
+		case *rbacv1.ClusterRole:
+			got = append(got, "ClusterRole "+r.Name)
+		}
+	}
+	want := []string{"Role shop/deployer", "Role web/deployer", "ClusterRole pod-reader"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rendered %v, want %v", got, want)
+	}
+}

@@ -122,6 +122,11 @@ func SetDefaults(s *AuthStack) {
 			}
 		}
 	}
+	for i := range spec.RBAC.Roles {
+		if r := &spec.RBAC.Roles[i]; r.Kind == "" {
+			r.Kind = KindClusterRole
+		}
+	}
 	for i := range spec.RBAC.UserNamespaces {
 		u := &spec.RBAC.UserNamespaces[i]
 		defaultString(&u.Namespace, "user-"+DNSLabel(u.User))

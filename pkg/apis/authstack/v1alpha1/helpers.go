@@ -3,9 +3,11 @@ package v1alpha1
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"unicode"
 
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
@@ -124,4 +126,71 @@ func (s *Spec) ForwardedAudience(a *App) string {
 		return s.Kubectl.ClientID
 	}
 	return a.ClientID
+}
+
+// Names of the ClusterRoles authstack defines itself.
+const (
+	ReadOnlyRole   = "authstack:read-only"
+	OwnerRole      = "authstack:namespace-owner"
+	TeamRolePrefix = "authstack:team:"
+)
+
+// BuiltinClusterRoles are the user-facing ClusterRoles every cluster has
+// (Kubernetes docs, Using RBAC Authorization, "User-facing roles"; the API
+// server reconciles them at start-up).
+var BuiltinClusterRoles = []string{"cluster-admin", "admin", "edit", "view"}
+
+// TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
+func TeamClusterRole(role TeamRole) string {
+	if role == TeamDevops {
+		// devops run the namespace: the built-in admin role.
+		return "admin"
+	}
+	return TeamRolePrefix + string(role)
+}
+
+// ClusterRoles are the names of the ClusterRoles a binding of the spec may
+// name: built in, rendered by authstack for this spec, defined in
+// rbac.roles, or declared in rbac.existingRoles.
+func (s *Spec) ClusterRoles() sets.Set[string] {
+	r := &s.RBAC
+	out := sets.New(BuiltinClusterRoles...)
+	if r.ReadOnly != nil {
+		out.Insert(ReadOnlyRole)
+	}
+	if len(r.UserNamespaces) > 0 {
+		out.Insert(OwnerRole)
+	}
+	for _, t := range r.Teams {
+		for _, role := range t.Roles {
+			out.Insert(TeamClusterRole(role))
+		}
+	}
+	for _, role := range r.Roles {
+		if role.Kind == KindClusterRole {
+			out.Insert(role.Name)
+		}
+	}
+	for _, e := range r.ExistingRoles {
+		if e.Namespace == "" {
+			out.Insert(e.Name)
+		}
+	}
+	return out
+}
+
+// HasRole reports whether a Role of this name exists in namespace: defined
+// in rbac.roles or declared in rbac.existingRoles.
+func (s *Spec) HasRole(name, namespace string) bool {
+	for _, role := range s.RBAC.Roles {
+		if role.Kind == KindRole && role.Name == name && slices.Contains(role.Namespaces, namespace) {
+			return true
+		}
+	}
+	for _, e := range s.RBAC.ExistingRoles {
+		if e.Namespace == namespace && e.Name == name {
+			return true
+		}
+	}
+	return false
 }
