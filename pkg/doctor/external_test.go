@@ -69,3 +69,51 @@ func TestCrossClientScopeDoesNotHelpAnExternalIssuer(t *testing.T) {
 	}
 	t.Error("AS-56 did not report the proxy's token the API server refuses")
 }
+
+// Roles the spec defines, and bindings to them, render into RBAC doctor
+// finds consistent.
+func TestSpecRolesAreHealthy(t *testing.T) {
+	spec := `apiVersion: authstack.dev/v1alpha1
+kind: AuthStack
+spec:
+  cluster: {name: ops, kubernetesVersion: "1.32", installer: authentication-config}
+  issuer:
+    dex:
+      host: dex.example.com
+      connectors:
+        - ldap:
+            host: ldap.example.com:636
+            userSearch: {baseDN: "ou=people,dc=example,dc=com", username: mail}
+  rbac:
+    roles:
+      - name: deployer
+        kind: Role
+        namespaces: [shop]
+        rules:
+          - {apiGroups: [apps], resources: [deployments], verbs: [get, list, patch]}
+      - name: pod-reader
+        rules:
+          - {apiGroups: [""], resources: [pods, pods/log], verbs: [get, list, watch]}
+    bindings:
+      - {name: shop-deployers, role: deployer, namespace: shop, groups: [devs]}
+      - {name: pod-readers, clusterRole: pod-reader, groups: [devs]}
+    users:
+      - {name: alice@example.com, clusterRoles: [pod-reader]}
+`
+	path := filepath.Join(t.TempDir(), "authstack.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(Inputs{Spec: path, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RBAC == nil || len(m.RBAC.Roles) < 2 {
+		t.Fatalf("doctor read no rendered roles: %+v", m.RBAC)
+	}
+	for _, f := range Diagnose(m).Findings {
+		if f.Severity == Error {
+			t.Errorf("%s %s: %s", f.Code, f.Name, f.Message)
+		}
+	}
+}
