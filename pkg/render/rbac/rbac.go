@@ -148,7 +148,8 @@ func (r *renderer) clusterRole(from, name string, rules []rbacv1.PolicyRule) {
 func (r *renderer) roles() {
 	for i, role := range r.spec.RBAC.Roles {
 		from := fmt.Sprintf("spec.rbac.roles[%d]", i)
-		if role.Kind == v1alpha1.KindClusterRole {
+		// ClusterRole is the default kind, also before defaulting.
+		if role.Kind != v1alpha1.KindRole {
 			r.clusterRole(from, role.Name, role.Rules)
 			continue
 		}
