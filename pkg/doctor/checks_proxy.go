@@ -189,7 +189,7 @@ var _ = register(Check{
 	Code: "AS-53", Name: "proxy-groups-scope-missing", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "oauth2-proxy requests the groups scope when it needs groups",
 	Symptom: "every user gets 403 \"Permission Denied\" from oauth2-proxy (allowed_groups), or the app sees no groups.",
-	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it.",
+	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it (another issuer is not checked: it adds groups by its own configuration).",
 	Fix:     "Add groups to oauth2-proxy's scope.",
 	Needs:   []Need{NeedProxy},
 	Run: func(m *Model) []Finding {
@@ -197,6 +197,12 @@ var _ = register(Check{
 		for _, p := range m.Proxies {
 			if len(p.AllowedGroups) == 0 && !p.SetAuthz {
 				out = append(out, skip("not applicable: oauth2-proxy %s neither has allowed_groups nor forwards the id token", p.App))
+				continue
+			}
+			// groups is dex's scope; another issuer adds groups by its own
+			// configuration and may refuse the scope (Keycloak: invalid_scope).
+			if !m.mayBeDex(p.Issuer) {
+				out = append(out, skip("not applicable: oauth2-proxy %s's issuer is not dex, whose groups scope this checks", p.App))
 				continue
 			}
 			if p.has("groups") {

@@ -25,8 +25,9 @@ const CookieSecretSize = 32
 // in ingress-nginx's response header buffer.
 const ProxyBufferSize = "16k"
 
-// Scopes every proxy asks for: groups for allowed_groups and the headers,
-// offline_access for a refresh token so sessions outlive one id token.
+// Scopes every proxy asks dex for: groups (a dex scope) for allowed_groups
+// and the headers, offline_access for a refresh token so sessions outlive
+// one id token. Another issuer gets the scopes of issuer.external.scopes.
 var baseScopes = []string{"openid", "profile", "email", "groups", "offline_access"}
 
 // IdentityHeaders are the headers a headers-mode app receives.
@@ -61,6 +62,9 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
 	// Only auth_request is served: ingress-nginx proxies to the app itself.
 	w.list("upstreams", []string{"static://202"})
 	scopes := append([]string(nil), baseScopes...)
+	if e := spec.Issuer.External; e != nil {
+		scopes = append([]string(nil), e.Scopes...)
+	}
 	// The forwarded id token must be one the API server accepts. Dex issues
 	// it for the kubectl client on request; any other issuer issues it for
 	// this proxy's client, which validation makes an API server audience.

@@ -93,6 +93,13 @@ func SetDefaults(s *AuthStack) {
 	}
 	if len(spec.Kubectl.ExtraScopes) == 0 {
 		spec.Kubectl.ExtraScopes = []string{"email", "profile", "groups", "offline_access"}
+		if spec.Issuer.External != nil {
+			// groups is dex's scope; another issuer may refuse it.
+			spec.Kubectl.ExtraScopes = []string{"email", "profile", "offline_access"}
+		}
+	}
+	if e := spec.Issuer.External; e != nil && len(e.Scopes) == 0 {
+		e.Scopes = []string{"openid", "profile", "email", "offline_access"}
 	}
 	for i := range spec.Apps {
 		a := &spec.Apps[i]

@@ -280,6 +280,12 @@ type ExternalIssuer struct {
 	// AppClientSecret is the secret of the client that the oauth2-proxies use
 	// (the issuer must have a confidential client named by apps[].clientID).
 	AppClientSecret *SecretRef `json:"appClientSecret,omitempty"`
+	// Scopes the oauth2-proxies request (default openid, profile, email, offline_access; must
+	// include openid). Dex's groups and audience:server:client_id: scopes are not requested from
+	// another issuer, which may refuse a scope it does not know (Keycloak: invalid_scope): have
+	// the issuer put the groups claim in the id token (a Keycloak group membership mapper, Entra
+	// ID groupMembershipClaims), or list the scope that adds it here and in kubectl.extraScopes.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // APIServerMode is how the API server receives its OIDC settings.

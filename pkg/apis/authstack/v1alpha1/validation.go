@@ -79,6 +79,10 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(p.Child("external", "appClientSecret"), "the apps' oauth2-proxy needs the secret of its client at the external issuer"))
 		}
 		errs = append(errs, secretRef(e.AppClientSecret, p.Child("external", "appClientSecret"))...)
+		errs = append(errs, scopeList(e.Scopes, p.Child("external", "scopes"))...)
+		if !slices.Contains(e.Scopes, "openid") {
+			errs = append(errs, field.Invalid(p.Child("external", "scopes"), e.Scopes, "must include openid: without it the issuer returns no id token"))
+		}
 		return errs
 	}
 	d := is.Dex
@@ -378,9 +382,14 @@ func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(p.Child("clientID"), ""))
 	}
 	errs = append(errs, flagSafe(k.ClientID, p.Child("clientID"))...)
-	for i, sc := range k.ExtraScopes {
+	return append(errs, scopeList(k.ExtraScopes, p.Child("extraScopes"))...)
+}
+
+func scopeList(scopes []string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, sc := range scopes {
 		if sc == "" || strings.ContainsAny(sc, " \t") {
-			errs = append(errs, field.Invalid(p.Child("extraScopes").Index(i), sc, "must be one scope without spaces"))
+			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope without spaces"))
 		}
 	}
 	return errs

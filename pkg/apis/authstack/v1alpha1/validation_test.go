@@ -431,3 +431,19 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 		}
 	})
 }
+
+// kubelogin asks another issuer for no dex-only scope by default.
+func TestExternalIssuerKubectlScopes(t *testing.T) {
+	s := validSpec()
+	externalIssuer(s)
+	SetDefaults(s)
+	if got := s.Spec.Kubectl.ExtraScopes; slices.Contains(got, "groups") {
+		t.Errorf("kubectl extra scopes %v request dex's groups scope from an external issuer", got)
+	}
+	errs := validate(func(s *AuthStack) {
+		externalIssuer(s)
+		s.Spec.Issuer.External.Scopes = []string{"email groups"}
+	})
+	wantError(t, errs, "spec.issuer.external.scopes[0]", "one scope")
+	wantError(t, errs, "spec.issuer.external.scopes", "openid")
+}
