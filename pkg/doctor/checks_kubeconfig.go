@@ -41,7 +41,7 @@ var _ = register(Check{
 	Fix:     "Add --oidc-extra-scope=offline_access to the exec args.",
 	Needs:   []Need{NeedKubeconfig},
 	Run: func(m *Model) []Finding {
-		return m.missingScope("offline_access", "no refresh token, a new browser login at every expiry")
+		return m.missingScope("offline_access", "no refresh token, a new browser login at every expiry", func(*KubeUser) bool { return true })
 	},
 })
 
@@ -49,7 +49,7 @@ var _ = register(Check{
 	Code: "AS-72", Name: "kubeconfig-groups-scope-missing", Category: CatKubeconfig, Severity: Warning,
 	Title:   "kubelogin requests the groups scope when RBAC binds groups",
 	Symptom: "403 Forbidden for users who should get access through a group.",
-	Cause:   "dex puts the groups claim in the token only for the groups scope.",
+	Cause:   "dex puts the groups claim in the token only for the groups scope (another issuer is not checked: it adds groups by its own configuration).",
 	Fix:     "Add --oidc-extra-scope=groups to the exec args.",
 	Needs:   []Need{NeedKubeconfig},
 	Run: func(m *Model) []Finding {
@@ -66,15 +66,21 @@ var _ = register(Check{
 		if !bindsGroups {
 			return []Finding{skip("not applicable: no binding names a group")}
 		}
-		return m.missingScope("groups", "the token carries no groups, group bindings do not apply")
+		// groups is dex's scope; another issuer puts groups in the token
+		// by its own configuration, and may refuse a scope it does not know.
+		return m.missingScope("groups", "the token carries no groups, group bindings do not apply", func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
 	},
 })
 
-// missingScope reports the kubelogin users that do not request scope.
-func (m *Model) missingScope(scope, consequence string) []Finding {
+// missingScope reports the kubelogin users that do not request scope,
+// among those it applies to.
+func (m *Model) missingScope(scope, consequence string, applies func(*KubeUser) bool) []Finding {
 	var out []Finding
 	logins := 0
 	for _, u := range m.Kubeconfigs {
+		if !applies(u) {
+			continue
+		}
 		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" {
 			logins++
 		}

@@ -189,7 +189,7 @@ var _ = register(Check{
 	Code: "AS-53", Name: "proxy-groups-scope-missing", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "oauth2-proxy requests the groups scope when it needs groups",
 	Symptom: "every user gets 403 \"Permission Denied\" from oauth2-proxy (allowed_groups), or the app sees no groups.",
-	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it.",
+	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it (another issuer is not checked: it adds groups by its own configuration).",
 	Fix:     "Add groups to oauth2-proxy's scope.",
 	Needs:   []Need{NeedProxy},
 	Run: func(m *Model) []Finding {
@@ -197,6 +197,12 @@ var _ = register(Check{
 		for _, p := range m.Proxies {
 			if len(p.AllowedGroups) == 0 && !p.SetAuthz {
 				out = append(out, skip("not applicable: oauth2-proxy %s neither has allowed_groups nor forwards the id token", p.App))
+				continue
+			}
+			// groups is dex's scope; another issuer adds groups by its own
+			// configuration and may refuse the scope (Keycloak: invalid_scope).
+			if !m.mayBeDex(p.Issuer) {
+				out = append(out, skip("not applicable: oauth2-proxy %s's issuer is not dex, whose groups scope this checks", p.App))
 				continue
 			}
 			if p.has("groups") {
@@ -282,8 +288,8 @@ var _ = register(Check{
 	Code: "AS-56", Name: "forwarded-token-audience", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "tokens forwarded by oauth2-proxy are accepted by the API server",
 	Symptom: "the Dashboard/Headlamp shows 401 Unauthorized from the API server.",
-	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts, which with dex takes the cross-client scope audience:server:client_id:<client>.",
-	Fix:     "Request scope audience:server:client_id:<API server audience> and make the proxy a trusted peer of that client in dex.",
+	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts, which with dex takes the cross-client scope audience:server:client_id:<client>; any other issuer ignores that scope and issues the token for the proxy's own client id.",
+	Fix:     "With dex, request scope audience:server:client_id:<API server audience> and make the proxy a trusted peer of that client; with another issuer, add the proxy's client id to the API server's audiences (AuthenticationConfiguration, audienceMatchPolicy MatchAny).",
 	Needs:   []Need{NeedProxy, NeedJWT},
 	Run: func(m *Model) []Finding {
 		var out []Finding
@@ -301,11 +307,19 @@ var _ = register(Check{
 			// (pkg/providers/oidc/verifier.go isValidAudience): so the proxy
 			// accepts its own cross-client tokens without
 			// oidc_extra_audiences, and only the API server side can fail.
-			if !contains(j.Audiences, p.ClientID) && !anyIn(p.crossClientAudiences(), j.Audiences) {
+			// Only dex honours the cross-client scope; another issuer
+			// issues the token for the proxy's client alone.
+			if !contains(j.Audiences, p.ClientID) && !anyIn(m.effectiveCrossClientAudiences(p), j.Audiences) {
+				fix := fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source)
+				msg := fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences))
+				if !m.mayBeDex(p.Issuer) {
+					msg += "; its issuer " + p.Issuer + " is not dex, so a cross-client scope does not change the audience"
+					fix = fmt.Sprintf("add %q to %s (an AuthenticationConfiguration accepts several audiences with audienceMatchPolicy MatchAny; --oidc-client-id only one)", p.ClientID, j.AudField)
+				}
 				out = append(out, Finding{
-					Message:  fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences)),
+					Message:  msg,
 					Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " ")), p.at("set_authorization_header") + " = true", j.AudField + " = " + ql(j.Audiences)},
-					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source),
+					Fix:      fix,
 				})
 			}
 		}

@@ -51,6 +51,7 @@ func TestDoctorReadsBackWhatRenderWritesForEveryInstaller(t *testing.T) {
 					Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com", Connectors: []v1alpha1.Connector{{LDAP: &v1alpha1.LDAPConnector{
 						Host: "ldap.example.com:636", UserSearch: v1alpha1.LDAPUserSearch{BaseDN: "dc=example,dc=com", Username: "mail"},
 					}}}}},
+					Kubectl: v1alpha1.Kubectl{ClientID: "zzaudience"},
 					APIServer: v1alpha1.APIServer{Mode: v1alpha1.ModeFlags, Audiences: []string{"zzaudience"}, UsernameClaim: "zzuser",
 						UsernamePrefix: &pfx, GroupsClaim: "zzgroups", GroupsPrefix: &pfx, IssuerCAPath: "/etc/authstack/zz-ca.crt"},
 				}}

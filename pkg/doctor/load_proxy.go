@@ -213,7 +213,7 @@ func (p *Proxy) has(scope string) bool {
 }
 
 // crossClientAudiences are the clients named by dex's cross-client scopes
-// audience:server:client_id:<id> in the proxy's scope.
+// audience:server:client_id:<id> in the proxy's scope, whatever its issuer.
 func (p *Proxy) crossClientAudiences() []string {
 	var out []string
 	for _, s := range p.Scopes {
@@ -222,4 +222,24 @@ func (p *Proxy) crossClientAudiences() []string {
 		}
 	}
 	return out
+}
+
+// effectiveCrossClientAudiences are the cross-client audiences the proxy's
+// issuer honours: none when that issuer is known not to be dex, since only
+// dex reads the scope (dex server/tokens/claims.go GetAudience); another
+// issuer's id token carries the proxy's own client id. With no evidence
+// either way, the issuer is taken to be dex, so a healthy dex setup
+// checked without its dex config gives no false error.
+func (m *Model) effectiveCrossClientAudiences(p *Proxy) []string {
+	if !m.mayBeDex(p.Issuer) {
+		return nil
+	}
+	return p.crossClientAudiences()
+}
+
+func (m *Model) mayBeDex(iss string) bool {
+	if contains(m.NotDex, iss) {
+		return false
+	}
+	return m.Dex == nil || m.Dex.Issuer == iss
 }

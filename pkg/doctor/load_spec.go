@@ -28,6 +28,9 @@ func (m *Model) AddSpec(path string) error {
 	if err != nil {
 		return &InputError{File: path, Err: err}
 	}
+	if stack.Spec.Issuer.External != nil {
+		m.NotDex = append(m.NotDex, stack.Spec.IssuerURL())
+	}
 	return m.addRendered(path, res)
 }
 

@@ -31,6 +31,9 @@ type Model struct {
 	// sign that the issuer's certificate is private.
 	IssuerCAs []string
 	Live      *Live
+	// NotDex are issuers known not to be dex (a spec's issuer.external):
+	// they ignore dex's cross-client scope audience:server:client_id:.
+	NotDex []string
 	// Invalid are the artifacts that could not be parsed, as findings.
 	Invalid []Finding
 	// rendered holds what authstack renders for the spec, to detect drift.

@@ -159,6 +159,14 @@ func (r *renderer) add(file string, objs ...runtime.Object) error {
 		}
 		u := &unstructured.Unstructured{Object: m}
 		clean(u)
+		// Two objects with one name are one object applied twice: the
+		// second would silently win, and kustomize refuses the pair.
+		for _, prev := range r.objects {
+			if prev.Object.GroupVersionKind().GroupKind() == u.GroupVersionKind().GroupKind() &&
+				prev.Object.GetNamespace() == u.GetNamespace() && prev.Object.GetName() == u.GetName() {
+				return fmt.Errorf("%s %s is rendered twice (%s and %s)", u.GetKind(), namespacedName(u), prev.File, file)
+			}
+		}
 		r.objects = append(r.objects, Object{File: file, Object: u})
 	}
 	return nil
@@ -333,7 +341,11 @@ func (r *renderer) appOf(u *unstructured.Unstructured) string {
 }
 
 func (r *renderer) rbac() error {
-	for _, o := range rbac.Render(r.spec, r.labels("rbac")) {
+	objs, err := rbac.Render(r.spec, r.labels("rbac"))
+	if err != nil {
+		return fmt.Errorf("rbac: %w", err)
+	}
+	for _, o := range objs {
 		file := rbacFile
 		if _, ok := o.(*corev1.Namespace); ok {
 			file = namespacesFile
@@ -599,4 +611,11 @@ func (res *Result) Stream() ([]byte, error) {
 		}
 	}
 	return b.Bytes(), nil
+}
+
+func namespacedName(u *unstructured.Unstructured) string {
+	if u.GetNamespace() == "" {
+		return u.GetName()
+	}
+	return u.GetNamespace() + "/" + u.GetName()
 }

@@ -25,8 +25,9 @@ const CookieSecretSize = 32
 // in ingress-nginx's response header buffer.
 const ProxyBufferSize = "16k"
 
-// Scopes every proxy asks for: groups for allowed_groups and the headers,
-// offline_access for a refresh token so sessions outlive one id token.
+// Scopes every proxy asks dex for: groups (a dex scope) for allowed_groups
+// and the headers, offline_access for a refresh token so sessions outlive
+// one id token. Another issuer gets the scopes of issuer.external.scopes.
 var baseScopes = []string{"openid", "profile", "email", "groups", "offline_access"}
 
 // IdentityHeaders are the headers a headers-mode app receives.
@@ -82,8 +83,14 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
 	// Written even when false or empty, so that a reader sees the choice.
 	c.Mark("email_domains", "set_authorization_header", "pass_access_token")
 	scopes := append([]string(nil), baseScopes...)
-	if app.Identity == v1alpha1.IdentityToken {
-		aud := spec.Kubectl.ClientID
+	if e := spec.Issuer.External; e != nil {
+		scopes = append([]string(nil), e.Scopes...)
+	}
+	// The forwarded id token must be one the API server accepts. Dex issues
+	// it for the kubectl client on request; any other issuer issues it for
+	// this proxy's client, which validation makes an API server audience.
+	if app.Identity == v1alpha1.IdentityToken && spec.CrossClient() {
+		aud := spec.ForwardedAudience(app)
 		c.Comments = map[string]string{"oidc_extra_audiences": "The forwarded id token must be accepted by the API server, whose audience is the kubectl client."}
 		scopes = append(scopes, "audience:server:client_id:"+aud)
 		c.OIDCExtraAudiences = []string{aud}
