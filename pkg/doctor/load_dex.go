@@ -25,8 +25,17 @@ type dexFile struct {
 		RedirectURIs []string `json:"redirectURIs"`
 		TrustedPeers []string `json:"trustedPeers"`
 	} `json:"staticClients"`
+	EnablePasswordDB bool `json:"enablePasswordDB"`
+	Connectors       []struct {
+		Type   string         `json:"type"`
+		ID     string         `json:"id"`
+		Name   string         `json:"name"`
+		Config map[string]any `json:"config"`
+	} `json:"connectors"`
 	StaticPasswords []struct {
 		Email             string   `json:"email"`
+		Hash              string   `json:"hash"`
+		UserID            string   `json:"userID"`
 		Username          string   `json:"username"`
 		Name              string   `json:"name"`
 		PreferredUsername string   `json:"preferredUsername"`
@@ -45,7 +54,16 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return inputErr(source, "not a dex config: %v", err)
 	}
-	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens}
+	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}}
+	var top map[string]any
+	if err := yaml.Unmarshal(data, &top); err == nil {
+		for k := range top {
+			d.Keys[k] = true
+		}
+	}
+	for i, c := range f.Connectors {
+		d.Connectors = append(d.Connectors, &DexConnector{Index: i, Type: c.Type, ID: c.ID, Name: c.Name, Config: c.Config})
+	}
 	if f.Expiry.IDTokens != "" {
 		l, err := time.ParseDuration(f.Expiry.IDTokens)
 		if err != nil {
@@ -82,7 +100,7 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 			}
 			claims["groups"] = groups
 		}
-		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims})
+		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims, Username: p.Username, UserID: p.UserID, Hash: p.Hash})
 	}
 	if m.Dex != nil && m.Dex.Replicas > 0 {
 		d.Replicas, d.ReplicasSource = m.Dex.Replicas, m.Dex.ReplicasSource

@@ -111,6 +111,8 @@ func (p *Proxy) legacy(source string, kv map[string]any) error {
 	p.Whitelist = list("whitelist_domains")
 	p.ExtraAuds = list("oidc_extra_audiences")
 	p.ProviderCAFile = list("provider_ca_files")
+	p.EmailDomains = list("email_domains")
+	p.Upstreams = list("upstreams")
 	p.SetAuthz = str("set_authorization_header") == "true"
 	// oauth2-proxy's defaults: pkg/apis/options/cookie.go cookieDefaults.
 	p.CookieSecure = str("cookie_secure") != "false"

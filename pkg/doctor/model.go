@@ -96,6 +96,25 @@ type Dex struct {
 	Clients         []*DexClient
 	// Passwords are the staticPasswords: users whose claims are known.
 	Passwords []DexPassword
+	// Connectors are dex's upstream identity sources, their config as
+	// written (values such as $LDAP_BIND_PW are left unexpanded).
+	Connectors []*DexConnector
+	// PasswordDB is enablePasswordDB: the staticPasswords can log in.
+	PasswordDB bool
+	// Keys are the top-level keys of the file, to tell what it sets.
+	Keys map[string]bool
+	// Namespace of the Secret or ConfigMap the config came from, when it did.
+	Namespace string
+}
+
+// DexConnector is one entry of dex's connectors (cmd/dex/config.go
+// Connector: type, id, name, config).
+type DexConnector struct {
+	Index  int
+	Type   string
+	ID     string
+	Name   string
+	Config map[string]any
 }
 
 // DexPassword is one of dex's staticPasswords, as the claims dex issues
@@ -103,6 +122,10 @@ type Dex struct {
 type DexPassword struct {
 	Index  int
 	Claims map[string]any
+	// Username and UserID as written; Hash is the bcrypt hash.
+	Username string
+	UserID   string
+	Hash     string
 }
 
 // DexClient is one of dex's staticClients.
@@ -147,6 +170,11 @@ type Proxy struct {
 	ExtraJWTIssuers []string
 	ExtraAuds       []string
 	ProviderCAFile  []string
+	// EmailDomains is email_domains; Upstreams is upstreams.
+	EmailDomains []string
+	Upstreams    []string
+	// Namespace of the ConfigMap the config came from, when it did.
+	Namespace string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -156,6 +184,20 @@ type Ingress struct {
 	Name        string
 	Hosts       []string
 	Annotations map[string]string
+	// ClassName is spec.ingressClassName.
+	ClassName string
+	// Paths are the rules' backends; TLSSecrets maps a host to its secretName.
+	Paths      []IngressPath
+	TLSSecrets map[string]string
+}
+
+// IngressPath is one path of an Ingress rule and the Service behind it.
+type IngressPath struct {
+	Host     string
+	Path     string
+	Service  string
+	Port     int32
+	PortName string
 }
 
 // RBAC holds the bindings and the roles given with them.
