@@ -64,6 +64,10 @@ func isAlphaConfig(data []byte) bool {
 }
 
 func (p *Proxy) legacy(source string, kv map[string]any) error {
+	// Every key set, read here or not: import reports those it cannot carry.
+	for k := range kv {
+		p.Keys[k] = true
+	}
 	str := func(k string) string {
 		if v, ok := kv[k]; ok {
 			p.Keys[k] = true
