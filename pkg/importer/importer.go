@@ -250,8 +250,19 @@ func (im *importer) issuer() error {
 	default:
 		im.gap(d.Source, "storage.type", "%q is not supported: the spec uses kubernetes storage; signing keys and sessions start afresh (users log in again)", d.StorageType)
 	}
-	// dex's default id token lifetime is 24h, the spec's 1h: keep what ran.
-	x.IDTokenLifetime = duration(d.IDTokenLifetime)
+	// dex's default id token lifetime is 24h, the spec's 1h: keep what ran,
+	// within the spec's bounds (1m to 24h, v1alpha1 validation).
+	switch l := d.IDTokenLifetime; {
+	case l <= 0:
+	case l > 24*time.Hour:
+		x.IDTokenLifetime = "24h"
+		im.gap(d.Source, "expiry.idTokens", "%s is longer than the spec allows: imported as 24h", l)
+	case l < time.Minute:
+		x.IDTokenLifetime = "1m"
+		im.gap(d.Source, "expiry.idTokens", "%s is shorter than the spec allows: imported as 1m", l)
+	default:
+		x.IDTokenLifetime = duration(l)
+	}
 	for _, ing := range im.m.Ingresses {
 		for _, p := range ing.Paths {
 			if p.Host == u.Host && ing.Annotations["nginx.ingress.kubernetes.io/auth-url"] == "" {
@@ -531,6 +542,10 @@ func (im *importer) rbac() error {
 	origUser, origGroup := im.jwt.UsernamePref, im.jwt.GroupsPref
 	names := map[string]bool{}
 	for _, b := range im.m.RBAC.Bindings {
+		if strings.HasPrefix(b.Name, "system:") || strings.HasPrefix(b.Name, "kubeadm:") {
+			// The cluster's own bindings, not the issuer's: left alone.
+			continue
+		}
 		src := fmt.Sprintf("%s: %s %s", b.Source, b.Kind, qualified(b.Namespace, b.Name))
 		var sub v1alpha1.Subjects
 		var other []string
