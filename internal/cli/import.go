@@ -160,4 +160,3 @@ func writeReport(streams IO, path string, gaps []importer.Gap) error {
 	fmt.Fprintf(streams.Err, "%d setting(s) not reproduced, listed in %s\n", len(gaps), path)
 	return nil
 }
-
