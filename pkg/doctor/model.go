@@ -79,10 +79,21 @@ type JWTAuth struct {
 	// UserRules are the CEL expressions of userValidationRules, which can
 	// refuse users such as those named system:*.
 	UserRules []string
+	// RequiredClaims are --oidc-required-claim, or claimValidationRules of
+	// the claim/requiredValue form: tokens without them are refused.
+	RequiredClaims map[string]string
+	// ClaimRules are the CEL claimValidationRules.
+	ClaimRules []ClaimRule
 	// SigningAlgs the API server accepts for this issuer.
 	SigningAlgs []string
 	AlgsField   string
 	Flags       bool
+}
+
+// ClaimRule is a CEL claim validation rule of an AuthenticationConfiguration.
+type ClaimRule struct {
+	Expression string
+	Message    string
 }
 
 // Dex is dex's configuration.

@@ -19,9 +19,18 @@ var connectorKeys = map[string]map[string]bool{
 		"userSearch.baseDN", "userSearch.filter", "userSearch.username", "userSearch.idAttr", "userSearch.emailAttr",
 		"userSearch.nameAttr", "userSearch.preferredUsernameAttr",
 		"groupSearch.baseDN", "groupSearch.filter", "groupSearch.userMatchers", "groupSearch.nameAttr"),
-	"github": set("clientID", "clientSecret", "redirectURI", "orgs", "loadAllGroups", "teamNameField", "useLoginAsID"),
+	"github": set("clientID", "clientSecret", "redirectURI", "org", "orgs", "loadAllGroups", "teamNameField", "useLoginAsID"),
 	"oidc": set("issuer", "clientID", "clientSecret", "redirectURI", "scopes", "insecureSkipEmailVerified",
 		"insecureEnableGroups", "claimMapping.groups", "getUserInfo", "userNameKey"),
+}
+
+// connectorRestrictions are connector settings that decide who may log in
+// and that the spec cannot express: a GitHub Enterprise host (orgs of the
+// same name on github.com are someone else's), Google's hosted domains
+// (dex connector/github, connector/oidc).
+var connectorRestrictions = map[string]map[string]bool{
+	"github": set("hostName"),
+	"oidc":   set("hostedDomains"),
 }
 
 func set(keys ...string) map[string]bool {
@@ -43,6 +52,10 @@ func (im *importer) connector(source string, c *doctor.DexConnector) (v1alpha1.C
 		return conn, false
 	}
 	for _, k := range flatKeys("", c.Config) {
+		if connectorRestrictions[c.Type][k] {
+			im.refuse(src, "config."+k, "limits who may log in, or which server answers; the spec has no such setting")
+			continue
+		}
 		if !known[k] {
 			im.gap(src, "config."+k, "not carried into the spec: the rendered connector does not have it")
 		}
@@ -82,6 +95,11 @@ func (im *importer) connector(source string, c *doctor.DexConnector) (v1alpha1.C
 			return conn, false
 		}
 		g.ClientSecret = im.secretRef(src+".config", "clientSecret", secret("clientSecret"), "github-client-secret-"+c.ID)
+		// The legacy org: one organization, any of its members
+		// (dex connector/github: org is read as orgs with no teams).
+		if org, _ := c.Config["org"].(string); org != "" {
+			g.Orgs = append(g.Orgs, v1alpha1.GitHubOrg{Name: org})
+		}
 		conn.GitHub = &g
 	case "oidc":
 		var o v1alpha1.OIDCConnector

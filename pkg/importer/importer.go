@@ -75,6 +75,13 @@ func Import(m *doctor.Model, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("import: %w", err)
 		}
 	}
+	if len(im.refused) > 0 {
+		var b strings.Builder
+		for _, g := range im.refused {
+			b.WriteString("\n  " + g.String())
+		}
+		return nil, fmt.Errorf("import: %d setting(s) keep people out and the spec cannot express them; the rendered stack would let those people in, so nothing was written:%s\nremove them from what you import only if you accept that", len(im.refused), b.String())
+	}
 	for k, v := range im.res.Generated {
 		if v == "" {
 			delete(im.res.Generated, k)
@@ -93,6 +100,13 @@ type importer struct {
 	jwt *doctor.JWTAuth
 	// clients are the dex client ids the spec reproduces.
 	clients map[string]bool
+	// refused are restrictions the spec cannot express: dropping one would
+	// let in people the setup keeps out, so Import fails.
+	refused []Gap
+}
+
+func (im *importer) refuse(source, field, format string, args ...any) {
+	im.refused = append(im.refused, Gap{Source: source, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 func (im *importer) gap(source, field, format string, args ...any) {
@@ -189,7 +203,13 @@ func (im *importer) apiServer() error {
 	a.UsernamePrefix = im.prefix(j.UserPrefField, j.UsernamePref)
 	a.GroupsPrefix = im.prefix(j.GroupsPrefField, j.GroupsPref)
 	if len(j.UserRules) > 0 {
-		im.gap(j.Source, "userValidationRules", "%d rule(s) not imported: the spec renders its own (refusing system: names when unprefixed)", len(j.UserRules))
+		im.refuse(j.Source, "userValidationRules", "%d rule(s) refuse users; the spec renders only its own rule refusing system: names (when unprefixed)", len(j.UserRules))
+	}
+	if len(j.RequiredClaims) > 0 {
+		a.RequiredClaims = j.RequiredClaims
+	}
+	for _, r := range j.ClaimRules {
+		a.ClaimValidationRules = append(a.ClaimValidationRules, v1alpha1.CELRule{Expression: r.Expression, Message: r.Message})
 	}
 	if !equalStrings(j.SigningAlgs, []string{"RS256"}) && a.Mode == v1alpha1.ModeFlags {
 		im.gap(j.AlgsField, "signing algorithms", "%s not imported: the spec renders the API server's default (RS256), which is what dex signs with", strings.Join(j.SigningAlgs, ","))
@@ -327,6 +347,15 @@ var proxyKeys = map[string]bool{
 	"set_xauthrequest": true, "reverse_proxy": true, "oidc_extra_audiences": true,
 }
 
+// proxyRestrictions are oauth2-proxy options that limit who gets in beyond
+// email domains and groups (oauth2-proxy pkg/apis/options legacy_options.go
+// and providers); the spec cannot express them.
+var proxyRestrictions = map[string]bool{
+	"authenticated_emails_file": true, "allowed_roles": true, "github_org": true, "github_team": true, "github_repo": true,
+	"github_user": true, "gitlab_group": true, "gitlab_projects": true, "google_group": true, "bitbucket_team": true,
+	"bitbucket_repository": true, "htpasswd_user_group": true,
+}
+
 const (
 	annAuthURL     = "nginx.ingress.kubernetes.io/auth-url"
 	annAuthSignin  = "nginx.ingress.kubernetes.io/auth-signin"
@@ -397,6 +426,7 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		im.gap(src, annRespHeaders, "%q does not pass Authorization, yet the proxy sets it: the spec renders a token app, which forwards the id token to the app", h)
 	}
 	im.annotations(src, ing)
+	im.authQuery(src, ing, &app)
 	if sel := im.opts.PodSelectors[app.Namespace+"/"+app.Upstream.Service]; len(sel) > 0 {
 		app.PodSelector = sel
 	} else {
@@ -404,7 +434,16 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		app.NetworkPolicy = &f
 		im.gap(src, "backend.service", "the Pods behind Service %s are not known here: the spec renders no NetworkPolicy for them (as before, other pods can reach the app without logging in); set apps[].podSelector to have one", app.Upstream.Service)
 	}
+	if len(p.EmailDomains) == 0 {
+		// oauth2-proxy refuses to start without email_domains or an emails
+		// file (pkg/validation/options.go); the spec's default is "*".
+		im.refuse(p.Source, "email_domains", "unset: the spec would admit every email domain")
+	}
 	for _, k := range sortedKeys(p.Keys) {
+		if proxyRestrictions[k] {
+			im.refuse(p.Source, k, "limits who may log in; the spec has no such setting")
+			continue
+		}
 		if !proxyKeys[k] {
 			im.gap(p.Source, k, "not carried into the spec: the rendered config has authstack's value for it, or none; compare them (authstack render) if it matters")
 		}
@@ -443,17 +482,69 @@ func (im *importer) guard(host string) *doctor.Ingress {
 // (pkg/render/oauth2proxy Annotations).
 func (im *importer) annotations(src string, ing *doctor.Ingress) {
 	for _, k := range sortedKeys(ing.Annotations) {
-		switch k {
-		case annAuthURL, annAuthSignin, annRespHeaders, annBackend:
-		default:
-			if strings.HasPrefix(k, "nginx.ingress.kubernetes.io/") {
-				im.gap(src, "metadata.annotations."+k, "not carried into the spec: the rendered Ingress does not have it")
-			}
+		switch name := strings.TrimPrefix(k, "nginx.ingress.kubernetes.io/"); {
+		case k == annAuthURL, k == annAuthSignin, k == annRespHeaders, k == annBackend:
+		case ingressRestrictions[name]:
+			im.refuse(src, "metadata.annotations."+k, "limits who may reach the app; the rendered Ingress does not have it")
+		case name != k:
+			im.gap(src, "metadata.annotations."+k, "not carried into the spec: the rendered Ingress does not have it")
 		}
 	}
 	if u := ing.Annotations[annAuthURL]; !strings.HasSuffix(strings.SplitN(u, "?", 2)[0], "/oauth2/auth") {
 		im.gap(src, "metadata.annotations."+annAuthURL, "%q is not oauth2-proxy's /oauth2/auth: the spec points it at its own oauth2-proxy", u)
 	}
+}
+
+// ingressRestrictions are ingress-nginx annotations that can keep clients
+// out besides the auth subrequest: source ranges, and snippets, which may
+// hold allow/deny rules (ingress-nginx docs, annotations).
+var ingressRestrictions = map[string]bool{
+	"whitelist-source-range": true, "allowlist-source-range": true, "denylist-source-range": true,
+	"configuration-snippet": true, "server-snippet": true, "auth-snippet": true, "satisfy": true,
+}
+
+// authQuery carries the restrictions of auth-url's query into the app:
+// oauth2-proxy's /oauth2/auth checks allowed_groups, allowed_email_domains
+// and allowed_emails from the query on top of its own options
+// (oauth2-proxy oauthproxy.go authOnlyAuthorize).
+func (im *importer) authQuery(src string, ing *doctor.Ingress, app *v1alpha1.App) {
+	u, err := url.Parse(ing.Annotations[annAuthURL])
+	if err != nil {
+		im.refuse(src, "metadata.annotations."+annAuthURL, "not a URL: %v", err)
+		return
+	}
+	field := "metadata.annotations." + annAuthURL
+	for k, vs := range u.Query() {
+		var list []string
+		for _, v := range vs {
+			list = append(list, splitList(v)...)
+		}
+		switch k {
+		case "allowed_groups":
+			// Both lists must match: the spec's one list says the same
+			// only when the proxy has none or the same.
+			if len(app.AllowedGroups) > 0 && !sameSet(app.AllowedGroups, list) {
+				im.refuse(src, field+" allowed_groups", "%v on top of the proxy's allowed_groups %v: the spec has one list per app", list, app.AllowedGroups)
+				continue
+			}
+			app.AllowedGroups = list
+		case "allowed_email_domains":
+			if !equalStrings(app.AllowedEmailDomains, []string{"*"}) && !sameSet(app.AllowedEmailDomains, list) {
+				im.refuse(src, field+" allowed_email_domains", "%v on top of the proxy's email_domains %v: the spec has one list per app", list, app.AllowedEmailDomains)
+				continue
+			}
+			app.AllowedEmailDomains = list
+		default:
+			im.refuse(src, field+" "+k, "limits who may reach the app; the spec has no such setting")
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	x, y := append([]string{}, a...), append([]string{}, b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	return equalStrings(x, y)
 }
 
 // dexClients picks the kubectl client among the API server's audiences and

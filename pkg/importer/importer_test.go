@@ -112,12 +112,8 @@ func TestImportRefusesAPrefixTheSpecRefuses(t *testing.T) {
 
 func TestImportGivesKubectlItsOwnClientWhenTheAPIServerTrustsAnApp(t *testing.T) {
 	m := model()
-	m.APIServers[0].JWT[0].Audiences = []string{"oauth2-proxy"}
-	m.Proxies = []*doctor.Proxy{{Source: "proxy.cfg", Keys: map[string]bool{}, Issuer: "https://dex.example.com", ClientID: "oauth2-proxy",
-		RedirectURL: "https://dash.example.com/oauth2/callback", SetAuthz: true, CookieKnown: true, CookieSecret: "c"}}
-	m.Ingresses = []*doctor.Ingress{{Source: "ing.yaml", Namespace: "dash", Name: "dash", Hosts: []string{"dash.example.com"},
-		Annotations: map[string]string{annAuthURL: "https://$host/oauth2/auth", annRespHeaders: "Authorization"},
-		Paths:       []doctor.IngressPath{{Host: "dash.example.com", Path: "/", Service: "dash", Port: 80}}}}
+	p, _ := withApp(m)
+	m.APIServers[0].JWT[0].Audiences = []string{p.ClientID}
 	res, gaps := importGaps(t, m)
 	if k := res.Spec.Spec.Kubectl.ClientID; k != "kubernetes" {
 		t.Errorf("kubectl client = %q, want kubernetes", k)
@@ -151,5 +147,95 @@ func TestWriteKeepsExistingSecretsAndSpec(t *testing.T) {
 	}
 	if _, err := Write(res, WriteOptions{SpecPath: spec}); err == nil || !strings.Contains(err.Error(), "--force") {
 		t.Errorf("err = %v, want a refusal to overwrite the spec without --force", err)
+	}
+}
+
+// withApp adds a token app: its oauth2-proxy and the Ingress it guards.
+func withApp(m *doctor.Model) (*doctor.Proxy, *doctor.Ingress) {
+	p := &doctor.Proxy{Source: "proxy.cfg", Keys: map[string]bool{"email_domains": true}, Issuer: "https://dex.example.com", ClientID: "dash",
+		RedirectURL: "https://dash.example.com/oauth2/callback", SetAuthz: true, EmailDomains: []string{"*"}, CookieKnown: true, CookieSecret: "c"}
+	ing := &doctor.Ingress{Source: "ing.yaml", Namespace: "dash", Name: "dash", Hosts: []string{"dash.example.com"},
+		Annotations: map[string]string{annAuthURL: "https://$host/oauth2/auth", annRespHeaders: "Authorization"},
+		Paths:       []doctor.IngressPath{{Host: "dash.example.com", Path: "/", Service: "dash", Port: 80}}}
+	m.Proxies, m.Ingresses = append(m.Proxies, p), append(m.Ingresses, ing)
+	return p, ing
+}
+
+// A setting that keeps people out and that the spec cannot express stops
+// the import: the rendered stack would let them in.
+func TestImportRefusesToDropARestriction(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(m *doctor.Model)
+		field string
+	}{
+		{"proxy emails file", func(m *doctor.Model) {
+			p, _ := withApp(m)
+			p.Keys["authenticated_emails_file"] = true
+		}, "authenticated_emails_file"},
+		// oauth2-proxy starts only with email_domains or an emails file.
+		{"proxy without email domains", func(m *doctor.Model) {
+			p, _ := withApp(m)
+			p.EmailDomains = nil
+		}, "email_domains"},
+		{"ingress source ranges", func(m *doctor.Model) {
+			_, ing := withApp(m)
+			ing.Annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = "10.0.0.0/8"
+		}, "whitelist-source-range"},
+		{"ingress snippet", func(m *doctor.Model) {
+			_, ing := withApp(m)
+			ing.Annotations["nginx.ingress.kubernetes.io/configuration-snippet"] = "deny all;"
+		}, "configuration-snippet"},
+		{"auth-url allowed_emails", func(m *doctor.Model) {
+			_, ing := withApp(m)
+			ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_emails=alice@example.com"
+		}, "allowed_emails"},
+		{"auth-url groups other than the proxy's", func(m *doctor.Model) {
+			p, ing := withApp(m)
+			p.AllowedGroups = []string{"a", "b"}
+			ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_groups=b,c"
+		}, "allowed_groups"},
+		{"user validation rules", func(m *doctor.Model) {
+			m.APIServers[0].JWT[0].UserRules = []string{"!user.username.startsWith('admin')"}
+		}, "userValidationRules"},
+		{"github enterprise host", func(m *doctor.Model) {
+			m.Dex.Connectors[0] = &doctor.DexConnector{Type: "github", ID: "gh", Config: map[string]any{"clientID": "x", "hostName": "github.corp.example.com", "orgs": []any{map[string]any{"name": "corp"}}}}
+		}, "hostName"},
+		{"oidc hosted domains", func(m *doctor.Model) {
+			m.Dex.Connectors[0] = &doctor.DexConnector{Type: "oidc", ID: "google", Config: map[string]any{"issuer": "https://accounts.google.com", "clientID": "x", "hostedDomains": []any{"example.com"}}}
+		}, "hostedDomains"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := model()
+			c.edit(m)
+			_, err := Import(m, Options{ClusterName: "c", KubernetesVersion: "1.33"})
+			if err == nil || !strings.Contains(err.Error(), c.field) {
+				t.Fatalf("err = %v, want a refusal naming %s", err, c.field)
+			}
+		})
+	}
+}
+
+// Restrictions the spec can express are carried, not dropped.
+func TestImportCarriesRestrictions(t *testing.T) {
+	m := model()
+	_, ing := withApp(m)
+	ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_groups=admins"
+	m.APIServers[0].JWT[0].RequiredClaims = map[string]string{"hd": "example.com"}
+	m.Dex.Connectors[0] = &doctor.DexConnector{Type: "github", ID: "gh", Config: map[string]any{"clientID": "x", "org": "example"}}
+	res, gaps := importGaps(t, m)
+	s := res.Spec.Spec
+	if g := s.Apps[0].AllowedGroups; len(g) != 1 || g[0] != "admins" {
+		t.Errorf("allowedGroups = %v, want admins from auth-url's allowed_groups", g)
+	}
+	if rc := s.APIServer.RequiredClaims; rc["hd"] != "example.com" {
+		t.Errorf("requiredClaims = %v, want hd=example.com", rc)
+	}
+	if gh := s.Issuer.Dex.Connectors[0].GitHub; gh == nil || len(gh.Orgs) != 1 || gh.Orgs[0].Name != "example" {
+		t.Errorf("github = %+v, want orgs [example] from the legacy org", gh)
+	}
+	if strings.Contains(gaps, "config.org") {
+		t.Errorf("the legacy org is reported as dropped:\n%s", gaps)
 	}
 }
