@@ -75,6 +75,9 @@ func Import(m *doctor.Model, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("import: %w", err)
 		}
 	}
+	if err := im.compareProxies(s); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
 	if len(im.refused) > 0 {
 		var b strings.Builder
 		for _, g := range im.refused {
@@ -100,6 +103,8 @@ type importer struct {
 	jwt *doctor.JWTAuth
 	// clients are the dex client ids the spec reproduces.
 	clients map[string]bool
+	// proxies are the original oauth2-proxy configs, by imported app name.
+	proxies map[string]*doctor.Proxy
 	// refused are restrictions the spec cannot express: dropping one would
 	// let in people the setup keeps out, so Import fails.
 	refused []Gap
@@ -326,6 +331,7 @@ func duration(d time.Duration) string {
 // apps imports each oauth2-proxy with the Ingress it guards.
 func (im *importer) apps() error {
 	im.clients = map[string]bool{}
+	im.proxies = map[string]*doctor.Proxy{}
 	names := map[string]bool{}
 	for _, p := range im.m.Proxies {
 		app, ok := im.app(p, names)
@@ -333,6 +339,7 @@ func (im *importer) apps() error {
 			continue
 		}
 		names[app.Name] = true
+		im.proxies[app.Name] = p
 		im.spec.Apps = append(im.spec.Apps, app)
 	}
 	return nil
@@ -344,7 +351,7 @@ var proxyKeys = map[string]bool{
 	"provider": true, "oidc_issuer_url": true, "client_id": true, "client_secret": true, "cookie_secret": true,
 	"redirect_url": true, "scope": true, "oidc_groups_claim": true, "allowed_groups": true, "email_domains": true,
 	"upstreams": true, "http_address": true, "set_authorization_header": true, "pass_authorization_header": true,
-	"set_xauthrequest": true, "reverse_proxy": true, "oidc_extra_audiences": true,
+	"set_xauthrequest": true, "reverse_proxy": true,
 }
 
 // proxyRestrictions are oauth2-proxy options that limit who gets in beyond
@@ -444,7 +451,7 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 			im.refuse(p.Source, k, "limits who may log in; the spec has no such setting")
 			continue
 		}
-		if !proxyKeys[k] {
+		if !proxyKeys[k] && !proxyCompared[k] {
 			im.gap(p.Source, k, "not carried into the spec: the rendered config has authstack's value for it, or none; compare them (authstack render) if it matters")
 		}
 	}

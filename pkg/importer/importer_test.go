@@ -239,3 +239,25 @@ func TestImportCarriesRestrictions(t *testing.T) {
 		t.Errorf("the legacy org is reported as dropped:\n%s", gaps)
 	}
 }
+
+// The options render decides are compared with what runs: a change is
+// reported with both values, an equal one is not.
+func TestImportReportsProxyOptionsRenderChanges(t *testing.T) {
+	m := model()
+	p, _ := withApp(m)
+	p.Scopes = []string{"openid", "email"}
+	p.CookieSecure, p.CookieHTTPOnly = true, true
+	p.Keys["scope"], p.Keys["cookie_secure"] = true, true
+	res, _ := importGaps(t, m)
+	var scope, secure bool
+	for _, g := range res.Gaps {
+		scope = scope || g.Field == "scope" && strings.Contains(g.Message, "[email openid] here")
+		secure = secure || g.Field == "cookie_secure"
+	}
+	if !scope {
+		t.Errorf("the scope change is not reported: %v", res.Gaps)
+	}
+	if secure {
+		t.Errorf("cookie_secure is reported although render writes the same value: %v", res.Gaps)
+	}
+}
