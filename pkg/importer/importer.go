@@ -391,9 +391,13 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		return app, false
 	}
 	src := fmt.Sprintf("%s: Ingress %s/%s", ing.Source, ing.Namespace, ing.Name)
-	app.Name = dnsLabel(ing.Name)
+	base := dnsLabel(ing.Name)
+	if base == "" {
+		base = "app"
+	}
+	app.Name = base
 	for i := 2; names[app.Name]; i++ {
-		app.Name = fmt.Sprintf("%s-%d", dnsLabel(ing.Name), i)
+		app.Name = fmt.Sprintf("%s-%d", base, i)
 	}
 	app.Namespace = ing.Namespace
 	if app.Namespace == "" {
@@ -418,8 +422,12 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 	if strings.EqualFold(ing.Annotations[annBackend], "HTTPS") {
 		app.Upstream.Protocol = "HTTPS"
 	}
-	if ing.ClassName != "" {
-		app.IngressClassName = ing.ClassName
+	switch ing.ClassName {
+	case "", v1alpha1.DefaultIngressClass:
+		// The spec writes class nginx, so the cluster's default class
+		// does not decide.
+	default:
+		im.gap(src, "spec.ingressClassName", "%q: the spec supports ingress-nginx (class %q) only, whose auth annotations it renders; the app's Ingress gets class %q", ing.ClassName, v1alpha1.DefaultIngressClass, v1alpha1.DefaultIngressClass)
 	}
 	app.TLSSecretName = ing.TLSSecrets[ru.Hostname()]
 	app.ClientID = p.ClientID
@@ -462,6 +470,17 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		im.res.Generated[render.CookieSecretName(app.Name)] = p.CookieSecret
 	} else {
 		im.gap(p.Source, "cookie_secret", "not readable here: a new cookie secret is generated, so users of this app log in again once")
+	}
+	// The rendered proxy is a new one (oauth2-proxy-<app>) with its own
+	// Ingress for /oauth2: while the original routes /oauth2 on the same
+	// host too, ingress-nginx sends the callback to one of them and the
+	// cookie the other checks is missing: a login loop.
+	for _, o := range im.m.Ingresses {
+		for _, path := range o.Paths {
+			if path.Host == ru.Hostname() && strings.HasPrefix(path.Path, "/oauth2") {
+				im.gap(fmt.Sprintf("%s: Ingress %s/%s", o.Source, o.Namespace, o.Name), "rules.http.paths.path", "%s routes %s to the original oauth2-proxy (Service %s): delete it and the original proxy right after applying, the rendered app uses oauth2-proxy-%s", path.Path, ru.Hostname(), path.Service, app.Name)
+			}
+		}
 	}
 	im.clients[p.ClientID] = true
 	return app, true

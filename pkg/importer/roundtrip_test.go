@@ -268,6 +268,8 @@ func TestRoundTripDashboard(t *testing.T) {
 	hasGap(t, res, "ConfigMap kubernetes-dashboard/oauth2-proxy", "cookie_refresh")
 	hasGap(t, res, "ConfigMap kubernetes-dashboard/oauth2-proxy", "skip_provider_button")
 	hasGap(t, res, "Ingress kubernetes-dashboard/kubernetes-dashboard", "backend.service")
+	// The original proxy's /oauth2 route must go once the rendered one runs.
+	hasGap(t, res, "Ingress kubernetes-dashboard/oauth2-proxy", "rules.http.paths.path")
 }
 
 func TestRoundTripLDAPKubespray(t *testing.T) {
