@@ -17,6 +17,9 @@ type dexFile struct {
 	Expiry struct {
 		IDTokens string `json:"idTokens"`
 	} `json:"expiry"`
+	Web struct {
+		HTTPS string `json:"https"`
+	} `json:"web"`
 	StaticClients []struct {
 		ID           string   `json:"id"`
 		Secret       string   `json:"secret"`
@@ -54,7 +57,7 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return inputErr(source, "not a dex config: %v", err)
 	}
-	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}}
+	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}, WebHTTPS: f.Web.HTTPS}
 	var top map[string]any
 	if err := yaml.Unmarshal(data, &top); err == nil {
 		for k := range top {

@@ -116,6 +116,8 @@ type Dex struct {
 	Keys map[string]bool
 	// Namespace of the Secret or ConfigMap the config came from, when it did.
 	Namespace string
+	// WebHTTPS is web.https: dex serves TLS itself.
+	WebHTTPS string
 }
 
 // DexConnector is one entry of dex's connectors (cmd/dex/config.go

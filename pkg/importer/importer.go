@@ -296,6 +296,9 @@ func (im *importer) issuer() error {
 			}
 		}
 	}
+	if d.WebHTTPS != "" {
+		im.gap(d.Source, "web.https", "dex serves TLS itself here; the rendered dex serves plain HTTP behind its Ingress, which terminates TLS with Secret %q", orDefault(x.TLS.SecretName, "dex-tls"))
+	}
 	for _, c := range d.Connectors {
 		conn, ok := im.connector(d.Source, c)
 		if ok {
@@ -316,6 +319,13 @@ func (im *importer) issuer() error {
 	}
 	im.spec.Issuer.Dex = x
 	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func duration(d time.Duration) string {

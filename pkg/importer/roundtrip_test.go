@@ -303,4 +303,5 @@ func TestRoundTripLDAPKubespray(t *testing.T) {
 		t.Errorf("the spec holds a secret:\n%s", spec)
 	}
 	hasGap(t, res, "dex-config.yaml: staticClients[0]", "redirectURIs")
+	hasGap(t, res, "dex-config.yaml", "web.https")
 }
