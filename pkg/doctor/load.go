@@ -246,6 +246,7 @@ func (m *Model) addManifests(source string, data []byte) error {
 			if err := m.addDex(fmt.Sprintf("%s: Secret %s config.yaml", source, key), []byte(cfg), secretsByName[ns+"/dex-env"]); err != nil {
 				return err
 			}
+			m.Dex.Namespace = ns
 		}
 	}
 	mounted, err := m.addProxyDeployments(objs, func(*unstructured.Unstructured) string { return source }, secretsByName)
@@ -272,9 +273,28 @@ func asInputErr(source string, err error) error {
 
 func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {
 	in := &Ingress{Source: source, Namespace: ing.Namespace, Name: ing.Name, Annotations: ing.Annotations}
+	if ing.Spec.IngressClassName != nil {
+		in.ClassName = *ing.Spec.IngressClassName
+	}
 	for _, r := range ing.Spec.Rules {
 		if r.Host != "" {
 			in.Hosts = append(in.Hosts, r.Host)
+		}
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			if s := p.Backend.Service; s != nil {
+				in.Paths = append(in.Paths, IngressPath{Host: r.Host, Path: p.Path, Service: s.Name, Port: s.Port.Number, PortName: s.Port.Name})
+			}
+		}
+	}
+	for _, t := range ing.Spec.TLS {
+		for _, h := range t.Hosts {
+			if in.TLSSecrets == nil {
+				in.TLSSecrets = map[string]string{}
+			}
+			in.TLSSecrets[h] = t.SecretName
 		}
 	}
 	m.Ingresses = append(m.Ingresses, in)

@@ -56,6 +56,16 @@ func jwtFromConfig(where string, j apiserverv1.JWTAuthenticator) *JWTAuth {
 	for _, r := range j.UserValidationRules {
 		ja.UserRules = append(ja.UserRules, r.Expression)
 	}
+	for _, r := range j.ClaimValidationRules {
+		if r.Expression != "" {
+			ja.ClaimRules = append(ja.ClaimRules, ClaimRule{Expression: r.Expression, Message: r.Message})
+			continue
+		}
+		if ja.RequiredClaims == nil {
+			ja.RequiredClaims = map[string]string{}
+		}
+		ja.RequiredClaims[r.Claim] = r.RequiredValue
+	}
 	return ja
 }
 
@@ -158,6 +168,15 @@ func (m *Model) addFlags(source string, flags map[string]string, field func(stri
 			j.SigningAlgs = strings.Split(s, ",")
 		}
 		j.AlgsField = fmt.Sprintf("%s: %s", source, field("oidc-signing-algs"))
+		// --oidc-required-claim is a mapStringString flag: key=value pairs
+		// separated by commas (kubernetes pkg/kubeapiserver/options/authentication.go).
+		if s := flags["oidc-required-claim"]; s != "" {
+			j.RequiredClaims = map[string]string{}
+			for _, kv := range strings.Split(s, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				j.RequiredClaims[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			}
+		}
 		a.JWT = append(a.JWT, j)
 	}
 	m.APIServers = append(m.APIServers, a)

@@ -22,7 +22,15 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 	if err != nil {
 		return inputErr(source, "not a dex config: %v", err)
 	}
-	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens}
+	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}, WebHTTPS: f.Web.HTTPS}
+	for _, k := range f.Keys {
+		d.Keys[k] = true
+	}
+	for i, c := range f.Connectors {
+		// Parsed connector configs are maps (formats/dexconfig.Connector).
+		cfg, _ := c.Config.(map[string]any)
+		d.Connectors = append(d.Connectors, &DexConnector{Index: i, Type: c.Type, ID: c.ID, Name: c.Name, Config: cfg})
+	}
 	if f.Expiry.IDTokens != "" {
 		l, err := time.ParseDuration(f.Expiry.IDTokens)
 		if err != nil {
@@ -59,7 +67,7 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 			}
 			claims["groups"] = groups
 		}
-		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims})
+		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims, Username: p.Username, UserID: p.UserID, Hash: p.Hash})
 	}
 	if m.Dex != nil && m.Dex.Replicas > 0 {
 		d.Replicas, d.ReplicasSource = m.Dex.Replicas, m.Dex.ReplicasSource

@@ -167,7 +167,11 @@ func (o namespaceObjects) ConfigMap(name string) (map[string]string, bool) {
 func (m *Model) addProxyConfig(source, app string, given *format.Config) {
 	c := given.Effective()
 	p := &Proxy{Source: source, App: app, Keys: map[string]bool{}, Config: c}
+	// Every option given, modelled or not: import reports those it cannot carry.
 	for k := range c.Given {
+		p.Keys[k] = true
+	}
+	for k := range c.Other {
 		p.Keys[k] = true
 	}
 	p.Issuer, p.ClientID, p.RedirectURL = c.OIDCIssuerURL, c.ClientID, c.RedirectURL
@@ -185,6 +189,7 @@ func (m *Model) addProxyConfig(source, app string, given *format.Config) {
 	p.CookieSecure, p.CookieHTTPOnly, p.CookieSameSite = c.CookieSecure, c.CookieHTTPOnly, c.CookieSameSite
 	p.SkipJWTBearer, p.ExtraJWTIssuers = c.SkipJWTBearerTokens, c.ExtraJWTIssuers
 	p.ExtraAuds, p.ProviderCAFile = c.OIDCExtraAudiences, c.ProviderCAFiles
+	p.EmailDomains, p.Upstreams = c.EmailDomains, c.Upstreams
 	if len(p.ProviderCAFile) > 0 {
 		m.IssuerCAs = append(m.IssuerCAs, p.at("provider_ca_files"))
 	}

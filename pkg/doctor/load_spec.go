@@ -147,7 +147,10 @@ func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsBy
 		}
 		if cfg, ok := cm.Data["oauth2_proxy.cfg"]; ok && !mounted[cm.Namespace+"/"+cm.Name] {
 			app := strings.TrimPrefix(cm.Name, "oauth2-proxy-")
-			return m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name])
+			if err := m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name]); err != nil {
+				return err
+			}
+			m.Proxies[len(m.Proxies)-1].Namespace = cm.Namespace
 		}
 	}
 	return nil

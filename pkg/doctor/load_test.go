@@ -280,3 +280,42 @@ func TestAddDexConfigReadsHelmValuesAndSecrets(t *testing.T) {
 		})
 	}
 }
+
+// Required claims keep tokens out; import carries them into the spec, so
+// the model keeps them in both forms the API server reads.
+func TestRequiredClaimsFromFlagsAndAuthenticationConfig(t *testing.T) {
+	m := &Model{}
+	pod := `apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver, namespace: kube-system}
+spec:
+  containers:
+  - name: kube-apiserver
+    command: [kube-apiserver, --oidc-issuer-url=https://dex.example.com, --oidc-client-id=kubernetes, "--oidc-required-claim=hd=example.com"]
+`
+	if err := m.AddAPIServerManifest("kube-apiserver.yaml", []byte(pod)); err != nil {
+		t.Fatal(err)
+	}
+	auth := `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer: {url: https://dex.example.com, audiences: [kubernetes]}
+  claimValidationRules:
+  - {claim: hd, requiredValue: example.com}
+  - {expression: "claims.email_verified == true", message: unverified}
+  claimMappings:
+    username: {claim: email, prefix: "oidc:"}
+`
+	if err := m.AddAuthenticationConfig("auth.yaml", []byte(auth)); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range m.APIServers {
+		j := a.JWT[0]
+		if j.RequiredClaims["hd"] != "example.com" {
+			t.Errorf("view %d (%s): required claims = %v, want hd=example.com", i, a.Source, j.RequiredClaims)
+		}
+	}
+	if r := m.APIServers[1].JWT[0].ClaimRules; len(r) != 1 || r[0].Expression != "claims.email_verified == true" {
+		t.Errorf("claim rules = %+v, want the CEL rule", r)
+	}
+}

@@ -84,10 +84,21 @@ type JWTAuth struct {
 	// UserRules are the CEL expressions of userValidationRules, which can
 	// refuse users such as those named system:*.
 	UserRules []string
+	// RequiredClaims are --oidc-required-claim, or claimValidationRules of
+	// the claim/requiredValue form: tokens without them are refused.
+	RequiredClaims map[string]string
+	// ClaimRules are the CEL claimValidationRules.
+	ClaimRules []ClaimRule
 	// SigningAlgs the API server accepts for this issuer.
 	SigningAlgs []string
 	AlgsField   string
 	Flags       bool
+}
+
+// ClaimRule is a CEL claim validation rule of an AuthenticationConfiguration.
+type ClaimRule struct {
+	Expression string
+	Message    string
 }
 
 // Dex is dex's configuration.
@@ -101,6 +112,27 @@ type Dex struct {
 	Clients         []*DexClient
 	// Passwords are the staticPasswords: users whose claims are known.
 	Passwords []DexPassword
+	// Connectors are dex's upstream identity sources, their config as
+	// written (values such as $LDAP_BIND_PW are left unexpanded).
+	Connectors []*DexConnector
+	// PasswordDB is enablePasswordDB: the staticPasswords can log in.
+	PasswordDB bool
+	// Keys are the top-level keys of the file, to tell what it sets.
+	Keys map[string]bool
+	// Namespace of the Secret or ConfigMap the config came from, when it did.
+	Namespace string
+	// WebHTTPS is web.https: dex serves TLS itself.
+	WebHTTPS string
+}
+
+// DexConnector is one entry of dex's connectors (cmd/dex/config.go
+// Connector: type, id, name, config).
+type DexConnector struct {
+	Index  int
+	Type   string
+	ID     string
+	Name   string
+	Config map[string]any
 }
 
 // DexPassword is one of dex's staticPasswords, as the claims dex issues
@@ -108,6 +140,10 @@ type Dex struct {
 type DexPassword struct {
 	Index  int
 	Claims map[string]any
+	// Username and UserID as written; Hash is the bcrypt hash.
+	Username string
+	UserID   string
+	Hash     string
 }
 
 // DexClient is one of dex's staticClients.
@@ -155,6 +191,11 @@ type Proxy struct {
 	// Config is every option as oauth2-proxy reads it, defaults included,
 	// with where each was given.
 	Config *oauth2proxy.Config
+	// EmailDomains is email_domains; Upstreams is upstreams.
+	EmailDomains []string
+	Upstreams    []string
+	// Namespace of the ConfigMap the config came from, when it did.
+	Namespace string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -164,6 +205,20 @@ type Ingress struct {
 	Name        string
 	Hosts       []string
 	Annotations map[string]string
+	// ClassName is spec.ingressClassName.
+	ClassName string
+	// Paths are the rules' backends; TLSSecrets maps a host to its secretName.
+	Paths      []IngressPath
+	TLSSecrets map[string]string
+}
+
+// IngressPath is one path of an Ingress rule and the Service behind it.
+type IngressPath struct {
+	Host     string
+	Path     string
+	Service  string
+	Port     int32
+	PortName string
 }
 
 // RBAC holds the bindings and the roles given with them.

@@ -258,8 +258,9 @@ func (r *renderer) dex() error {
 	return nil
 }
 
-// Names of the kept generated secrets of an app.
-func cookieSecretName(app string) string { return "cookie-secret/" + app }
+// CookieSecretName names the kept cookie secret of an app; import stores the
+// running value under it.
+func CookieSecretName(app string) string { return "cookie-secret/" + app }
 
 func (r *renderer) proxies() error {
 	for i := range r.spec.Apps {
@@ -275,7 +276,7 @@ func (r *renderer) proxies() error {
 		if err != nil {
 			return fmt.Errorf("app %s: client secret: %w", app.Name, err)
 		}
-		cookie, err := r.opts.Secrets.Generated(cookieSecretName(app.Name), oauth2proxy.CookieSecretSize)
+		cookie, err := r.opts.Secrets.Generated(CookieSecretName(app.Name), oauth2proxy.CookieSecretSize)
 		if err != nil {
 			return fmt.Errorf("app %s: cookie secret: %w", app.Name, err)
 		}

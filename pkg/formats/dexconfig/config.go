@@ -15,6 +15,10 @@ type Config struct {
 	Connectors       []Connector `json:"connectors,omitempty"`
 	EnablePasswordDB bool        `json:"enablePasswordDB,omitempty"`
 	StaticPasswords  []Password  `json:"staticPasswords,omitempty"`
+
+	// Keys are the top-level settings the parsed config holds, modelled
+	// or not: import reports those it cannot carry. Parse fills it.
+	Keys []string `json:"-"`
 }
 
 // Storage of dex; Config depends on Type.

@@ -3,6 +3,7 @@ package dexconfig
 import (
 	"encoding/base64"
 	"fmt"
+	"sort"
 
 	yaml "go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -89,20 +90,31 @@ func Parse(data []byte) (*Config, Form, error) {
 		return nil, "", err
 	}
 	var c Config
+	var top map[string]any
 	switch form {
 	case FormFile:
-		err = sigsyaml.Unmarshal(data, &c)
+		if err = sigsyaml.Unmarshal(data, &c); err == nil {
+			err = sigsyaml.Unmarshal(data, &top)
+		}
 	case FormHelmValues:
 		var v struct {
 			Config Config `json:"config"`
 		}
-		err = sigsyaml.Unmarshal(data, &v)
-		c = v.Config
+		var raw struct {
+			Config map[string]any `json:"config"`
+		}
+		if err = sigsyaml.Unmarshal(data, &v); err == nil {
+			err = sigsyaml.Unmarshal(data, &raw)
+		}
+		c, top = v.Config, raw.Config
 	default:
 		var text []byte
 		text, err = configOf(data, form)
 		if err == nil {
-			if err = sigsyaml.Unmarshal(text, &c); err != nil {
+			if err = sigsyaml.Unmarshal(text, &c); err == nil {
+				err = sigsyaml.Unmarshal(text, &top)
+			}
+			if err != nil {
 				err = fmt.Errorf("%s: %w", ConfigKey, err)
 			}
 		}
@@ -110,6 +122,10 @@ func Parse(data []byte) (*Config, Form, error) {
 	if err != nil {
 		return nil, form, err
 	}
+	for k := range top {
+		c.Keys = append(c.Keys, k)
+	}
+	sort.Strings(c.Keys)
 	return &c, form, nil
 }
 
