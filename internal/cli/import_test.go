@@ -22,7 +22,7 @@ func TestImportWritesSpecSecretsAndReport(t *testing.T) {
 	}
 	// The report names file and field of what the spec does not reproduce.
 	for _, want := range []string{
-		importDashboard + "manifests.yaml: ConfigMap kubernetes-dashboard/oauth2-proxy: cookie_refresh:",
+		importDashboard + "manifests.yaml: Deployment kubernetes-dashboard/oauth2-proxy container oauth2-proxy: cookie_refresh:",
 		importDashboard + "kube-apiserver.yaml: --oidc-username-prefix: prefix:",
 		"wrote " + spec,
 	} {
