@@ -39,8 +39,12 @@ func (im *importer) compareProxies(spec *v1alpha1.AuthStack) error {
 		if orig == nil {
 			continue
 		}
+		cfg, err := oauth2proxy.Config(&s.Spec, app, s.Spec.IssuerCAFile() != "")
+		if err != nil {
+			return err
+		}
 		m := &doctor.Model{}
-		if err := m.AddProxyConfig("rendered", app.Name, []byte(oauth2proxy.Config(&s.Spec, app, s.Spec.IssuerCAFile() != ""))); err != nil {
+		if err := m.AddProxyConfig("rendered", app.Name, []byte(cfg)); err != nil {
 			return fmt.Errorf("read the rendered oauth2-proxy config of app %s: %w", app.Name, err)
 		}
 		r := m.Proxies[0]

@@ -265,9 +265,11 @@ func CookieSecretName(app string) string { return "cookie-secret/" + app }
 func (r *renderer) proxies() error {
 	for i := range r.spec.Apps {
 		app := &r.spec.Apps[i]
-		cfg := oauth2proxy.Config(r.spec, app, r.issuerCA != "")
+		cfg, err := oauth2proxy.Config(r.spec, app, r.issuerCA != "")
+		if err != nil {
+			return err
+		}
 		var clientSecret string
-		var err error
 		if r.spec.Issuer.External != nil {
 			clientSecret, err = r.opts.Secrets.Provided(r.spec.Issuer.External.AppClientSecret)
 		} else {

@@ -50,7 +50,7 @@ func CookieRefresh(spec *v1alpha1.Spec) time.Duration {
 
 // Config renders oauth2_proxy.cfg for app. It holds no secret: the client
 // and cookie secrets come from the environment.
-func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
+func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) {
 	c := &format.Config{
 		Header:        fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", app.Name, app.Identity),
 		Provider:      "oidc",
@@ -101,11 +101,9 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
 	}
 	out, err := format.Print(c)
 	if err != nil {
-		// Only a secret value or an unmodelled option fails, and this
-		// config has neither.
-		panic(fmt.Sprintf("render oauth2-proxy config: %v", err))
+		return "", fmt.Errorf("oauth2-proxy config of app %s: %w", app.Name, err)
 	}
-	return string(out)
+	return string(out), nil
 }
 
 // Annotations are the ingress-nginx annotations of the app's Ingress. No
