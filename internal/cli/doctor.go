@@ -41,7 +41,8 @@ func newDoctor(streams IO) *cobra.Command {
 		Long: `doctor reads whatever you have - API server settings, dex and oauth2-proxy configs,
 Ingresses, RBAC, a kubeconfig, a token - and checks that they agree with each other.
 Every finding has a stable code (docs/doctor.md), the evidence and the fix.
-Exit code: 0 no error finding, 3 at least one, 2 an artifact cannot be read.
+Exit code: 0 no error finding, 3 at least one, 2 a bad flag. An artifact that
+cannot be read or used is an AS-00 finding (file, line, cause); the rest is still checked.
 Secrets and token signatures are never printed.`,
 		Example: `  authstack doctor -f authstack.yaml
   authstack doctor --authentication-config /etc/kubernetes/authn.yaml --rbac rbac.yaml --token token.jwt

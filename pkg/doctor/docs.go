@@ -44,10 +44,11 @@ API server is given (reporting TLS trust), reads dex and oauth2-proxy as deploye
 asks the API server who the token's user is (SelfSubjectReview) and what it may do
 (SubjectAccessReview).
 
-Exit codes: 0 no error finding, 3 at least one error finding, 2 bad input (an artifact that
-cannot be read or is not the kind of file expected; the message names the file), 1 another
-failure. A YAML or oauth2_proxy.cfg syntax error is an AS-00 finding with file and line, and the
-other artifacts are still checked.
+Exit codes: 0 no error finding, 3 at least one error finding, 2 a bad flag (` + "`-o yaml`" + `,
+` + "`--now yesterday`" + `), 1 another failure. doctor never stops on an artifact: one that cannot be read
+or used (missing, a directory, larger than 8 MiB, not UTF-8, empty, a syntax error, another
+kind of file than its flag takes, a token that is not a JWT) is an AS-00 error finding with the
+file, the line when known and the likely cause, and the other artifacts are still checked.
 
 Secrets are never printed: client and cookie secrets are compared ("the two values differ") or
 measured (their length), and a token is shown as its header and claims, never its signature.
