@@ -31,6 +31,7 @@ type doctorFlags struct {
 	liveKubeconfig string
 	context        string
 	timeout        time.Duration
+	symptom        string
 }
 
 func newDoctor(streams IO) *cobra.Command {
@@ -47,7 +48,8 @@ Secrets and token signatures are never printed.`,
 		Example: `  authstack doctor -f authstack.yaml
   authstack doctor --authentication-config /etc/kubernetes/authn.yaml --rbac rbac.yaml --token token.jwt
   kubectl oidc-login get-token ... | authstack doctor --apiserver-manifest kube-apiserver.yaml --token -
-  authstack doctor --live --token token.jwt -o json`,
+  authstack doctor --live --token token.jwt -o json
+  authstack doctor -f authstack.yaml --symptom 'error: You must be logged in to the server (Unauthorized)'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd.Context(), streams, f) },
 	}
@@ -70,6 +72,7 @@ Secrets and token signatures are never printed.`,
 	fl.StringVar(&f.liveKubeconfig, "live-kubeconfig", "", "kubeconfig for --live (default: $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context for --live")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit of the --live checks")
+	fl.StringVar(&f.symptom, "symptom", "", "a log line or error message you see (kube-apiserver, kubectl, dex, oauth2-proxy, ingress-nginx): the checks that explain it run first")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	return cmd
 }
@@ -104,7 +107,12 @@ func runDoctor(ctx context.Context, streams IO, f *doctorFlags) error {
 			return err
 		}
 	}
-	report := doctor.Diagnose(m)
+	var report *doctor.Report
+	if f.symptom != "" {
+		report = doctor.DiagnoseSymptom(m, f.symptom)
+	} else {
+		report = doctor.Diagnose(m)
+	}
 	if f.output == "json" {
 		err = doctor.WriteJSON(streams.Out, report)
 	} else {

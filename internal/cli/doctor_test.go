@@ -63,6 +63,9 @@ func TestDoctorExitCodes(t *testing.T) {
 		{"bad --now", []string{"doctor", "--now", "yesterday"}, "", ExitInvalid, "RFC 3339"},
 		{"bad token", []string{"doctor", "--token", "-"}, "not.a.jwt.at.all", ExitFindings, "stdin cannot be used as an id token"},
 		{"bad flag", []string{"doctor", "-o", "yaml"}, "", ExitInvalid, "--output"},
+		{"symptom", append(healthy, "--authentication-config", broken, "--symptom", `err="[invalid bearer token, oidc: verify token: oidc: id token issued by a different provider, expected \"https://dex.example.com/\" got \"https://dex.example.com\"]"`), "", ExitFindings, "explained by: AS-01"},
+		{"unknown symptom", append(healthy, "--symptom", "it does not work"), "", ExitOK, "doctor does not know this message; every check ran"},
+		{"symptom as json", append(healthy, "--symptom", "Unregistered redirect_uri", "-o", "json"), "", ExitOK, `"explained": []`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

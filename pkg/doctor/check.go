@@ -71,10 +71,13 @@ func skip(format string, args ...any) Finding {
 }
 
 // Diagnose runs every check that has its evidence and returns the report.
-func Diagnose(m *Model) *Report {
+func Diagnose(m *Model) *Report { return diagnose(m, checks) }
+
+// diagnose runs the checks in the order given; Ran keeps that order.
+func diagnose(m *Model, order []Check) *Report {
 	r := &Report{Findings: []Finding{}, Checks: []CheckResult{}}
 	seen := map[string]bool{}
-	for _, c := range checks {
+	for _, c := range order {
 		if !m.has(c.Needs) {
 			continue
 		}

@@ -26,7 +26,7 @@ authstack doctor [-f authstack.yaml] [--authentication-config F] [--apiserver-ma
                  [--oauth2-proxy-config F]... [--ingress F]... [--rbac F]... [--manifests F]...
                  [--kubeconfig F]
                  [--token F|-] [--jwks F] [--now RFC3339]
-                 [--live [--live-kubeconfig F] [--context C]] [-o text|json]
+                 [--live [--live-kubeconfig F] [--context C]] [--symptom MESSAGE] [-o text|json]
 ` + "```" + `
 
 Every artifact is optional; each check runs when its evidence is there. ` + "`-f authstack.yaml`" + `
@@ -53,6 +53,19 @@ file, the line when known and the likely cause, and the other artifacts are stil
 Secrets are never printed: client and cookie secrets are compared ("the two values differ") or
 measured (their length), and a token is shown as its header and claims, never its signature.
 
+## --symptom
+
+` + "`--symptom \"<message>\"`" + ` takes what you see - a kube-apiserver log line, a kubectl error, a dex page,
+an oauth2-proxy or ingress-nginx log line - and runs first the checks that explain it. The report
+starts with a ` + "`symptom`" + ` section (JSON: ` + "`symptom`" + `) naming the message it recognized, where the
+upstream program prints it, the checks it points to with their status, and those that found the
+cause (` + "`explained by`" + `). A message doctor does not know is said so, and every check runs. A
+wrapper such as "invalid bearer token" or oauth2-proxy's callback error counts only when no more
+specific message is in the text.
+
+| component | message | printed by | checks |
+|---|---|---|---|
+` + symptomTable() + `
 ## Output
 
 The text output groups the checks by category, like ` + "`linkerd check`" + `: ✓ passed, ‼ warning,
@@ -140,6 +153,14 @@ Findings are sorted by category (in the order above), then code.
 		}
 	}
 	return []byte(b.String())
+}
+
+func symptomTable() string {
+	var b strings.Builder
+	for _, r := range symptomRules {
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", r.Component, strings.ReplaceAll(r.Says, "|", "\\|"), r.Source, strings.Join(r.Codes, ", "))
+	}
+	return b.String()
 }
 
 func joinCats() string {
