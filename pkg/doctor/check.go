@@ -27,6 +27,9 @@ const (
 	NeedIssuers
 	// NeedInvalid is an artifact that could not be parsed.
 	NeedInvalid
+	// NeedAPIServerSettings is any API server settings, OIDC or not: a
+	// view of the API server, or kubespray variables.
+	NeedAPIServerSettings
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -143,6 +146,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = m.issuerSources() >= 2
 		case NeedInvalid:
 			ok = len(m.Invalid) > 0
+		case NeedAPIServerSettings:
+			ok = len(m.APIServers) > 0 || m.Kubespray != nil
 		}
 		if !ok {
 			return false

@@ -3,6 +3,7 @@ package doctor
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -239,20 +240,12 @@ var _ = register(Check{
 				Fix:      "set both to the claim the issuer emits (dex: \"groups\")",
 			})
 		}
-		if m.Dex != nil && j.GroupsClaim != "groups" {
-			out = append(out, Finding{
-				Severity: Error,
-				Message:  fmt.Sprintf("dex puts groups in the \"groups\" claim, the API server reads %q", j.GroupsClaim),
-				Evidence: []string{j.GroupsField + ".claim = " + q(j.GroupsClaim), m.Dex.Source + ": issuer = " + q(m.Dex.Issuer)},
-				Fix:      fmt.Sprintf("set %s.claim to \"groups\"", j.GroupsField),
-			})
-		}
 		return out
 	},
 })
 
 var _ = register(Check{
-	Code: "AS-55", Name: "proxy-offline-access-missing", Category: CatOAuth2Proxy, Severity: Warning,
+	Code: "AS-55", Name: "proxy-offline-access-missing", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "oauth2-proxy gets a refresh token when it refreshes sessions",
 	Symptom: "sessions end (new login, or 401 from the API server) when the id token expires, despite cookie_refresh.",
 	Cause:   "dex issues refresh tokens only for the offline_access scope.",
@@ -268,7 +261,15 @@ var _ = register(Check{
 			if p.has("offline_access") {
 				continue
 			}
+			// Without a refresh token oauth2-proxy keeps the expired id token
+			// (providers/oidc.go RefreshSession needs one): an app that gets
+			// it forwarded answers 401 from then on.
+			sev := Warning
+			if p.SetAuthz {
+				sev = Error
+			}
 			out = append(out, Finding{
+				Severity: sev,
 				Message:  fmt.Sprintf("oauth2-proxy %s refreshes sessions every %s but does not request offline_access: there is no refresh token", p.App, p.CookieRefresh),
 				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
 				Fix:      fmt.Sprintf("add offline_access to scope in %s", p.Source),
@@ -311,6 +312,47 @@ var _ = register(Check{
 		}
 		if forwards == 0 {
 			out = append(out, skip("not applicable: no oauth2-proxy forwards the id token (set_authorization_header)"))
+		}
+		return out
+	},
+})
+
+// cookieDomainMatches is RFC 6265 section 5.1.3 domain-matching, after
+// oauth2-proxy's trimming of a leading dot.
+func cookieDomainMatches(host, domain string) bool {
+	domain = strings.TrimPrefix(domain, ".")
+	return host == domain || strings.HasSuffix(host, "."+domain)
+}
+
+var _ = register(Check{
+	Code: "AS-65", Name: "cookie-domain-mismatch", Category: CatOAuth2Proxy, Severity: Error,
+	Title:   "oauth2-proxy's cookie domains cover the host it serves",
+	Symptom: "the browser loops between the app and the login; oauth2-proxy logs \"request host ... did not match any of the specific cookie domains\" and \"Warning: request host is ... but using configured cookie domain of ...\".",
+	Cause:   "oauth2-proxy sets its cookies for the first cookie_domains entry that is a suffix of the request host, else for the last one anyway (pkg/cookies/cookies.go GetCookieDomain, MakeCookie); a browser drops a cookie whose Domain does not domain-match the host (RFC 6265 5.3), so the session and CSRF cookies never come back.",
+	Fix:     "Set cookie_domains to the app's host (or a parent domain of it), or leave it unset.",
+	Needs:   []Need{NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, p := range m.Proxies {
+			host := hostOf(p.RedirectURL)
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			if len(p.CookieDomains) == 0 || host == "" {
+				out = append(out, skip("not applicable: oauth2-proxy %s sets no cookie domain, or has no redirect_url", p.App))
+				continue
+			}
+			ok := false
+			for _, d := range p.CookieDomains {
+				ok = ok || cookieDomainMatches(host, d)
+			}
+			if !ok {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("oauth2-proxy %s sets its cookies for %s, which does not cover %s: the browser drops them and the login loops", p.App, ql(p.CookieDomains), host),
+					Evidence: []string{p.Source + ": cookie_domains = " + ql(p.CookieDomains), p.Source + ": redirect_url = " + q(p.RedirectURL)},
+					Fix:      fmt.Sprintf("set cookie_domains = [%q] in %s", host, p.Source),
+				})
+			}
 		}
 		return out
 	},

@@ -179,7 +179,7 @@ var faults = []fault{
 	}, "AS-17", Warning, "no \"groups\" claim"},
 	{"groups scope not requested (kubeconfig)", func(t *testing.T, a *artifacts) {
 		a.edit(t, "kubeconfig.yaml", "      - --oidc-extra-scope=groups\n", "")
-	}, "AS-72", Warning, "groups scope"},
+	}, "AS-72", Error, "groups scope"},
 	{"groups scope not requested (oauth2-proxy)", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", "email groups offline_access", "email offline_access")
 	}, "AS-53", Error, "allowed_groups"},
@@ -226,7 +226,7 @@ var faults = []fault{
 	}, "AS-71", Warning, "offline_access"},
 	{"offline_access not requested by oauth2-proxy", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", " offline_access", "")
-	}, "AS-55", Warning, "offline_access"},
+	}, "AS-55", Error, "offline_access"},
 	{"dex memory storage with two replicas", func(t *testing.T, a *artifacts) {
 		a.edit(t, "dex.yaml", "  type: kubernetes", "  type: memory")
 		a.files["ingress.yaml"] += "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dex\n  namespace: dex\n  labels:\n    app.kubernetes.io/name: dex\nspec:\n  replicas: 2\n"
@@ -248,10 +248,10 @@ var faults = []fault{
 	}, "AS-60", Error, "does not set it"},
 	{"proxy buffer too small", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "proxy-buffer-size: 4k\n    nginx.ingress.kubernetes.io/backend-protocol")
-	}, "AS-61", Warning, "4k"},
+	}, "AS-61", Error, "4k"},
 	{"auth-signin missing", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/auth-signin: https://dashboard.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri\n", "")
-	}, "AS-62", Warning, "auth-signin"},
+	}, "AS-62", Error, "auth-signin"},
 	{"exec plugin on a removed API version", func(t *testing.T, a *artifacts) {
 		a.edit(t, "kubeconfig.yaml", "client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1alpha1")
 	}, "AS-70", Error, "v1alpha1"},

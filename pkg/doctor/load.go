@@ -315,6 +315,11 @@ func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {
 		if r.Host != "" {
 			in.Hosts = append(in.Hosts, r.Host)
 		}
+		if r.HTTP != nil {
+			for _, p := range r.HTTP.Paths {
+				in.Paths = append(in.Paths, p.Path)
+			}
+		}
 	}
 	m.Ingresses = append(m.Ingresses, in)
 }

@@ -111,6 +111,12 @@ func (p *Proxy) legacy(source string, kv map[string]any) error {
 	p.Whitelist = list("whitelist_domains")
 	p.ExtraAuds = list("oidc_extra_audiences")
 	p.ProviderCAFile = list("provider_ca_files")
+	// oauth2-proxy's default: pkg/apis/options/providers.go (EmailClaim "email").
+	p.EmailClaim = "email"
+	if e := str("oidc_email_claim"); e != "" {
+		p.EmailClaim = e
+	}
+	p.CookieDomains = append(list("cookie_domains"), list("cookie_domain")...)
 	p.SetAuthz = str("set_authorization_header") == "true"
 	// oauth2-proxy's defaults: pkg/apis/options/cookie.go cookieDefaults.
 	p.CookieSecure = str("cookie_secure") != "false"
@@ -137,6 +143,7 @@ type alphaConfig struct {
 		OIDCConfig    struct {
 			IssuerURL      string   `json:"issuerURL"`
 			GroupsClaim    string   `json:"groupsClaim"`
+			EmailClaim     string   `json:"emailClaim"`
 			ExtraAudiences []string `json:"extraAudiences"`
 		} `json:"oidcConfig"`
 	} `json:"providers"`
@@ -159,6 +166,10 @@ func (p *Proxy) alpha(source string, data []byte) error {
 	p.Scopes = strings.Fields(pr.Scope)
 	if pr.OIDCConfig.GroupsClaim != "" {
 		p.GroupsClaim = pr.OIDCConfig.GroupsClaim
+	}
+	p.EmailClaim = "email"
+	if pr.OIDCConfig.EmailClaim != "" {
+		p.EmailClaim = pr.OIDCConfig.EmailClaim
 	}
 	p.AllowedGroups, p.ExtraAuds, p.ProviderCAFile = pr.AllowedGroups, pr.OIDCConfig.ExtraAudiences, pr.CAFiles
 	for _, h := range c.InjectResponseHeaders {

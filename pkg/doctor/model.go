@@ -147,6 +147,10 @@ type Proxy struct {
 	ExtraJWTIssuers []string
 	ExtraAuds       []string
 	ProviderCAFile  []string
+	// EmailClaim is oidc_email_claim (default "email"); CookieDomains is
+	// cookie_domains (cookie_domain in old releases).
+	EmailClaim    string
+	CookieDomains []string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -156,6 +160,9 @@ type Ingress struct {
 	Name        string
 	Hosts       []string
 	Annotations map[string]string
+	// Paths are the HTTP paths of its rules, to tell oauth2-proxy's own
+	// /oauth2 Ingress from an app's.
+	Paths []string
 }
 
 // RBAC holds the bindings and the roles given with them.
