@@ -22,7 +22,7 @@ type SymptomRule struct {
 }
 
 // The checks behind a 401 whose reason is not in the message.
-var unauthorized = []string{"AS-01", "AS-02", "AS-03", "AS-04", "AS-05", "AS-06", "AS-10", "AS-11", "AS-12", "AS-13", "AS-14", "AS-15", "AS-16", "AS-80", "AS-91", "AS-92", "AS-93", "AS-94"}
+var unauthorized = []string{"AS-20", "AS-01", "AS-02", "AS-03", "AS-04", "AS-05", "AS-06", "AS-10", "AS-11", "AS-12", "AS-13", "AS-14", "AS-15", "AS-16", "AS-45", "AS-73", "AS-80", "AS-91", "AS-92", "AS-93", "AS-94"}
 
 func rule(component, says, source, pattern string, generic bool, codes ...string) SymptomRule {
 	return SymptomRule{Component: component, Says: says, Source: source, Codes: codes, Generic: generic, re: regexp.MustCompile("(?i)" + pattern)}
@@ -46,15 +46,15 @@ var symptomRules = []SymptomRule{
 	rule("kube-apiserver", `failed to verify signature: failed to verify id token signature`, goOIDC+"; oidc/jwks.go", `failed to verify (id token )?signature|failed to verify signature`, false, "AS-10", "AS-44"),
 	rule("kube-apiserver", `oidc: id token signed with unsupported algorithm, expected [...] got ...`, goOIDC, `unsupported algorithm`, false, "AS-06"),
 	rule("kube-apiserver", `oidc: email not verified`, k8sOIDC+" (email claim checks)", `oidc: email not verified`, false, "AS-14"),
-	rule("kube-apiserver", `oidc: parse username claims "...": claim not present`, k8sOIDC, `parse username claim|claim not present`, false, "AS-15"),
+	rule("kube-apiserver", `oidc: parse username claims "...": claim not present`, k8sOIDC, `parse username claim|claim not present`, false, "AS-15", "AS-73", "AS-45"),
 	rule("kube-apiserver", `oidc: parse groups claim "...": ...`, k8sOIDC, `parse groups claim`, false, "AS-16"),
 	rule("kube-apiserver", `oidc: authenticator not initialized`, k8sOIDC, `authenticator not initialized`, false, "AS-91", "AS-92", "AS-03", "AS-02"),
-	rule("kube-apiserver, oauth2-proxy, kubelogin", `x509: certificate signed by unknown authority`, "Go crypto/x509 UnknownAuthorityError", `certificate signed by unknown authority|failed to verify certificate`, false, "AS-03", "AS-92"),
+	rule("kube-apiserver, oauth2-proxy, kubelogin", `x509: certificate signed by unknown authority`, "Go crypto/x509 UnknownAuthorityError", `certificate signed by unknown authority|failed to verify certificate`, false, "AS-03", "AS-09", "AS-92"),
 	rule("kube-apiserver", `authentication-config file and oidc-* flags are mutually exclusive`, "kubernetes pkg/kubeapiserver/options/authentication.go Validate", `mutually exclusive`, false, "AS-04"),
 	rule("kube-apiserver", `Unable to authenticate the request" err="[invalid bearer token, ...]`, "kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/filters/authentication.go; pkg/authentication/request/bearertoken/bearertoken.go", `invalid bearer token|unable to authenticate the request`, true, unauthorized...),
 	// kubectl
 	rule("kubectl", `error: You must be logged in to the server (Unauthorized)`, "kubernetes staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go StandardErrorMessage", `you must be logged in to the server|\(Unauthorized\)`, true, append([]string{"AS-70"}, unauthorized...)...),
-	rule("kubectl", `Error from server (Forbidden): pods is forbidden: User "..." cannot list resource "pods" ...`, "kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage", `is forbidden: user "[^"]*" cannot|\(Forbidden\)`, false, "AS-30", "AS-31", "AS-32", "AS-33", "AS-17", "AS-72", "AS-97"),
+	rule("kubectl", `Error from server (Forbidden): pods is forbidden: User "..." cannot list resource "pods" ...`, "kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage", `is forbidden: user "[^"]*" cannot|\(Forbidden\)`, false, "AS-30", "AS-31", "AS-32", "AS-33", "AS-17", "AS-72", "AS-45", "AS-97"),
 	rule("kubectl", `exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"`, "kubernetes staging/src/k8s.io/client-go/plugin/pkg/client/auth/exec/exec.go", `exec plugin: invalid apiversion`, false, "AS-70"),
 	// dex
 	rule("dex", `Unregistered redirect_uri ("...").`, dexOAuth2, `unregistered redirect_uri`, false, "AS-40"),
@@ -65,11 +65,12 @@ var symptomRules = []SymptomRule{
 	// oauth2-proxy
 	rule("oauth2-proxy", `audience from claim aud with value [...] does not match with any of allowed audiences ...`, proxyOIDC+" verifyAudience", `does not match with any of allowed audiences`, false, "AS-56", "AS-41", "AS-58"),
 	rule("oauth2-proxy", `email in id_token (...) isn't verified`, proxyOIDC+"; providers/oidc.go", `email in id_token .*isn't verified`, false, "AS-14"),
-	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-52", "AS-61"),
+	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-65", "AS-62", "AS-52", "AS-61"),
 	rule("oauth2-proxy", `Error loading cookied session: cookie signature not valid, removing session`, "oauth2-proxy pkg/middleware/stored_session.go; pkg/sessions/cookie/session_store.go", `error loading cookied session|cookie signature not valid`, false, "AS-50", "AS-57", "AS-61"),
+	rule("oauth2-proxy", `Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-65"),
 	rule("oauth2-proxy", `cookie_secret must be 16, 24, or 32 bytes to create an AES cipher`, "oauth2-proxy pkg/validation/cookie.go", `cookie_secret must be`, false, "AS-50"),
 	rule("oauth2-proxy", `Rejecting invalid redirect "...": domain / port not in whitelist`, "oauth2-proxy pkg/app/redirect/validator.go", `rejecting invalid redirect`, false, "AS-52", "AS-59"),
-	rule("oauth2-proxy", `Permission Denied (allowed_groups)`, "oauth2-proxy oauthproxy.go", `permission denied`, false, "AS-53", "AS-54"),
+	rule("oauth2-proxy", `Permission Denied (allowed_groups)`, "oauth2-proxy oauthproxy.go", `permission denied`, false, "AS-53", "AS-54", "AS-45"),
 	rule("oauth2-proxy", `Error redeeming code during OAuth2 callback: ...`, "oauth2-proxy oauthproxy.go OAuthCallback", `error redeeming code during oauth2 callback|error creating session during oauth2 callback`, true, "AS-42", "AS-01", "AS-03", "AS-14", "AS-40", "AS-56"),
 	// ingress-nginx (nginx's auth_request module, used by the auth-url annotation)
 	rule("ingress-nginx", `auth request unexpected status: 500`, "nginx src/http/modules/ngx_http_auth_request_module.c", `auth request unexpected status`, false, "AS-61", "AS-62", "AS-60", "AS-42", "AS-14"),
