@@ -95,31 +95,37 @@ type loader struct {
 	// count is the evidence of the loader's kind in the model; nil when the
 	// loader's own errors already catch a file of another kind.
 	count func() int
+	// catchAll is a flag that takes objects of many kinds (--manifests).
+	catchAll bool
 }
 
 func (m *Model) loaders(in Inputs) []loader {
 	jwts := func() int { return len(m.APIServers) }
 	ls := []loader{
-		{in.AuthenticationConfig, "an AuthenticationConfiguration (--authentication-config)", m.AddAuthenticationConfig, jwts},
-		{in.APIServerManifest, "a kube-apiserver static Pod manifest (--apiserver-manifest)", m.AddAPIServerManifest, jwts},
-		{in.KubesprayVars, "kubespray group_vars (--kubespray-vars)", m.AddKubesprayVars, m.kubesprayVars},
-		{in.KubeadmConfig, "a kubeadm ClusterConfiguration (--kubeadm-config)", m.AddKubeadmConfig, nil},
-		{in.DexConfig, "a dex config with an issuer (--dex-config)", m.AddDexConfig, m.dexIssuers},
-		{in.Kubeconfig, "a kubeconfig (--kubeconfig)", m.AddKubeconfig, nil},
-		{in.JWKS, "a JSON Web Key Set (--jwks)", m.AddJWKS, nil},
+		{path: in.AuthenticationConfig, what: "an AuthenticationConfiguration (--authentication-config)", fn: m.AddAuthenticationConfig, count: jwts},
+		{path: in.APIServerManifest, what: "a kube-apiserver static Pod manifest (--apiserver-manifest)", fn: m.AddAPIServerManifest, count: jwts},
+		{path: in.KubesprayVars, what: "kubespray group_vars (--kubespray-vars)", fn: m.AddKubesprayVars, count: m.kubesprayVars},
+		{path: in.KubeadmConfig, what: "a kubeadm ClusterConfiguration (--kubeadm-config)", fn: m.AddKubeadmConfig},
+		{path: in.DexConfig, what: "a dex config with an issuer (--dex-config)", fn: m.AddDexConfig, count: m.dexIssuers},
+		{path: in.Kubeconfig, what: "a kubeconfig (--kubeconfig)", fn: m.AddKubeconfig},
+		{path: in.JWKS, what: "a JSON Web Key Set (--jwks)", fn: m.AddJWKS},
 	}
 	for _, p := range in.OAuth2ProxyConfigs {
-		ls = append(ls, loader{p, "an oauth2-proxy config (--oauth2-proxy-config)", func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }, m.proxySettings})
+		ls = append(ls, loader{path: p, what: "an oauth2-proxy config (--oauth2-proxy-config)", fn: func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }, count: m.proxySettings})
 	}
 	for _, p := range in.Ingress {
-		ls = append(ls, loader{p, "an Ingress (--ingress)", m.AddIngresses, func() int { return len(m.Ingresses) }})
+		ls = append(ls, loader{path: p, what: "an Ingress (--ingress)", fn: m.AddIngresses, count: func() int { return len(m.Ingresses) }})
 	}
 	for _, p := range in.RBAC {
-		ls = append(ls, loader{p, "a RoleBinding, ClusterRoleBinding, Role or ClusterRole (--rbac)", m.AddRBAC, m.rbacObjects})
+		ls = append(ls, loader{path: p, what: "a RoleBinding, ClusterRoleBinding, Role or ClusterRole (--rbac)", fn: m.AddRBAC, count: m.rbacObjects})
 	}
 	for _, p := range in.Manifests {
-		ls = append(ls, loader{p, "an object doctor reads (--manifests: Ingress, binding, dex Deployment or Secret, oauth2-proxy ConfigMap)", m.AddIngresses, func() int {
-			return len(m.Ingresses) + m.rbacObjects() + m.proxySettings() + m.dexIssuers()
+		ls = append(ls, loader{path: p, what: "an object doctor reads (--manifests: Ingress, binding, dex Deployment or Secret, oauth2-proxy ConfigMap)", fn: m.AddIngresses, catchAll: true, count: func() int {
+			n := len(m.Ingresses) + m.rbacObjects() + m.proxySettings() + m.dexIssuers()
+			if m.Dex != nil && m.Dex.ReplicasSource != "" {
+				n++ // the dex Deployment alone says how many replicas run
+			}
+			return n
 		}})
 	}
 	return ls
@@ -146,6 +152,11 @@ func (m *Model) load(l loader) {
 	}
 	if l.count != nil && l.count() == before {
 		m.invalid(l.path, data, l.what, errNothingOfKind)
+		if l.catchAll {
+			// --manifests takes whatever the user has: a file of other
+			// objects is likely, not a broken one.
+			m.Invalid[len(m.Invalid)-1].Severity = Warning
+		}
 	}
 }
 

@@ -64,7 +64,11 @@ func TestMalformedArtifactsAreFindings(t *testing.T) {
 		for name, mal := range malformations {
 			line := mal.line
 			cause := mal.cause
+			sev := Error
 			switch {
+			case name == "wrong kind" && flag == "--manifests":
+				// --manifests takes any objects: other kinds are likely.
+				sev, cause = Warning, "ConfigMap"
 			case name == "not a token" && flag != "--token":
 				continue // a token-shaped malformation; other flags get "invalid"
 			case name == "invalid" && flag == "--oauth2-proxy-config":
@@ -114,8 +118,8 @@ func TestMalformedArtifactsAreFindings(t *testing.T) {
 				if line > 0 {
 					where = fmt.Sprintf("%s:%d", mal.path, line)
 				}
-				if f.Severity != Error || len(f.Evidence) != 1 || f.Evidence[0] != where {
-					t.Errorf("finding %s %v, want an error with evidence %q", f.Severity, f.Evidence, where)
+				if f.Severity != sev || len(f.Evidence) != 1 || f.Evidence[0] != where {
+					t.Errorf("finding %s %v, want %s with evidence %q", f.Severity, f.Evidence, sev, where)
 				}
 				if !strings.Contains(f.Message, cause) || !strings.Contains(f.Message, where) {
 					t.Errorf("message %q does not name %q and the cause %q", f.Message, where, cause)
@@ -126,10 +130,27 @@ func TestMalformedArtifactsAreFindings(t *testing.T) {
 				if !contains(r.Ran, other) {
 					t.Errorf("the %s checks did not run on the valid artifact (ran %v)", otherCode, r.Ran)
 				}
-				if r.Errors() == 0 {
+				if sev == Error && r.Errors() == 0 {
 					t.Error("no error: the exit code would be 0")
 				}
 			})
 		}
+	}
+}
+
+// A file of objects doctor uses only in part (the dex Deployment, for its
+// replicas) is no finding.
+func TestManifestsWithOnlyTheDexDeployment(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "dex-deploy.yaml")
+	data := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dex\n  namespace: dex\n  labels:\n    app.kubernetes.io/name: dex\nspec:\n  replicas: 2\n"
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(Inputs{Manifests: []string{p}, DexConfig: filepath.Join(healthyDir, "dex.yaml"), Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Invalid) != 0 || m.Dex.Replicas != 2 {
+		t.Errorf("invalid %v, replicas %d", m.Invalid, m.Dex.Replicas)
 	}
 }
