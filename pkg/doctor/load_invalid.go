@@ -62,6 +62,27 @@ var syntaxLine = regexp.MustCompile(`(?:^|: )(?:yaml: )?line (\d+): (.*)$`)
 // anyLine finds the first line number in a longer message.
 var anyLine = regexp.MustCompile(`\bline (\d+):`)
 
+// typeField finds the field of a JSON decoding error ("cannot unmarshal
+// string into Go struct field .staticClients.redirectURIs of type
+// []string").
+var typeField = regexp.MustCompile(`Go struct field \S*?([A-Za-z_][A-Za-z0-9_]*) of type (\S+)`)
+
+// secretWord is a key that holds a secret; a parser's message about such
+// a line may quote its value.
+var secretWord = regexp.MustCompile(`(?i)secret|passw|bindpw|token|private|credential`)
+
+// quoted is a value a parser quotes in its message.
+var quoted = regexp.MustCompile("\"[^\"]*\"?|`[^`]*`?")
+
+// redactSecrets removes quoted values from a message about a secret: a
+// finding never shows a secret, even a mistyped one.
+func redactSecrets(msg string) string {
+	if !secretWord.MatchString(msg) {
+		return msg
+	}
+	return quoted.ReplaceAllString(msg, "(value not shown)")
+}
+
 // kindLine finds a top-level kind, the usual sign of a file given to the
 // wrong flag.
 var kindLine = regexp.MustCompile(`(?m)^kind:[ \t]*["']?([A-Za-z]+)`)
@@ -106,14 +127,24 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 		if sm := anyLine.FindStringSubmatch(msg); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
 		}
+		// A decoding error names the field, not the line: find the key.
+		if sm := typeField.FindStringSubmatch(msg); sm != nil && line == 0 {
+			if loc := regexp.MustCompile(`(?m)^[ \t-]*` + regexp.QuoteMeta(sm[1]) + `[ \t]*:`).FindIndex(data); loc != nil {
+				line = lineAt(data, loc[0])
+				fix = fmt.Sprintf("correct %s at the line named: it must be a %s", sm[1], sm[2])
+			}
+		}
 		if sm := kindLine.FindSubmatchIndex(data); sm != nil && strings.Contains(msg, "kind") && line == 0 {
 			line = lineAt(data, sm[0])
 			if k := string(data[sm[2]:sm[3]]); !strings.Contains(msg, q(k)) {
 				cause += fmt.Sprintf(" (the file is a %s)", k)
 			}
 		}
-		fix = fmt.Sprintf("give %s", what)
+		if fix == "" {
+			fix = fmt.Sprintf("give %s", what)
+		}
 	}
+	cause = redactSecrets(cause)
 	where := file
 	if line > 0 {
 		where = fmt.Sprintf("%s:%d", file, line)

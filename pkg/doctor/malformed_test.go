@@ -154,3 +154,34 @@ func TestManifestsWithOnlyTheDexDeployment(t *testing.T) {
 		t.Errorf("invalid %v, replicas %d", m.Invalid, m.Dex.Replicas)
 	}
 }
+
+// A finding about a malformed line never shows a secret the parser quotes,
+// and a decoding error that names a field gets that field's line.
+func TestMalformedFindingsHideSecretsAndNameTheField(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "proxy.cfg")
+	dex := filepath.Join(dir, "dex.yaml")
+	if err := os.WriteFile(cfg, []byte("client_id = \"x\"\nclient_secret = \"hunter2-secret\nscope = \"openid\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dex, []byte("issuer: https://dex.example.com\nstaticClients:\n- id: a\n  secret: s\n  redirectURIs: https://x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(Inputs{OAuth2ProxyConfigs: []string{cfg}, DexConfig: dex, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, f := range m.Invalid {
+		all = append(all, f.Message+" "+strings.Join(f.Evidence, " ")+" "+f.Fix)
+	}
+	out := strings.Join(all, "\n")
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("a secret is shown:\n%s", out)
+	}
+	for _, want := range []string{cfg + ":2", dex + ":5", "redirectURIs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("findings lack %q:\n%s", want, out)
+		}
+	}
+}
