@@ -328,7 +328,7 @@ var _ = register(Check{
 	Code: "AS-65", Name: "cookie-domain-mismatch", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "oauth2-proxy's cookie domains cover the host it serves",
 	Symptom: "the browser loops between the app and the login; oauth2-proxy logs \"request host ... did not match any of the specific cookie domains\" and \"Warning: request host is ... but using configured cookie domain of ...\".",
-	Cause:   "oauth2-proxy sets its cookies for the first cookie_domains entry that is a suffix of the request host, else for the last one anyway (pkg/cookies/cookies.go GetCookieDomain, MakeCookie); a browser drops a cookie whose Domain does not domain-match the host (RFC 6265 5.3), so the session and CSRF cookies never come back.",
+	Cause:   "oauth2-proxy sets its cookies for a cookie_domains entry that is a suffix of the request host, else for the last entry anyway (pkg/cookies/cookies.go GetCookieDomain, MakeCookieFromOptions); a browser drops a cookie whose Domain does not domain-match the host (RFC 6265 5.3), so the session and CSRF cookies never come back.",
 	Fix:     "Set cookie_domains to the app's host (or a parent domain of it), or leave it unset.",
 	Needs:   []Need{NeedProxy},
 	Run: func(m *Model) []Finding {
