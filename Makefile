@@ -9,7 +9,8 @@ BIN ?= bin/authstack
 FUZZTIME ?=
 FUZZ_TARGETS := ./pkg/config:FuzzParse:60000 ./pkg/patch/kubespray:FuzzKubesprayPatch:1000 \
 	./pkg/patch/kubeadm:FuzzKubeadmPatch:2000 ./pkg/patch/dexconfig:FuzzDexMerge:40000 \
-	./internal/safefile:FuzzWrite:2500
+	./internal/safefile:FuzzWrite:2500 ./pkg/formats/oauth2proxy:FuzzPrintParse:20000 \
+	./pkg/patch/staticpod:FuzzStaticPodPatch:3000
 
 .PHONY: build test unit vet vulncheck fuzz golden bench example clean
 

@@ -72,8 +72,6 @@ type Stack struct {
 	FirstApply   time.Duration
 	// Marks are seconds from ApplyStarted to each step of the way up.
 	Marks map[string]float64
-	// Applied says how: "authstack apply" or the kubectl fallback.
-	Applied string
 }
 
 // Start brings up the whole stack from authstack's rendered output.
@@ -124,8 +122,9 @@ func Start(t *testing.T, opts Options) *Stack {
 			t.Fatalf("create namespace %s: %v", ns, err)
 		}
 	}
-	// Build the CLI before the clock starts: a user has it installed.
-	s.hasApply(t)
+	// Build the CLI before the clock starts: a user has it installed. A CLI
+	// that does not build fails the tier here.
+	authstackCLI(t)
 	s.ApplyStarted = time.Now()
 	s.Apply(t)
 	s.FirstApply = time.Since(s.ApplyStarted)
@@ -275,47 +274,17 @@ func (s *Stack) CLI(t testing.TB, stdin []byte, args ...string) (stdout, stderr 
 	return out.String(), errOut.String(), code
 }
 
-// hasApply says whether the CLI has an apply command yet.
-func (s *Stack) hasApply(t testing.TB) bool {
-	authstackCLIBuild()
-	if cliErr != nil {
-		t.Logf("authstack CLI does not build, applying with kubectl: %v", cliErr)
-		return false
-	}
-	_, _, code := s.CLI(t, nil, "apply", "--help")
-	return code == 0
-}
-
 // Apply puts the rendered objects into the cluster with `authstack apply`
-// (or, while that command does not exist, kubectl's server-side apply of
-// the rendered stream) and returns apply's stderr.
+// and returns its output. There is no other way in: a CLI that does not
+// build or cannot apply fails the tier.
 func (s *Stack) Apply(t testing.TB, extra ...string) string {
 	t.Helper()
-	if s.hasApply(t) {
-		s.Applied = "authstack apply"
-		args := append([]string{"apply", "-f", s.SpecFile, "--kubeconfig", s.Env.AdminKubeconfig}, extra...)
-		out, errOut, code := s.CLI(t, nil, args...)
-		if code != 0 {
-			t.Fatalf("authstack %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out + errOut
+	args := append([]string{"apply", "-f", s.SpecFile, "--kubeconfig", s.Env.AdminKubeconfig}, extra...)
+	out, errOut, code := s.CLI(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("authstack %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
 	}
-	s.Applied = "kubectl apply --server-side (authstack apply is not built yet)"
-	var objs bytes.Buffer
-	for _, o := range s.render(t).Objects {
-		data, err := yaml.Marshal(o.Object.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs.WriteString("---\n")
-		objs.Write(data)
-	}
-	stream := writeFile(t, filepath.Join(s.Dir, "rendered-objects.yaml"), objs.Bytes())
-	stdout, stderr, err := s.Env.Kubectl(t, "", "apply", "--server-side", "--field-manager=authstack", "-f", stream)
-	if err != nil {
-		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
-	}
-	return stdout + stderr
+	return out + errOut
 }
 
 // secretData reads a Secret the apply created.

@@ -134,6 +134,11 @@ func typeName(e ast.Expr) (string, string) {
 	case *ast.ArrayType:
 		n, r := typeName(t.Elt)
 		return "[]" + n, r
+	case *ast.SelectorExpr:
+		// A type of another package, such as rbacv1.PolicyRule: named, not expanded.
+		if pkg, ok := t.X.(*ast.Ident); ok {
+			return pkg.Name + "." + t.Sel.Name, ""
+		}
 	case *ast.MapType:
 		k, _ := typeName(t.Key)
 		v, r := typeName(t.Value)

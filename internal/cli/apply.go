@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/authstack/authstack/pkg/apply"
@@ -51,7 +52,8 @@ The API server's OIDC settings cannot be applied through the API: pass the
 file to patch (--kubespray-vars, --kubeadm-config), a path for the
 AuthenticationConfiguration (--authentication-config-out), or the static pod
 manifest of the node you are on (--apiserver-manifest); apply prints the
-next step.`,
+next step. Only the lines of the flags and mounts authstack owns change; all
+files are checked before any is written.`,
 		Example: `  # see what would change, then apply and wait for the proxies
   authstack apply -f authstack.yaml --diff --dry-run=server
   authstack apply -f authstack.yaml --wait
@@ -64,25 +66,51 @@ next step.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runApply(cmd.Context(), streams, f) },
 	}
+	bindApplyFlags(cmd.Flags(), f)
 	fl := cmd.Flags()
+	fl.StringVar(&f.dryRun, "dry-run", string(apply.DryRunNone), "none, client (send nothing) or server (the API server checks, stores nothing)")
+	fl.BoolVar(&f.diff, "diff", false, "print what would change as a unified diff on stdout (Secret values hidden)")
+	fl.BoolVar(&f.wait, "wait", false, "wait until the Deployments are available")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	return cmd
+}
+
+// bindApplyFlags binds the flags apply and diff share: what to apply, where,
+// and how ownership is handled.
+func bindApplyFlags(fl *pflag.FlagSet, f *applyFlags) {
 	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context (default: the current one)")
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "local secrets file of authstack render whose values fill in generated secrets the cluster lacks (default: authstack.secrets.yaml next to the spec, when present)")
-	fl.StringVar(&f.dryRun, "dry-run", string(apply.DryRunNone), "none, client (send nothing) or server (the API server checks, stores nothing)")
-	fl.BoolVar(&f.diff, "diff", false, "print what would change as a unified diff on stdout (Secret values hidden)")
 	fl.BoolVar(&f.prune, "prune", false, "delete objects of this stack's ApplySet that the spec no longer renders")
 	fl.BoolVar(&f.pruneNamespaces, "prune-namespaces", false, "let --prune delete Namespaces of this stack, with everything in them")
 	fl.BoolVar(&f.pruneCRDs, "prune-crds", false, "let --prune delete CustomResourceDefinitions of this stack, with all their custom resources")
 	fl.BoolVar(&f.adopt, "adopt", false, "make existing objects the spec renders members of this stack's ApplySet (apply takes them over; --prune may delete them later)")
 	fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
-	fl.BoolVar(&f.wait, "wait", false, "wait until the Deployments are available")
-	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")
 	fl.StringVar(&f.files.APIServerManifest, "apiserver-manifest", "", "edit this kube-apiserver static pod manifest (on a control-plane node)")
 	fl.StringVar(&f.files.KubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
 	fl.StringVar(&f.files.KubeadmConfig, "kubeadm-config", "", "patch this kubeadm config file")
 	fl.StringVar(&f.files.AuthenticationConfigOut, "authentication-config-out", "", "write the AuthenticationConfiguration to this path")
 	fl.BoolVar(&f.allowUnprefixed, "allow-unprefixed", false, "apply a spec without username or groups prefix (also needs spec.apiServer.allowUnprefixed)")
+}
+
+// newDiff is apply --diff --dry-run=server under its own name: what apply
+// would change, computed by the API server, with Secret values hidden.
+func newDiff(streams IO) *cobra.Command {
+	f := &applyFlags{diff: true, dryRun: string(apply.DryRunServer), timeout: time.Minute}
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show what apply would change in the cluster, Secret values hidden",
+		Long: `diff is authstack apply --diff --dry-run=server: the API server computes what
+apply would change, nothing is stored, and the changes are printed as a unified
+diff on stdout. Secret values are shown as ***. With --adopt and --prune it shows
+what taking over existing objects and pruning would do.`,
+		Example: `  authstack diff -f authstack.yaml
+  authstack diff -f authstack.yaml --adopt   # after authstack import`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runApply(cmd.Context(), streams, f) },
+	}
+	bindApplyFlags(cmd.Flags(), f)
 	return cmd
 }
 

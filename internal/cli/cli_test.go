@@ -265,10 +265,13 @@ func TestRenderMergesIntoADexConfigWithoutChangingItsSettings(t *testing.T) {
 	if code == 0 {
 		t.Fatal("merged into a dex config with another issuer")
 	}
-	for _, want := range []string{dexConfig, "issuer: the dex config serves http://127.0.0.1:5556/dex", "connectors[0] (ldap)", "expiry.idTokens", "expiry.refreshTokens.absoluteLifetime"} {
+	for _, want := range []string{dexConfig, "issuer (line 1): the dex config serves http://127.0.0.1:5556/dex, the spec's issuer is https://dex.example.com", "connectors[0] (ldap)", "expiry.idTokens", "expiry.refreshTokens.absoluteLifetime"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not name %q:\n%s", want, stderr)
 		}
+	}
+	if after, err := os.ReadFile(dexConfig); err != nil || string(after) != string(upstream) {
+		t.Errorf("the refused merge changed %s (%v)", dexConfig, err)
 	}
 
 	// The same config once its owner agreed to authstack's issuer and token

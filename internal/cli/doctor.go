@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/pkg/doctor"
@@ -55,16 +56,7 @@ Secrets and token signatures are never printed.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.in.Spec, "file", "f", "", "an authstack.yaml; its rendered outputs are checked like your own files")
-	fl.StringVar(&f.in.AuthenticationConfig, "authentication-config", "", "the API server's AuthenticationConfiguration file")
-	fl.StringVar(&f.in.APIServerManifest, "apiserver-manifest", "", "the kube-apiserver static Pod manifest (its --oidc-* flags)")
-	fl.StringVar(&f.in.KubesprayVars, "kubespray-vars", "", "kubespray group_vars with kube_oidc_* variables")
-	fl.StringVar(&f.in.KubeadmConfig, "kubeadm-config", "", "a kubeadm config with a ClusterConfiguration")
-	fl.StringVar(&f.in.DexConfig, "dex-config", "", "dex's config.yaml")
-	fl.StringArrayVar(&f.in.OAuth2ProxyConfigs, "oauth2-proxy-config", nil, "an oauth2_proxy.cfg or alpha config YAML (repeatable)")
-	fl.StringArrayVar(&f.in.Ingress, "ingress", nil, "Ingress YAML, several documents allowed (repeatable)")
-	fl.StringArrayVar(&f.in.RBAC, "rbac", nil, "RoleBindings/ClusterRoleBindings YAML (repeatable)")
-	fl.StringArrayVar(&f.in.Manifests, "manifests", nil, "other objects: the dex Deployment and dex-config/dex-env Secrets, oauth2-proxy ConfigMaps and Secrets (repeatable)")
-	fl.StringVar(&f.in.Kubeconfig, "kubeconfig", "", "a kubeconfig whose OIDC users are checked")
+	bindArtifactFlags(fl, &f.in)
 	fl.StringVar(&f.in.Token, "token", "", "a file with an id token (raw JWT or ExecCredential JSON), - for stdin")
 	fl.StringVar(&f.in.JWKS, "jwks", "", "the issuer's JSON Web Key Set, to verify the token's signature offline")
 	fl.StringVar(&f.now, "now", "", "evaluate expiry at this RFC 3339 time instead of the clock")
@@ -125,6 +117,21 @@ func runDoctor(ctx context.Context, streams IO, f *doctorFlags) error {
 		return findingsError{errors: n}
 	}
 	return nil
+}
+
+// bindArtifactFlags binds the flags that name a user's artifacts, shared by
+// doctor and import so that both read the same files the same way.
+func bindArtifactFlags(fl *pflag.FlagSet, in *doctor.Inputs) {
+	fl.StringVar(&in.AuthenticationConfig, "authentication-config", "", "the API server's AuthenticationConfiguration file")
+	fl.StringVar(&in.APIServerManifest, "apiserver-manifest", "", "the kube-apiserver static Pod manifest (its --oidc-* flags)")
+	fl.StringVar(&in.KubesprayVars, "kubespray-vars", "", "kubespray group_vars with kube_oidc_* variables")
+	fl.StringVar(&in.KubeadmConfig, "kubeadm-config", "", "a kubeadm config with a ClusterConfiguration")
+	fl.StringVar(&in.DexConfig, "dex-config", "", "dex's config: its config.yaml, the dex Helm chart's values (config:), or a Secret or ConfigMap holding config.yaml")
+	fl.StringArrayVar(&in.OAuth2ProxyConfigs, "oauth2-proxy-config", nil, "an oauth2_proxy.cfg, an alpha config YAML, or the oauth2-proxy Deployment with its ConfigMaps and Secrets (repeatable)")
+	fl.StringArrayVar(&in.Ingress, "ingress", nil, "Ingress YAML, several documents allowed (repeatable)")
+	fl.StringArrayVar(&in.RBAC, "rbac", nil, "RoleBindings/ClusterRoleBindings YAML (repeatable)")
+	fl.StringArrayVar(&in.Manifests, "manifests", nil, "other objects: the dex Deployment and dex-config/dex-env Secrets, oauth2-proxy ConfigMaps and Secrets (repeatable)")
+	fl.StringVar(&in.Kubeconfig, "kubeconfig", "", "a kubeconfig whose OIDC users are read")
 }
 
 // colorTerminal is true when stdout is a terminal and NO_COLOR is unset

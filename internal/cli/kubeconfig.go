@@ -24,6 +24,7 @@ type kubeconfigFlags struct {
 	user        string
 	output      string
 	merge       bool
+	force       bool
 	kuberc      string
 	format      string
 	secretsFile string
@@ -42,6 +43,10 @@ IfAvailable: a browser opens when a login is needed).
 Without -o the kubeconfig goes to stdout. --merge adds the cluster, user and
 context to an existing kubeconfig (-o, or $KUBECONFIG, or ~/.kube/config)
 without touching its other entries; the previous file is kept as a backup.
+The user entry is named after the person, cluster, issuer and kubectl client
+(oidc-alice-example-com@prod/dex.example.com/kubernetes), so the logins of
+several clusters live side by side. An entry of the same name with other
+settings is never replaced silently: --merge stops, unless --force.
 
 kubectl 1.35+ can restrict which credential plugins run with a kuberc
 (kubectl.config.k8s.io/v1beta1 Preference, credentialPluginPolicy Allowlist).
@@ -62,6 +67,7 @@ The matching snippet is printed on stderr, or written with --kuberc FILE.`,
 	fl.StringVar(&f.user, "user", "", "the user (email) it is for: names the user entry and prefills the login form")
 	fl.StringVarP(&f.output, "output", "o", "", "write to this file instead of stdout (with --merge: the kubeconfig to merge into)")
 	fl.BoolVar(&f.merge, "merge", false, "merge into an existing kubeconfig (-o, $KUBECONFIG or ~/.kube/config), keeping its other entries")
+	fl.BoolVar(&f.force, "force", false, "with --merge, replace existing clusters, users and contexts of the same names whose settings differ (default: refuse and write nothing)")
 	fl.StringVar(&f.kuberc, "kuberc", "", "write the kuberc credential plugin allowlist to this file instead of stderr")
 	fl.StringVar(&f.format, "format", "yaml", "output format: yaml or json")
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "secrets file of authstack render, for a confidential kubectl client (default: authstack.secrets.yaml next to the spec)")
@@ -72,6 +78,9 @@ The matching snippet is printed on stderr, or written with --kuberc FILE.`,
 func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 	if f.format != "yaml" && f.format != "json" {
 		return usageError{fmt.Errorf("--format must be yaml or json, not %q", f.format)}
+	}
+	if f.force && !f.merge {
+		return usageError{errors.New("--force only applies to --merge")}
 	}
 	if f.merge && f.format == "json" {
 		return usageError{errors.New("--merge writes the kubeconfig's own format; drop --format json")}
@@ -112,7 +121,7 @@ func runKubeconfig(streams IO, f *kubeconfigFlags) error {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("read %s: %w", target, err)
 		}
-		merged, err := kubeconfig.Merge(existing, data)
+		merged, err := kubeconfig.Merge(existing, data, kubeconfig.MergeOptions{Force: f.force})
 		if err != nil {
 			return fmt.Errorf("merge into %s: %w", target, err)
 		}

@@ -229,3 +229,66 @@ func TestKubeconfigKeepsAConfidentialClientSecretOutOfSharedFiles(t *testing.T) 
 		t.Errorf("the secret was printed:\n%s", stderr)
 	}
 }
+
+// Two clusters merged into one kubeconfig for the same person: both logins
+// stay, each with its own issuer. A re-render that changed a user refuses
+// without --force and replaces it with --force.
+func TestKubeconfigMergeTwoClusters(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "config")
+	specs := map[string]string{"prod": example(t, "dex-ldap-kubespray"), "dev": example(t, "kind")}
+	for _, cluster := range []string{"prod", "dev"} {
+		if _, stderr, code := run(t, "kubeconfig", "-f", specs[cluster], "--user", "alice@example.com", "--merge", "-o", target); code != ExitOK {
+			t.Fatalf("merge %s: exit %d: %s", cluster, code, stderr)
+		}
+	}
+	cfg, err := clientcmd.LoadFromFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuers := map[string]string{}
+	for name, c := range cfg.Contexts {
+		u := cfg.AuthInfos[c.AuthInfo]
+		if u == nil || u.Exec == nil {
+			t.Fatalf("context %s has no user %s", name, c.AuthInfo)
+		}
+		for _, a := range u.Exec.Args {
+			if v, ok := strings.CutPrefix(a, "--oidc-issuer-url="); ok {
+				issuers[c.Cluster] = v
+			}
+		}
+	}
+	if len(cfg.AuthInfos) != 2 || len(issuers) != 2 || issuers["prod"] == issuers["dev"] {
+		t.Errorf("want a user per cluster with its own issuer, got %d users, issuers %v", len(cfg.AuthInfos), issuers)
+	}
+}
+
+func TestKubeconfigMergeRefusesToReplaceAnotherUser(t *testing.T) {
+	spec := example(t, "kind")
+	target := filepath.Join(t.TempDir(), "config")
+	if _, stderr, code := run(t, "kubeconfig", "-f", spec, "--merge", "-o", target); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cfg, err := clientcmd.LoadFromFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := cfg.Contexts[cfg.CurrentContext].AuthInfo
+	cfg.AuthInfos[user].Exec.Args = append(cfg.AuthInfos[user].Exec.Args, "--listen-address=127.0.0.1:18000")
+	if err := clientcmd.WriteToFile(*cfg, target); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(target)
+	_, stderr, code := run(t, "kubeconfig", "-f", spec, "--merge", "-o", target)
+	if code == ExitOK || !strings.Contains(stderr, user) || !strings.Contains(stderr, "--force") {
+		t.Errorf("exit %d, stderr %q: want a refusal naming user %s and --force", code, stderr, user)
+	}
+	if after, _ := os.ReadFile(target); string(after) != string(before) {
+		t.Error("the refused merge changed the kubeconfig")
+	}
+	if _, stderr, code := run(t, "kubeconfig", "-f", spec, "--merge", "--force", "-o", target); code != ExitOK {
+		t.Fatalf("--force: exit %d: %s", code, stderr)
+	}
+	if after, _ := os.ReadFile(target); strings.Contains(string(after), "--listen-address") {
+		t.Error("--force did not replace the user")
+	}
+}

@@ -60,7 +60,7 @@ not a symbolic link: authstack never writes through links.`,
 	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
 	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")
 	fl.StringVar(&f.kubeadmConfig, "kubeadm-config", "", "patch this kubeadm config file")
-	fl.StringVar(&f.dexConfig, "dex-config", "", "merge the stack's clients and connectors into this existing dex config")
+	fl.StringVar(&f.dexConfig, "dex-config", "", "merge the stack's clients and connectors into this existing dex config file or dex Helm chart values file")
 	fl.BoolVar(&f.inPlace, "in-place", false, "write patched files (a backup is kept as FILE.authstack.bak) instead of printing a diff")
 	return cmd
 }
@@ -97,34 +97,31 @@ func runRender(streams IO, f *renderFlags) error {
 		fmt.Fprintf(streams.Err, "generated secrets kept in %s (keep it private, out of version control)\n", store.Path)
 	}
 
-	targets := []struct {
-		kind render.Target
-		path string
-	}{{render.KubesprayVars, f.kubesprayVars}, {render.KubeadmConfig, f.kubeadmConfig}, {render.DexConfig, f.dexConfig}}
-	patched := false
-	for _, t := range targets {
-		if t.path == "" {
-			continue
-		}
-		patched = true
-		p, err := res.Patch(t.kind, t.path)
-		if err != nil {
-			return err
-		}
+	patches, err := res.PatchTargets(render.Targets{KubesprayVars: f.kubesprayVars, KubeadmConfig: f.kubeadmConfig, DexConfig: f.dexConfig})
+	if err != nil {
+		return err
+	}
+	patched := len(patches) > 0
+	for _, p := range patches {
 		for _, n := range p.Notes {
 			fmt.Fprintf(streams.Err, "note: %s\n", n)
 		}
 		switch {
 		case !p.Changed():
-			fmt.Fprintf(streams.Err, "%s is up to date\n", t.path)
+			fmt.Fprintf(streams.Err, "%s is up to date\n", p.Path)
 		case f.inPlace:
-			backup, err := patch.WriteFileAtomic(t.path, p.After)
+			for _, w := range p.Writes {
+				if _, err := patch.WriteFileAtomic(w.Path, w.Data); err != nil {
+					return err
+				}
+			}
+			backup, err := patch.WriteFileAtomic(p.Path, p.After)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Err, "patched %s (backup: %s)\n", t.path, backup)
+			fmt.Fprintf(streams.Err, "patched %s (backup: %s)\n", p.Path, backup)
 		default:
-			fmt.Fprint(streams.Out, patch.UnifiedDiff(t.path, p.Before, p.After))
+			fmt.Fprint(streams.Out, patch.UnifiedDiff(p.Path, p.Before, p.After))
 		}
 	}
 	if patched && f.outDir == "" {

@@ -79,6 +79,10 @@ type Options struct {
 	// clusterrole-aggregation and serviceaccount controllers, so the built-in
 	// view/edit/admin ClusterRoles get their rules.
 	ControllerManager bool
+	// Controllers are more kube-controller-manager controllers to run, such
+	// as deployment and replicaset, which create the ReplicaSets and Pods
+	// of Deployments (Pods stay Pending: there is no scheduler or kubelet).
+	Controllers []string
 }
 
 // Env is a running test control plane.
@@ -192,7 +196,7 @@ func Start(t testing.TB, opts Options) *Env {
 			"--secure-port="+strconv.Itoa(FreePort(t)),
 			"--leader-elect=false",
 			"--use-service-account-credentials=true",
-			"--controllers=clusterrole-aggregation,serviceaccount",
+			"--controllers="+strings.Join(append([]string{"clusterrole-aggregation", "serviceaccount"}, opts.Controllers...), ","),
 			"--service-account-private-key-file="+saKey,
 			"--root-ca-file="+e.CA.CertFile,
 		)

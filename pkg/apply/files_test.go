@@ -136,15 +136,6 @@ func TestStaticPodManifestMustBeAPod(t *testing.T) {
 
 func patchDiff(a, b []byte) string { return patch.UnifiedDiff("manifest", a, b) }
 
-func TestSetFlagsReplacesAndRemoves(t *testing.T) {
-	got := setFlags([]string{"kube-apiserver", "--a=1", "--oidc-client-id=old", "--authentication-config=/x", "--b"},
-		[]apiserver.Flag{{Name: "oidc-client-id", Value: "new"}}, []string{"authentication-config"})
-	want := "kube-apiserver --a=1 --b --oidc-client-id=new"
-	if strings.Join(got, " ") != want {
-		t.Fatalf("setFlags = %q, want %q", strings.Join(got, " "), want)
-	}
-}
-
 func TestAuthenticationConfigOutNeedsThatMode(t *testing.T) {
 	dir := t.TempDir()
 	a, res := filesApplier(t, func(s *config.Stack) { s.Spec.APIServer.Mode = v1alpha1.ModeFlags }, Options{Files: Files{AuthenticationConfigOut: filepath.Join(dir, "a.yaml")}})
@@ -168,13 +159,6 @@ func TestAuthenticationConfigOutDryRunWritesNothing(t *testing.T) {
 	}
 	if data, err := os.ReadFile(out); err != nil || !bytes.Contains(data, []byte("AuthenticationConfiguration")) {
 		t.Fatalf("wrote %q (%v), want the AuthenticationConfiguration", data, err)
-	}
-}
-
-func TestKubesprayInventory(t *testing.T) {
-	got := kubesprayInventory("inventory/prod/group_vars/k8s_cluster/k8s-cluster.yml")
-	if got != "inventory/prod/hosts.yaml" {
-		t.Fatalf("inventory = %q", got)
 	}
 }
 
@@ -243,5 +227,49 @@ func TestKubeadmConfigPatched(t *testing.T) {
 	}
 	if len(a.sum.NextSteps) != 1 || !strings.Contains(a.sum.NextSteps[0], "kubeadm") {
 		t.Fatalf("next steps = %q", a.sum.NextSteps)
+	}
+}
+
+// Issue #10: the static pod manifest was re-marshalled whole, which drops
+// the comments, reorders keys and deletes what the kubelet wrote (such as
+// creationTimestamp: null and status: {} in every kubeadm manifest). Only
+// the lines authstack owns may change.
+func TestStaticPodManifestKeepsEveryOtherLine(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join(repoRoot(t), "pkg", "formats", "kubeapiserver", "testdata", "kind-v1.31.2-kube-apiserver.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig = append([]byte("# the control plane of prod; see the runbook\n"), orig...)
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "kube-apiserver.yaml")
+	if err := os.WriteFile(manifest, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(dir, "oidc-ca.crt")
+	a, res := filesApplier(t, func(s *config.Stack) {
+		s.Spec.APIServer.Mode = v1alpha1.ModeFlags
+		s.Spec.APIServer.IssuerCAPath = ca
+	}, Options{Files: Files{APIServerManifest: manifest}})
+	if err := a.files(res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(manifest)
+	// Every original line is still there, in order; the new lines are the
+	// flags and the CA file's mount.
+	rest := string(got)
+	for _, l := range strings.SplitAfter(string(orig), "\n") {
+		i := strings.Index(rest, l)
+		if i < 0 {
+			t.Fatalf("line %q of the manifest was removed or changed:\n%s", l, patchDiff(orig, got))
+		}
+		for _, add := range strings.Split(strings.TrimSpace(rest[:i]), "\n") {
+			add = strings.TrimSpace(add)
+			flag := strings.Trim(strings.TrimPrefix(add, "- "), `'"`)
+			if add != "" && !strings.HasPrefix(flag, "--oidc-") && !strings.Contains(add, "authstack-oidc-ca") && !strings.Contains(add, ca) &&
+				add != "readOnly: true" && add != "type: File" && add != "- hostPath:" {
+				t.Errorf("unexpected new line %q", add)
+			}
+		}
+		rest = rest[i+len(l):]
 	}
 }

@@ -62,14 +62,14 @@ var _ = register(Check{
 		// Clients against the expected issuer.
 		if want != "" {
 			for _, p := range m.Proxies {
-				if p.Issuer == "" || p.Source+": oidc_issuer_url" == where {
+				if p.Issuer == "" || p.at("oidc_issuer_url") == where {
 					continue
 				}
 				compared++
 				if d := issuerDiff(p.Issuer, want); d != "" {
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("oauth2-proxy %s uses issuer %q, expected %q: %s", p.App, p.Issuer, want, d),
-						Evidence: []string{p.Source + ": oidc_issuer_url = " + q(p.Issuer), where + " = " + q(want)},
+						Evidence: []string{p.at("oidc_issuer_url") + " = " + q(p.Issuer), where + " = " + q(want)},
 						Fix:      fmt.Sprintf("set oidc_issuer_url = %q in %s", want, p.Source),
 					})
 				}
@@ -216,7 +216,7 @@ var _ = register(Check{
 	Title:   "the API server accepts the token's signing algorithm",
 	Symptom: "401 for every token; the API server logs \"oidc: id token signed with unsupported algorithm, expected [\\\"RS256\\\"] got \\\"ES256\\\"\".",
 	Cause:   "--oidc-signing-algs defaults to RS256; an issuer signing with ES256 or PS256 needs it listed. HS256 and none are never accepted.",
-	Fix:     "Add the issuer's algorithm to --oidc-signing-algs (kubespray kube_oidc_signing_algs), or move to an AuthenticationConfiguration, which accepts every asymmetric algorithm.",
+	Fix:     "Add the issuer's algorithm to --oidc-signing-algs (kubespray has no variable for this flag: give it in kube_kubeadm_apiserver_extra_args), or move to an AuthenticationConfiguration, which accepts every asymmetric algorithm.",
 	Needs:   []Need{NeedJWT, NeedToken},
 	Run: func(m *Model) []Finding {
 		j := m.tokenAuth()

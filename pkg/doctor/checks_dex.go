@@ -53,7 +53,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s redirects to %q, which dex client %q does not allow", p.App, p.RedirectURL, c.ID),
-				Evidence: []string{p.Source + ": redirect_url = " + q(p.RedirectURL), fmt.Sprintf("%s: staticClients[%d].redirectURIs = %s", m.Dex.Source, c.Index, ql(c.RedirectURIs))},
+				Evidence: []string{p.at("redirect_url") + " = " + q(p.RedirectURL), fmt.Sprintf("%s: staticClients[%d].redirectURIs = %s", m.Dex.Source, c.Index, ql(c.RedirectURIs))},
 				Fix:      fmt.Sprintf("add %q to staticClients[%d].redirectURIs in %s", p.RedirectURL, c.Index, m.Dex.Source),
 			})
 		}
@@ -103,7 +103,7 @@ var _ = register(Check{
 			if p.ClientID != "" && m.Dex.Client(p.ClientID) == nil {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s uses client_id %q, which dex does not know", p.App, p.ClientID),
-					Evidence: []string{p.Source + ": client_id = " + q(p.ClientID), m.Dex.Source + ": staticClients[].id = " + ql(ids())},
+					Evidence: []string{p.at("client_id") + " = " + q(p.ClientID), m.Dex.Source + ": staticClients[].id = " + ql(ids())},
 					Fix:      fmt.Sprintf("set client_id to the dex client of this app, or add a static client %q to %s", p.ClientID, m.Dex.Source),
 				})
 			}
@@ -171,7 +171,7 @@ var _ = register(Check{
 			}
 		}
 		for _, p := range m.Proxies {
-			check("oauth2-proxy "+p.App, p.Source+": client_secret", p.ClientID, p.ClientSecret, p.SecretKnown)
+			check("oauth2-proxy "+p.App, p.at("client_secret"), p.ClientID, p.ClientSecret, p.SecretKnown)
 			if c := m.Dex.Client(p.ClientID); c != nil && !c.Public && !p.SecretKnown {
 				out = append(out, skip("oauth2-proxy %s's client secret is not in %s (environment or a Secret not given?): not compared", p.App, p.Source))
 			}
@@ -220,7 +220,7 @@ var _ = register(Check{
 				if c == nil {
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("oauth2-proxy %s asks dex for audience %q, which is no dex client: dex refuses the scope", p.App, aud),
-						Evidence: []string{p.Source + ": scope contains " + q("audience:server:client_id:"+aud), m.Dex.Source + ": staticClients[].id has no " + q(aud)},
+						Evidence: []string{p.at("scope") + " contains " + q("audience:server:client_id:"+aud), m.Dex.Source + ": staticClients[].id has no " + q(aud)},
 						Fix:      fmt.Sprintf("name the client the API server accepts in the scope, or add a static client %q to %s", aud, m.Dex.Source),
 					})
 					continue
@@ -230,7 +230,7 @@ var _ = register(Check{
 				}
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s asks dex for audience %q, but dex client %q does not list %q in trustedPeers", p.App, aud, aud, p.ClientID),
-					Evidence: []string{p.Source + ": scope contains " + q("audience:server:client_id:"+aud), fmt.Sprintf("%s: staticClients[%d].trustedPeers = %s", m.Dex.Source, c.Index, ql(c.TrustedPeers))},
+					Evidence: []string{p.at("scope") + " contains " + q("audience:server:client_id:"+aud), fmt.Sprintf("%s: staticClients[%d].trustedPeers = %s", m.Dex.Source, c.Index, ql(c.TrustedPeers))},
 					Fix:      fmt.Sprintf("add %q to staticClients[%d].trustedPeers in %s", p.ClientID, c.Index, m.Dex.Source),
 				})
 			}

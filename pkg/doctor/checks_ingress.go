@@ -81,13 +81,13 @@ var _ = register(Check{
 			case p != nil && p.SetAuthz && !fwd:
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets the Authorization header but %s does not pass it to the app", p.App, in.ref()),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header = true"},
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " = true"},
 					Fix:      fmt.Sprintf("add Authorization to %s on %s", annResponseHeaders, in.ref()),
 				})
 			case p != nil && !p.SetAuthz && fwd && !passesIdentityHeaders(in):
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s passes the Authorization header to the app, but oauth2-proxy %s does not set it", in.ref(), p.App),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.Source + ": set_authorization_header is not true"},
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " is not true"},
 					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
 				})
 			}
@@ -292,17 +292,26 @@ var _ = register(Check{
 // ownIngress reports oauth2-proxy's own Ingress: every path under /oauth2.
 func ownIngress(in *Ingress) bool {
 	for _, p := range in.Paths {
-		if !strings.HasPrefix(p, "/oauth2") {
+		if !strings.HasPrefix(p.Path, "/oauth2") {
 			return false
 		}
 	}
 	return len(in.Paths) > 0
 }
 
+// paths are the HTTP paths of the Ingress's rules.
+func (in *Ingress) paths() []string {
+	out := make([]string, 0, len(in.Paths))
+	for _, p := range in.Paths {
+		out = append(out, p.Path)
+	}
+	return out
+}
+
 // coversRoot reports an Ingress that serves its host's / (or every path).
 func coversRoot(in *Ingress) bool {
 	for _, p := range in.Paths {
-		if p == "" || p == "/" {
+		if p.Path == "" || p.Path == "/" {
 			return true
 		}
 	}
@@ -331,7 +340,7 @@ func (m *Model) authProxy(authURL string) *Proxy {
 }
 
 var _ = register(Check{
-	Code: "AS-64", Name: "app-ingress-unprotected", Category: CatIngress, Severity: Error,
+	Code: "AS-21", Name: "app-ingress-unprotected", Category: CatIngress, Severity: Error,
 	Title:   "every Ingress on an oauth2-proxy's host asks that oauth2-proxy",
 	Symptom: "none at first: the app answers without a login (no auth-url), or users of another app's oauth2-proxy, with its allowed_groups, get in.",
 	Cause:   "ingress-nginx asks an auth service only for Ingresses that carry the auth-url annotation (ingress-nginx docs, annotations: External Authentication); an app Ingress without it on a host that oauth2-proxy serves is public, and one whose auth-url names another app's oauth2-proxy applies that proxy's checks and cookie.",
@@ -356,7 +365,7 @@ var _ = register(Check{
 				if !coversRoot(in) {
 					// Public sub-paths (assets, health checks) may be meant.
 					f.Severity = Warning
-					f.Message += fmt.Sprintf(" (paths %s)", ql(in.Paths))
+					f.Message += fmt.Sprintf(" (paths %s)", ql(in.paths()))
 				}
 				out = append(out, f)
 				continue

@@ -41,7 +41,7 @@ var _ = register(Check{
 	Fix:     "Add --oidc-extra-scope=offline_access to the exec args.",
 	Needs:   []Need{NeedKubeconfig},
 	Run: func(m *Model) []Finding {
-		return m.missingScope("offline_access", "no refresh token, a new browser login at every expiry")
+		return m.missingScope("offline_access", "no refresh token, a new browser login at every expiry", func(*KubeUser) bool { return true })
 	},
 })
 
@@ -49,7 +49,7 @@ var _ = register(Check{
 	Code: "AS-72", Name: "kubeconfig-groups-scope-missing", Category: CatKubeconfig, Severity: Error,
 	Title:   "kubelogin requests the groups scope when RBAC binds groups",
 	Symptom: "403 Forbidden for users who should get access through a group.",
-	Cause:   "dex puts the groups claim in the token only for the groups scope.",
+	Cause:   "dex puts the groups claim in the token only for the groups scope (another issuer is not checked: it adds groups by its own configuration).",
 	Fix:     "Add --oidc-extra-scope=groups to the exec args.",
 	Needs:   []Need{NeedKubeconfig},
 	Run: func(m *Model) []Finding {
@@ -66,7 +66,9 @@ var _ = register(Check{
 		if !bindsGroups {
 			return []Finding{skip("not applicable: no binding names a group")}
 		}
-		out := m.missingScope("groups", "the token carries no groups, group bindings do not apply")
+		// groups is dex's scope; another issuer puts groups in the token
+		// by its own configuration, and may refuse a scope it does not know.
+		out := m.missingScope("groups", "the token carries no groups, group bindings do not apply", func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
 		if m.RBAC == nil {
 			// Without the bindings it is not known that groups matter.
 			for i := range out {
@@ -89,7 +91,7 @@ var _ = register(Check{
 	Code: "AS-73", Name: "kubeconfig-username-scope-missing", Category: CatKubeconfig, Severity: Error,
 	Title:   "kubelogin requests the scope that carries the API server's username claim",
 	Symptom: "every kubectl request gets 401; the API server logs \"oidc: parse username claims \\\"email\\\": claim not present\".",
-	Cause:   "The API server takes the username from a claim (email, preferred_username) that the issuer puts in the id token only for its scope (email, profile): OpenID Connect Core 5.4, dex server/oauth2.go newIDToken.",
+	Cause:   "The API server takes the username from a claim (email, preferred_username) that the issuer puts in the id token only for its scope (email, profile): OpenID Connect Core 5.4, dex server/oauth2.go newIDToken (another issuer is not checked: it may add the claim by its own configuration).",
 	Fix:     "Add --oidc-extra-scope=<scope> (email for the email claim, profile for preferred_username) to the exec args.",
 	Needs:   []Need{NeedKubeconfig, NeedJWT},
 	Run: func(m *Model) []Finding {
@@ -98,7 +100,9 @@ var _ = register(Check{
 		if !ok || j.UsernameExpr != "" {
 			return []Finding{skip("not applicable: the username claim %q needs no scope", j.UsernameClaim)}
 		}
-		out := m.missingScope(scope, fmt.Sprintf("the token has no %q claim, the API server takes the username from it (%s.claim)", j.UsernameClaim, j.UserField))
+		// As for groups, only dex is known to leave the claim out without
+		// its scope; another issuer may add it by its own configuration.
+		out := m.missingScope(scope, fmt.Sprintf("the token has no %q claim, the API server takes the username from it (%s.claim)", j.UsernameClaim, j.UserField), func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
 		for i := range out {
 			if out[i].Severity != skipped {
 				out[i].Evidence = append(out[i].Evidence, j.UserField+".claim = "+q(j.UsernameClaim))
@@ -108,11 +112,15 @@ var _ = register(Check{
 	},
 })
 
-// missingScope reports the kubelogin users that do not request scope.
-func (m *Model) missingScope(scope, consequence string) []Finding {
+// missingScope reports the kubelogin users that do not request scope,
+// among those it applies to.
+func (m *Model) missingScope(scope, consequence string, applies func(*KubeUser) bool) []Finding {
 	var out []Finding
 	logins := 0
 	for _, u := range m.Kubeconfigs {
+		if !applies(u) {
+			continue
+		}
 		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" {
 			logins++
 		}

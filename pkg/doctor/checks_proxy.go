@@ -3,7 +3,6 @@ package doctor
 import (
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -38,7 +37,7 @@ var _ = register(Check{
 			if n := cookieSecretBytes(p.CookieSecret); n != 16 && n != 24 && n != 32 {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s's cookie secret is %d bytes; it must be 16, 24 or 32 bytes (or their base64)", p.App, n),
-					Evidence: []string{p.Source + ": cookie_secret (value not shown)"},
+					Evidence: []string{p.at("cookie_secret") + " (value not shown)"},
 					Fix:      "replace cookie_secret with the output of: openssl rand -base64 32 | tr -- '+/' '-_'",
 				})
 			}
@@ -84,7 +83,7 @@ var _ = register(Check{
 					out = append(out, Finding{
 						Severity: Warning,
 						Message:  fmt.Sprintf("oauth2-proxy %s forwards the id token but never refreshes it (cookie_refresh unset); it expires after %s", p.App, life),
-						Evidence: []string{p.Source + ": cookie_refresh is not set", fmt.Sprintf("%s = %s", where, life)},
+						Evidence: []string{p.at("cookie_refresh") + " is not set", fmt.Sprintf("%s = %s", where, life)},
 						Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
 					})
 				}
@@ -95,7 +94,7 @@ var _ = register(Check{
 			if p.CookieExpire != 0 && p.CookieRefresh >= p.CookieExpire {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s: cookie_refresh %s is not less than cookie_expire %s; oauth2-proxy refuses to start", p.App, p.CookieRefresh, p.CookieExpire),
-					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh), fmt.Sprintf("%s: cookie_expire = %q", p.Source, p.CookieExpire)},
+					Evidence: []string{fmt.Sprintf("%s = %q", p.at("cookie_refresh"), p.CookieRefresh), fmt.Sprintf("%s = %q", p.at("cookie_expire"), p.CookieExpire)},
 					Fix:      "set cookie_refresh below cookie_expire",
 				})
 			}
@@ -105,7 +104,7 @@ var _ = register(Check{
 			if life > 0 && p.CookieRefresh >= life {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s refreshes every %s, but id tokens live %s: the session holds an expired token in between", p.App, p.CookieRefresh, life),
-					Evidence: []string{fmt.Sprintf("%s: cookie_refresh = %q", p.Source, p.CookieRefresh.String()), fmt.Sprintf("%s = %s", where, life)},
+					Evidence: []string{fmt.Sprintf("%s = %q", p.at("cookie_refresh"), p.CookieRefresh.String()), fmt.Sprintf("%s = %s", where, life)},
 					Fix:      fmt.Sprintf("set cookie_refresh = %q in %s", (life / 2).String(), p.Source),
 				})
 			}
@@ -155,7 +154,7 @@ var _ = register(Check{
 				}
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s serves %s but may not redirect back to it after login", p.App, h),
-					Evidence: []string{p.Source + ": whitelist_domains = " + ql(p.Whitelist)},
+					Evidence: []string{p.at("whitelist_domains") + " = " + ql(p.Whitelist)},
 					Fix:      fmt.Sprintf("add %q to whitelist_domains in %s", h, p.Source),
 				})
 			}
@@ -190,7 +189,7 @@ var _ = register(Check{
 	Code: "AS-53", Name: "proxy-groups-scope-missing", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "oauth2-proxy requests the groups scope when it needs groups",
 	Symptom: "every user gets 403 \"Permission Denied\" from oauth2-proxy (allowed_groups), or the app sees no groups.",
-	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it.",
+	Cause:   "dex returns the groups claim only for the groups scope; oauth2-proxy's scope does not include it (another issuer is not checked: it adds groups by its own configuration).",
 	Fix:     "Add groups to oauth2-proxy's scope.",
 	Needs:   []Need{NeedProxy},
 	Run: func(m *Model) []Finding {
@@ -198,6 +197,12 @@ var _ = register(Check{
 		for _, p := range m.Proxies {
 			if len(p.AllowedGroups) == 0 && !p.SetAuthz {
 				out = append(out, skip("not applicable: oauth2-proxy %s neither has allowed_groups nor forwards the id token", p.App))
+				continue
+			}
+			// groups is dex's scope; another issuer adds groups by its own
+			// configuration and may refuse the scope (Keycloak: invalid_scope).
+			if !m.mayBeDex(p.Issuer) {
+				out = append(out, skip("not applicable: oauth2-proxy %s's issuer is not dex, whose groups scope this checks", p.App))
 				continue
 			}
 			if p.has("groups") {
@@ -209,7 +214,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s does not request the groups scope, but %s", p.App, why),
-				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " "))},
 				Fix:      fmt.Sprintf("set scope = %q in %s", strings.Join(append(append([]string{}, p.Scopes...), "groups"), " "), p.Source),
 			})
 		}
@@ -236,7 +241,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s reads groups from %q, the API server from %q", p.App, p.GroupsClaim, j.GroupsClaim),
-				Evidence: []string{p.Source + ": oidc_groups_claim = " + q(p.GroupsClaim), j.GroupsField + ".claim = " + q(j.GroupsClaim)},
+				Evidence: []string{p.at("oidc_groups_claim") + " = " + q(p.GroupsClaim), j.GroupsField + ".claim = " + q(j.GroupsClaim)},
 				Fix:      "set both to the claim the issuer emits (dex: \"groups\")",
 			})
 		}
@@ -271,7 +276,7 @@ var _ = register(Check{
 			out = append(out, Finding{
 				Severity: sev,
 				Message:  fmt.Sprintf("oauth2-proxy %s refreshes sessions every %s but does not request offline_access: there is no refresh token", p.App, p.CookieRefresh),
-				Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " "))},
+				Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " "))},
 				Fix:      fmt.Sprintf("add offline_access to scope in %s", p.Source),
 			})
 		}
@@ -283,8 +288,8 @@ var _ = register(Check{
 	Code: "AS-56", Name: "forwarded-token-audience", Category: CatOAuth2Proxy, Severity: Error,
 	Title:   "tokens forwarded by oauth2-proxy are accepted by the API server",
 	Symptom: "the Dashboard/Headlamp shows 401 Unauthorized from the API server.",
-	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts, which with dex takes the cross-client scope audience:server:client_id:<client>.",
-	Fix:     "Request scope audience:server:client_id:<API server audience> and make the proxy a trusted peer of that client in dex.",
+	Cause:   "A proxy with set_authorization_header forwards its id token: its audience must be one the API server accepts, which with dex takes the cross-client scope audience:server:client_id:<client>; any other issuer ignores that scope and issues the token for the proxy's own client id.",
+	Fix:     "With dex, request scope audience:server:client_id:<API server audience> and make the proxy a trusted peer of that client; with another issuer, add the proxy's client id to the API server's audiences (AuthenticationConfiguration, audienceMatchPolicy MatchAny).",
 	Needs:   []Need{NeedProxy, NeedJWT},
 	Run: func(m *Model) []Finding {
 		var out []Finding
@@ -302,57 +307,24 @@ var _ = register(Check{
 			// (pkg/providers/oidc/verifier.go isValidAudience): so the proxy
 			// accepts its own cross-client tokens without
 			// oidc_extra_audiences, and only the API server side can fail.
-			if !contains(j.Audiences, p.ClientID) && !anyIn(p.crossClientAudiences(), j.Audiences) {
+			// Only dex honours the cross-client scope; another issuer
+			// issues the token for the proxy's client alone.
+			if !contains(j.Audiences, p.ClientID) && !anyIn(m.effectiveCrossClientAudiences(p), j.Audiences) {
+				fix := fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source)
+				msg := fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences))
+				if !m.mayBeDex(p.Issuer) {
+					msg += "; its issuer " + p.Issuer + " is not dex, so a cross-client scope does not change the audience"
+					fix = fmt.Sprintf("add %q to %s (an AuthenticationConfiguration accepts several audiences with audienceMatchPolicy MatchAny; --oidc-client-id only one)", p.ClientID, j.AudField)
+				}
 				out = append(out, Finding{
-					Message:  fmt.Sprintf("oauth2-proxy %s forwards id tokens issued to %q, which the API server does not accept (audiences %s)", p.App, p.ClientID, ql(j.Audiences)),
-					Evidence: []string{p.Source + ": scope = " + q(strings.Join(p.Scopes, " ")), p.Source + ": set_authorization_header = true", j.AudField + " = " + ql(j.Audiences)},
-					Fix:      fmt.Sprintf("add audience:server:client_id:%s to scope in %s", first(j.Audiences), p.Source),
+					Message:  msg,
+					Evidence: []string{p.at("scope") + " = " + q(strings.Join(p.Scopes, " ")), p.at("set_authorization_header") + " = true", j.AudField + " = " + ql(j.Audiences)},
+					Fix:      fix,
 				})
 			}
 		}
 		if forwards == 0 {
 			out = append(out, skip("not applicable: no oauth2-proxy forwards the id token (set_authorization_header)"))
-		}
-		return out
-	},
-})
-
-// cookieDomainMatches is RFC 6265 section 5.1.3 domain-matching, after
-// oauth2-proxy's trimming of a leading dot.
-func cookieDomainMatches(host, domain string) bool {
-	domain = strings.TrimPrefix(domain, ".")
-	return host == domain || strings.HasSuffix(host, "."+domain)
-}
-
-var _ = register(Check{
-	Code: "AS-65", Name: "cookie-domain-mismatch", Category: CatOAuth2Proxy, Severity: Error,
-	Title:   "oauth2-proxy's cookie domains cover the host it serves",
-	Symptom: "the browser loops between the app and the login; oauth2-proxy logs \"request host ... did not match any of the specific cookie domains\" and \"Warning: request host is ... but using configured cookie domain of ...\".",
-	Cause:   "oauth2-proxy sets its cookies for a cookie_domains entry that is a suffix of the request host, else for the last entry anyway (pkg/cookies/cookies.go GetCookieDomain, MakeCookieFromOptions); a browser drops a cookie whose Domain does not domain-match the host (RFC 6265 5.3), so the session and CSRF cookies never come back.",
-	Fix:     "Set cookie_domains to the app's host (or a parent domain of it), or leave it unset.",
-	Needs:   []Need{NeedProxy},
-	Run: func(m *Model) []Finding {
-		var out []Finding
-		for _, p := range m.Proxies {
-			host := hostOf(p.RedirectURL)
-			if h, _, err := net.SplitHostPort(host); err == nil {
-				host = h
-			}
-			if len(p.CookieDomains) == 0 || host == "" {
-				out = append(out, skip("not applicable: oauth2-proxy %s sets no cookie domain, or has no redirect_url", p.App))
-				continue
-			}
-			ok := false
-			for _, d := range p.CookieDomains {
-				ok = ok || cookieDomainMatches(host, d)
-			}
-			if !ok {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("oauth2-proxy %s sets its cookies for %s, which does not cover %s: the browser drops them and the login loops", p.App, ql(p.CookieDomains), host),
-					Evidence: []string{p.Source + ": cookie_domains = " + ql(p.CookieDomains), p.Source + ": redirect_url = " + q(p.RedirectURL)},
-					Fix:      fmt.Sprintf("set cookie_domains = [%q] in %s", host, p.Source),
-				})
-			}
 		}
 		return out
 	},

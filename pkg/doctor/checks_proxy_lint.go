@@ -26,21 +26,21 @@ var _ = register(Check{
 			if !p.CookieSecure {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets its session cookie without Secure: browsers send it over plain http too", p.App),
-					Evidence: []string{p.Source + ": cookie_secure = false"},
+					Evidence: []string{p.at("cookie_secure") + " = false"},
 					Fix:      "set cookie_secure = true in " + p.Source,
 				})
 			}
 			if !p.CookieHTTPOnly {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets its session cookie without HttpOnly: any script on the app's pages can read and send away the session", p.App),
-					Evidence: []string{p.Source + ": cookie_httponly = false"},
+					Evidence: []string{p.at("cookie_httponly") + " = false"},
 					Fix:      "set cookie_httponly = true in " + p.Source,
 				})
 			}
 			if strings.EqualFold(p.CookieSameSite, "none") && !p.CookieSecure {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets SameSite=None without Secure: browsers refuse such a cookie, and it would go along with cross-site requests", p.App),
-					Evidence: []string{p.Source + ": cookie_samesite = \"none\"", p.Source + ": cookie_secure = false"},
+					Evidence: []string{p.at("cookie_samesite") + " = \"none\"", p.at("cookie_secure") + " = false"},
 					Fix:      "set cookie_samesite = \"lax\" and cookie_secure = true in " + p.Source,
 				})
 			}
@@ -48,7 +48,7 @@ var _ = register(Check{
 				out = append(out, Finding{
 					Severity: Warning,
 					Message:  fmt.Sprintf("oauth2-proxy %s keeps sessions for %s: a stolen cookie stays valid that long, and group changes at the identity provider apply only at the next login unless sessions refresh", p.App, p.CookieExpire),
-					Evidence: []string{fmt.Sprintf("%s: cookie_expire = %q", p.Source, p.CookieExpire)},
+					Evidence: []string{fmt.Sprintf("%s = %q", p.at("cookie_expire"), p.CookieExpire)},
 					Fix:      "set cookie_expire to \"168h\" or less in " + p.Source,
 				})
 			}
@@ -76,12 +76,12 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s lets in any request with a bearer token that %s issued to %q, without a login: whoever holds such a token can replay it here", p.App, p.Issuer, p.ClientID),
-				Evidence: []string{p.Source + ": skip_jwt_bearer_tokens = true"},
+				Evidence: []string{p.at("skip_jwt_bearer_tokens") + " = true"},
 				Fix:      "remove skip_jwt_bearer_tokens from " + p.Source + " unless API clients need it",
 			})
 			for _, pair := range p.ExtraJWTIssuers {
 				iss, aud, _ := strings.Cut(pair, "=")
-				ev := []string{p.Source + ": extra_jwt_issuers contains " + q(pair), p.Source + ": client_id = " + q(p.ClientID)}
+				ev := []string{p.at("extra_jwt_issuers") + " contains " + q(pair), p.at("client_id") + " = " + q(p.ClientID)}
 				switch {
 				case aud != p.ClientID:
 					why := ""
@@ -154,7 +154,7 @@ var _ = register(Check{
 		var out []Finding
 		for _, p := range m.Proxies {
 			for _, w := range p.Whitelist {
-				ev := []string{p.Source + ": whitelist_domains contains " + q(w)}
+				ev := []string{p.at("whitelist_domains") + " contains " + q(w)}
 				base, wild := wildcardBase(w)
 				switch {
 				case wild && !strings.Contains(strings.Trim(base, "."), "."):

@@ -38,8 +38,11 @@ renders the spec (with placeholder secrets) and checks the result as if it were 
 ` + "`--token`" + ` takes a raw JWT or the ExecCredential JSON kubelogin prints
 (` + "`kubectl oidc-login get-token ... | authstack doctor --token - ...`" + `). ` + "`--ingress`" + `, ` + "`--rbac`" + ` and
 ` + "`--manifests`" + ` read multi-document YAML or a List (` + "`kubectl get deploy,cm,secret -o yaml`" + `) and take
-from it Ingresses, bindings, the dex Deployment (replicas) and its dex-config/dex-env Secrets, and
-oauth2-proxy ConfigMaps with their Secrets (client-secret, cookie-secret).
+from it Ingresses, bindings, the dex Deployment (replicas) and its dex-config/dex-env Secrets,
+oauth2-proxy Deployments (flags, ` + "`OAUTH2_PROXY_*`" + ` variables literal or from Secrets, and the
+` + "`--config`" + ` or ` + "`--alpha-config`" + ` file mounted from a ConfigMap or Secret in the same stream, with
+oauth2-proxy's precedence: flags over variables over the file), and oauth2-proxy ConfigMaps that
+no Deployment mounts, with their Secrets (client-secret, cookie-secret).
 
 ` + "`--live`" + ` uses the current kubeconfig context: it reads the kube-apiserver Pod's flags in
 kube-system when visible, fetches the issuer's discovery document and keys with the CA the

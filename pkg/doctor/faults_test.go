@@ -246,12 +246,48 @@ var faults = []fault{
 	{"Authorization not set by oauth2-proxy", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", "set_authorization_header = true", "set_authorization_header = false")
 	}, "AS-60", Error, "does not set it"},
+	// ingress-nginx serves a path to a resource backend like any other:
+	// without auth-url on its Ingress it is public.
+	{"oauth2-proxy's Ingress also serves / from a resource backend", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "            name: oauth2-proxy-dashboard\n            port:\n              number: 4180\n", "            name: oauth2-proxy-dashboard\n            port:\n              number: 4180\n      - path: /\n        pathType: Prefix\n        backend:\n          resource:\n            apiGroup: k8s.example.com\n            kind: StorageBucket\n            name: static-assets\n")
+	}, "AS-21", Error, "without auth-url"},
 	{"proxy buffer too small", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "proxy-buffer-size: 4k\n    nginx.ingress.kubernetes.io/backend-protocol")
 	}, "AS-61", Error, "4k"},
 	{"auth-signin missing", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/auth-signin: https://dashboard.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri\n", "")
 	}, "AS-62", Error, "auth-signin"},
+	{"proxy without provider (oauth2-proxy's default is google)", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "provider = \"oidc\"\n", "")
+	}, "AS-64", Error, `default "google"`},
+	{"proxy with a provider that ignores the issuer", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", `provider = "oidc"`, `provider = "github"`)
+	}, "AS-64", Error, `"github"`},
+	{"proxy without email_domains", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "email_domains = [\"*\"]\n", "")
+	}, "AS-65", Error, "refuses to start"},
+	{"cookie domain of another site", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = true\ncookie_domains = [\"example.org\"]")
+	}, "AS-66", Error, "the browser refuses them"},
+	{"identity headers passed but not set by oauth2-proxy", func(t *testing.T, a *artifacts) {
+		a.edit(t, "oauth2_proxy.cfg", "set_xauthrequest = true", "set_xauthrequest = false")
+		a.edit(t, "ingress.yaml", "auth-response-headers: Authorization", "auth-response-headers: X-Auth-Request-User,X-Auth-Request-Groups,Authorization")
+	}, "AS-67", Error, "sees no user"},
+	{"access token header passed without pass_access_token", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "auth-response-headers: Authorization", "auth-response-headers: X-Auth-Request-Access-Token,Authorization")
+	}, "AS-67", Error, "pass_access_token"},
+	{"auth-url at oauth2-proxy's health endpoint", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "svc.cluster.local:4180/oauth2/auth", "svc.cluster.local:4180/ping")
+	}, "AS-68", Error, "without a login"},
+	{"auth-url at oauth2-proxy's sign-in page", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "svc.cluster.local:4180/oauth2/auth", "svc.cluster.local:4180/oauth2/start")
+	}, "AS-68", Error, "answers 500"},
+	{"auth answers cached without the session", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "    nginx.ingress.kubernetes.io/auth-cache-key: $remote_user$http_authorization\n    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol")
+	}, "AS-69", Error, "lets others in"},
+	{"auth answers cached by a split session cookie", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "    nginx.ingress.kubernetes.io/auth-cache-key: $cookie__oauth2_proxy\n    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol")
+	}, "AS-69", Error, "whole session cookie"},
 	{"exec plugin on a removed API version", func(t *testing.T, a *artifacts) {
 		a.edit(t, "kubeconfig.yaml", "client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1alpha1")
 	}, "AS-70", Error, "v1alpha1"},
@@ -325,6 +361,18 @@ func TestHealthyVariants(t *testing.T) {
 		// dex adds the requesting client to aud next to the cross-client
 		// audience, and oauth2-proxy accepts a token when any aud entry is
 		// its client_id: oidc_extra_audiences is not needed.
+		{"auth answers cached per session cookie", func(t *testing.T, a *artifacts) {
+			a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "    nginx.ingress.kubernetes.io/auth-cache-key: $http_cookie$http_authorization\n    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol")
+		}, "AS-69"},
+		{"cookie domain of the parent domain", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = true\ncookie_domains = [\".example.com\"]")
+		}, "AS-66"},
+		{"keycloak-oidc provider", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", `provider = "oidc"`, `provider = "keycloak-oidc"`)
+		}, "AS-64"},
+		{"emails from a file instead of email_domains", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", "email_domains = [\"*\"]", "authenticated_emails_file = \"/etc/oauth2-proxy/emails\"")
+		}, "AS-65"},
 		{"cross-client scope without oidc_extra_audiences", func(t *testing.T, a *artifacts) {
 			a.edit(t, "oauth2_proxy.cfg", `oidc_extra_audiences = ["kubernetes"]`, "")
 		}, "AS-56"},

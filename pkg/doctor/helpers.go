@@ -100,7 +100,7 @@ func (m *Model) expectedIssuer() (iss, where string) {
 	// Without the issuer or the API server, clients are compared with each other.
 	for _, p := range m.Proxies {
 		if p.Issuer != "" {
-			return p.Issuer, p.Source + ": oidc_issuer_url"
+			return p.Issuer, p.at("oidc_issuer_url")
 		}
 	}
 	for _, u := range m.Kubeconfigs {

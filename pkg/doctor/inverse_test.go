@@ -39,8 +39,12 @@ func renderSpec(t *testing.T, spec string) *render.Result {
 // diagnoseRendered reads rendered artifacts as doctor -f reads them.
 func diagnoseRendered(t *testing.T, spec string, res *render.Result) *Report {
 	t.Helper()
+	stack, err := config.LoadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := &Model{Now: testNow}
-	if err := m.addRendered(spec, res); err != nil {
+	if err := m.addStack(spec, stack, res); err != nil {
 		t.Fatal(err)
 	}
 	return Diagnose(m)

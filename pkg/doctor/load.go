@@ -310,26 +310,60 @@ func (m *Model) addManifests(source string, data []byte) error {
 			if err := m.addDex(fmt.Sprintf("%s: Secret %s config.yaml", source, key), []byte(cfg), secretsByName[ns+"/dex-env"]); err != nil {
 				return err
 			}
+			m.Dex.Namespace = ns
 		}
 	}
+	mounted, err := m.addProxyDeployments(objs, func(*unstructured.Unstructured) string { return source }, secretsByName)
+	if err != nil {
+		return asInputErr(source, err)
+	}
 	for _, u := range objs {
-		if err := m.addObject(source, u, secretsByName); err != nil {
+		if err := m.addObject(source, u, secretsByName, mounted); err != nil {
 			return inputErr(source, "%v", err)
 		}
 	}
 	return nil
 }
 
+// asInputErr keeps an InputError, which names its own source, and wraps
+// any other error as one of source.
+func asInputErr(source string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return inputErr(source, "%v", err)
+}
+
 func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {
 	in := &Ingress{Source: source, Namespace: ing.Namespace, Name: ing.Name, Annotations: ing.Annotations}
+	if ing.Spec.IngressClassName != nil {
+		in.ClassName = *ing.Spec.IngressClassName
+	}
 	for _, r := range ing.Spec.Rules {
 		if r.Host != "" {
 			in.Hosts = append(in.Hosts, r.Host)
 		}
-		if r.HTTP != nil {
-			for _, p := range r.HTTP.Paths {
-				in.Paths = append(in.Paths, p.Path)
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			// Every path counts, whatever its backend: a path to a
+			// resource backend is still served without a login when
+			// the Ingress has no auth-url (AS-21).
+			ip := IngressPath{Host: r.Host, Path: p.Path}
+			if s := p.Backend.Service; s != nil {
+				ip.Service, ip.Port, ip.PortName = s.Name, s.Port.Number, s.Port.Name
 			}
+			in.Paths = append(in.Paths, ip)
+		}
+	}
+	for _, t := range ing.Spec.TLS {
+		for _, h := range t.Hosts {
+			if in.TLSSecrets == nil {
+				in.TLSSecrets = map[string]string{}
+			}
+			in.TLSSecrets[h] = t.SecretName
 		}
 	}
 	m.Ingresses = append(m.Ingresses, in)

@@ -9,6 +9,7 @@ import (
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/pkg/formats/kubeapiserver"
 	"github.com/authstack/authstack/pkg/render/apiserver"
 )
 
@@ -55,49 +56,52 @@ func jwtFromConfig(where string, j apiserverv1.JWTAuthenticator) *JWTAuth {
 	for _, r := range j.UserValidationRules {
 		ja.UserRules = append(ja.UserRules, r.Expression)
 	}
+	for _, r := range j.ClaimValidationRules {
+		if r.Expression != "" {
+			ja.ClaimRules = append(ja.ClaimRules, ClaimRule{Expression: r.Expression, Message: r.Message})
+			continue
+		}
+		if ja.RequiredClaims == nil {
+			ja.RequiredClaims = map[string]string{}
+		}
+		ja.RequiredClaims[r.Claim] = r.RequiredValue
+	}
 	return ja
 }
 
 // AddAPIServerManifest reads the flags of a kube-apiserver static Pod.
 func (m *Model) AddAPIServerManifest(source string, data []byte) error {
-	var pod corev1.Pod
-	if err := yaml.Unmarshal(data, &pod); err != nil {
-		return inputErr(source, "not a Pod manifest: %v", err)
+	man, err := kubeapiserver.ParseManifest(data)
+	if err != nil {
+		return inputErr(source, "%v", err)
 	}
-	if pod.Kind != "Pod" || len(pod.Spec.Containers) == 0 {
-		return inputErr(source, "expected a kube-apiserver Pod with one container, got kind %q", pod.Kind)
-	}
-	m.AddAPIServerPod(source, &pod)
+	m.addFlags(source, kubeapiserver.Effective(man.Args.Flags()), func(name string) string { return "--" + name })
 	return nil
 }
 
-// AddAPIServerPod reads the flags of a kube-apiserver Pod.
+// AddAPIServerPod reads the flags of a kube-apiserver Pod. A command line
+// the API server would misread is kept as an invalid input.
 func (m *Model) AddAPIServerPod(source string, pod *corev1.Pod) {
-	c := pod.Spec.Containers[0]
-	for _, cc := range pod.Spec.Containers {
-		if cc.Name == "kube-apiserver" {
-			c = cc
-		}
+	args, err := kubeapiserver.PodArgs(pod)
+	if err != nil {
+		m.Invalid = append(m.Invalid, Finding{
+			Message:  fmt.Sprintf("%s: the API server's command line cannot be read: %v; nothing of it was checked", source, err),
+			Evidence: []string{source},
+			Fix:      "write each flag as --name=value",
+		})
+		return
 	}
-	args := append(append([]string{}, c.Command...), c.Args...)
-	m.addFlags(source, parseFlags(args), func(name string) string { return "--" + name })
+	m.addFlags(source, kubeapiserver.Effective(args.Flags()), func(name string) string { return "--" + name })
 }
 
-func parseFlags(args []string) map[string]string {
-	flags := map[string]string{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "--") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
-		if !ok && i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
-			v = args[i+1]
-			i++
-		}
-		flags[k] = v
+// parseFlags reads kube-apiserver flags as the API server would, into the
+// value it ends up with for each.
+func parseFlags(args []string) (map[string]string, error) {
+	a, err := kubeapiserver.ParseArgs(args)
+	if err != nil {
+		return nil, err
 	}
-	return flags
+	return kubeapiserver.Effective(a.Flags()), nil
 }
 
 // addFlags turns kube-apiserver flags into a view of the API server;
@@ -164,20 +168,22 @@ func (m *Model) addFlags(source string, flags map[string]string, field func(stri
 			j.SigningAlgs = strings.Split(s, ",")
 		}
 		j.AlgsField = fmt.Sprintf("%s: %s", source, field("oidc-signing-algs"))
+		// --oidc-required-claim is a mapStringString flag: key=value pairs
+		// separated by commas (kubernetes pkg/kubeapiserver/options/authentication.go).
+		if s := flags["oidc-required-claim"]; s != "" {
+			j.RequiredClaims = map[string]string{}
+			for _, kv := range strings.Split(s, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				j.RequiredClaims[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			}
+		}
 		a.JWT = append(a.JWT, j)
 	}
 	m.APIServers = append(m.APIServers, a)
 }
 
-// kubesprayFlags maps kubespray's kube_oidc_* variables to API server flags.
-var kubesprayFlags = map[string]string{
-	"kube_oidc_url": "oidc-issuer-url", "kube_oidc_client_id": "oidc-client-id", "kube_oidc_ca_file": "oidc-ca-file",
-	"kube_oidc_username_claim": "oidc-username-claim", "kube_oidc_username_prefix": "oidc-username-prefix",
-	"kube_oidc_groups_claim": "oidc-groups-claim", "kube_oidc_groups_prefix": "oidc-groups-prefix",
-	"kube_oidc_signing_algs": "oidc-signing-algs",
-}
-
-// AddKubesprayVars reads kubespray inventory variables.
+// AddKubesprayVars reads kubespray inventory variables, as kubespray's
+// templates turn them into flags (kubeapiserver.Options says which).
 func (m *Model) AddKubesprayVars(source string, data []byte) error {
 	var vars map[string]any
 	if err := yaml.Unmarshal(data, &vars); err != nil {
@@ -187,39 +193,29 @@ func (m *Model) AddKubesprayVars(source string, data []byte) error {
 		vars = map[string]any{}
 	}
 	m.Kubespray = &Kubespray{Source: source, Vars: vars}
-	oidc := vars["kube_oidc_auth"] == true
-	structured := vars["kube_apiserver_use_authentication_config_file"] == true
-	flags := map[string]string{}
+	list, oidc, structured := kubeapiserver.KubesprayFlags(vars)
+	flags := kubeapiserver.Effective(list)
 	if oidc {
-		for v, f := range kubesprayFlags {
-			if s, ok := vars[v]; ok && s != nil {
-				flags[f] = fmt.Sprint(s)
-			}
-		}
 		// kube_oidc_url may be missing: keep the view so the checks say so.
 		if _, ok := flags["oidc-issuer-url"]; !ok {
 			flags["oidc-issuer-url"] = ""
 		}
 	}
 	if structured {
-		flags[apiserver.AuthConfigFlag] = "(kube_apiserver_authentication_config_jwt)"
+		flags[apiserver.AuthConfigFlag] = "(" + kubeapiserver.KubesprayJWT + ")"
 	}
 	field := func(flag string) string {
-		if flag == apiserver.AuthConfigFlag {
-			return "kube_apiserver_use_authentication_config_file"
+		if v := kubeapiserver.KubesprayVar(flag); v != "" {
+			return v
 		}
-		for v, f := range kubesprayFlags {
-			if f == flag {
-				return v
-			}
-		}
-		return "kube_" + strings.ReplaceAll(flag, "-", "_")
+		// kubespray passes other flags only through this map.
+		return "kube_kubeadm_apiserver_extra_args." + flag
 	}
 	if oidc {
 		m.addFlags(source, flags, field)
 	}
 	if structured {
-		jwt, _ := vars["kube_apiserver_authentication_config_jwt"].([]any)
+		jwt, _ := vars[kubeapiserver.KubesprayJWT].([]any)
 		doc := map[string]any{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": jwt}
 		b, err := yaml.Marshal(doc)
 		if err != nil {
@@ -234,7 +230,7 @@ func (m *Model) AddKubesprayVars(source string, data []byte) error {
 			a.JWT = append(a.JWT, jwtFromConfig(fmt.Sprintf("%s: kube_apiserver_authentication_config_jwt[%d]", source, i), j))
 		}
 		if oidc {
-			a.Both = []string{source + ": kube_oidc_auth = true", source + ": kube_apiserver_use_authentication_config_file = true"}
+			a.Both = []string{source + ": " + kubeapiserver.KubesprayOIDC + " = true", source + ": " + field(apiserver.AuthConfigFlag) + " = true"}
 		}
 		m.APIServers = append(m.APIServers, a)
 	}
@@ -254,20 +250,11 @@ func (m *Model) AddKubeadmConfig(source string, data []byte) error {
 		k := &Kubeadm{Source: source, Args: map[string]string{}}
 		k.APIVersion, _ = d["apiVersion"].(string)
 		api, _ := d["apiServer"].(map[string]any)
-		switch args := api["extraArgs"].(type) {
-		case map[string]any:
-			k.ArgsShape = "map"
-			for n, v := range args {
-				k.Args[n] = fmt.Sprint(v)
-			}
-		case []any:
-			k.ArgsShape = "list"
-			for _, it := range args {
-				if e, ok := it.(map[string]any); ok {
-					k.Args[fmt.Sprint(e["name"])] = fmt.Sprint(e["value"])
-				}
-			}
+		flags, shape, err := kubeapiserver.ParseKubeadmExtraArgs(api["extraArgs"])
+		if err != nil {
+			return inputErr(source, "%v", err)
 		}
+		k.ArgsShape, k.Args = shape, kubeapiserver.Effective(flags)
 		m.Kubeadm = k
 		m.addFlags(source, k.Args, func(n string) string { return "apiServer.extraArgs." + n })
 		return nil

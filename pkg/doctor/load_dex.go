@@ -3,49 +3,34 @@ package doctor
 import (
 	"time"
 
-	"sigs.k8s.io/yaml"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 )
 
 // dexDefaultIDTokens is dex's default expiry.idTokens.
 const dexDefaultIDTokens = 24 * time.Hour
 
-type dexFile struct {
-	Issuer  string `json:"issuer"`
-	Storage struct {
-		Type string `json:"type"`
-	} `json:"storage"`
-	Expiry struct {
-		IDTokens string `json:"idTokens"`
-	} `json:"expiry"`
-	StaticClients []struct {
-		ID           string   `json:"id"`
-		Secret       string   `json:"secret"`
-		SecretEnv    string   `json:"secretEnv"`
-		Public       bool     `json:"public"`
-		RedirectURIs []string `json:"redirectURIs"`
-		TrustedPeers []string `json:"trustedPeers"`
-	} `json:"staticClients"`
-	StaticPasswords []struct {
-		Email             string   `json:"email"`
-		Username          string   `json:"username"`
-		Name              string   `json:"name"`
-		PreferredUsername string   `json:"preferredUsername"`
-		Groups            []string `json:"groups"`
-	} `json:"staticPasswords"`
-}
-
-// AddDexConfig reads dex's config file. env resolves secretEnv references
-// when the values are known (rendered or live dex-env Secret).
+// AddDexConfig reads dex's config in any form users keep it in (dex's own
+// file, the dex Helm chart's values, a Secret or ConfigMap with
+// config.yaml; see formats/dexconfig.Parse). env resolves secretEnv
+// references when the values are known (rendered or live dex-env Secret).
 func (m *Model) AddDexConfig(source string, data []byte) error {
 	return m.addDex(source, data, nil)
 }
 
 func (m *Model) addDex(source string, data []byte, env map[string]string) error {
-	var f dexFile
-	if err := yaml.Unmarshal(data, &f); err != nil {
+	f, _, err := dexconfig.Parse(data)
+	if err != nil {
 		return inputErr(source, "not a dex config: %v", err)
 	}
-	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens}
+	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}, WebHTTPS: f.Web.HTTPS}
+	for _, k := range f.Keys {
+		d.Keys[k] = true
+	}
+	for i, c := range f.Connectors {
+		// Parsed connector configs are maps (formats/dexconfig.Connector).
+		cfg, _ := c.Config.(map[string]any)
+		d.Connectors = append(d.Connectors, &DexConnector{Index: i, Type: c.Type, ID: c.ID, Name: c.Name, Config: cfg})
+	}
 	if f.Expiry.IDTokens != "" {
 		l, err := time.ParseDuration(f.Expiry.IDTokens)
 		if err != nil {
@@ -82,7 +67,7 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 			}
 			claims["groups"] = groups
 		}
-		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims})
+		d.Passwords = append(d.Passwords, DexPassword{Index: i, Claims: claims, Username: p.Username, UserID: p.UserID, Hash: p.Hash})
 	}
 	if m.Dex != nil && m.Dex.Replicas > 0 {
 		d.Replicas, d.ReplicasSource = m.Dex.Replicas, m.Dex.ReplicasSource

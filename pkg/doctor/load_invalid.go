@@ -134,9 +134,15 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 				fix = fmt.Sprintf("correct %s at the line named: it must be a %s", sm[1], sm[2])
 			}
 		}
-		if sm := kindLine.FindSubmatchIndex(data); sm != nil && strings.Contains(msg, "kind") && line == 0 {
-			line = lineAt(data, sm[0])
-			if k := string(data[sm[2]:sm[3]]); !strings.Contains(msg, q(k)) {
+		// A message about the object's kind (or one that names it, as a
+		// format package's "the ConfigMap has no config.yaml key" does)
+		// points at the kind line.
+		if sm := kindLine.FindSubmatchIndex(data); sm != nil && line == 0 {
+			k := string(data[sm[2]:sm[3]])
+			if strings.Contains(msg, "kind") || strings.Contains(msg, k) {
+				line = lineAt(data, sm[0])
+			}
+			if strings.Contains(msg, "kind") && !strings.Contains(msg, k) {
 				cause += fmt.Sprintf(" (the file is a %s)", k)
 			}
 		}

@@ -2,282 +2,222 @@ package doctor
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
-)
 
-// oauth2-proxy defaults for the options doctor reads.
-var (
-	proxyDefaultScope  = "openid email profile"
-	proxyDefaultExpire = 168 * time.Hour
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // AddProxyConfig reads an oauth2-proxy config: the legacy oauth2_proxy.cfg
-// (TOML keys) or an alpha config YAML. env holds values that come from the
-// environment (OAUTH2_PROXY_CLIENT_SECRET...), when known.
+// (TOML keys), an alpha config YAML, or Kubernetes manifests (the
+// Deployment that configures it by flags and environment, with its
+// ConfigMaps and Secrets).
 func (m *Model) AddProxyConfig(source, app string, data []byte) error {
+	if isManifest(data) {
+		return m.addManifests(source, data)
+	}
 	return m.addProxy(source, app, data, nil)
 }
 
-func (m *Model) addProxy(source, app string, data []byte, env map[string]string) error {
-	p := &Proxy{Source: source, App: app, Keys: map[string]bool{}, GroupsClaim: "groups", CookieExpire: proxyDefaultExpire, CookieSecure: true, CookieHTTPOnly: true}
-	if isAlphaConfig(data) {
-		if err := p.alpha(source, data); err != nil {
-			return err
+// isManifest tells Kubernetes objects (apiVersion and kind in the first
+// document) from a config file.
+func isManifest(data []byte) bool {
+	var doc struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	first, _, _ := strings.Cut(string(data), "\n---")
+	return yaml.Unmarshal([]byte(first), &doc) == nil && doc.APIVersion != "" && doc.Kind != ""
+}
+
+// addProxy reads a config file; secret holds the keys of the Secret that
+// authstack's Deployment takes OAUTH2_PROXY_CLIENT_SECRET and
+// OAUTH2_PROXY_COOKIE_SECRET from (client-secret, cookie-secret), when known.
+func (m *Model) addProxy(source, app string, data []byte, secret map[string]string) error {
+	var env []format.Env
+	for key, name := range map[string]string{"client-secret": "client_secret", "cookie-secret": "cookie_secret"} {
+		if v, ok := secret[key]; ok {
+			env = append(env, format.Env{Name: format.EnvName(name), Value: v, Known: true})
+		}
+	}
+	var c *format.Config
+	var err error
+	if format.IsAlpha(data) {
+		c, err = format.ParseAlpha(data, env)
+		if err != nil {
+			return inputErr(source, "not an oauth2-proxy alpha config: %v", err)
 		}
 	} else {
-		kv, err := parseCfg(data)
+		c, err = format.ParseTOML(data)
 		if err != nil {
 			return inputErr(source, "not an oauth2-proxy config: %v", err)
 		}
-		if err := p.legacy(source, kv); err != nil {
-			return err
-		}
-	}
-	if v, ok := env["client-secret"]; ok && !p.SecretKnown {
-		p.ClientSecret, p.SecretKnown = v, true
-	}
-	if v, ok := env["cookie-secret"]; ok && !p.CookieKnown {
-		p.CookieSecret, p.CookieKnown = v, true
-	}
-	if len(p.Scopes) == 0 {
-		p.Scopes = strings.Fields(proxyDefaultScope)
-	}
-	if len(p.ProviderCAFile) > 0 {
-		m.IssuerCAs = append(m.IssuerCAs, source+": provider_ca_files")
-	}
-	m.Proxies = append(m.Proxies, p)
-	return nil
-}
-
-func isAlphaConfig(data []byte) bool {
-	var doc map[string]any
-	if yaml.Unmarshal(data, &doc) != nil {
-		return false
-	}
-	_, providers := doc["providers"]
-	_, upstreams := doc["upstreamConfig"]
-	return providers || upstreams
-}
-
-func (p *Proxy) legacy(source string, kv map[string]any) error {
-	str := func(k string) string {
-		if v, ok := kv[k]; ok {
-			p.Keys[k] = true
-			return fmt.Sprint(v)
-		}
-		return ""
-	}
-	list := func(k string) []string {
-		v, ok := kv[k]
-		if !ok {
-			return nil
-		}
-		p.Keys[k] = true
-		if l, ok := v.([]string); ok {
-			return l
-		}
-		return []string{fmt.Sprint(v)}
-	}
-	dur := func(k string, d *time.Duration) error {
-		s := str(k)
-		if s == "" {
-			return nil
-		}
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return inputErr(source, "%s %q: %v", k, s, err)
-		}
-		*d = v
-		return nil
-	}
-	p.Issuer = str("oidc_issuer_url")
-	p.ClientID = str("client_id")
-	if s := str("client_secret"); s != "" {
-		p.ClientSecret, p.SecretKnown = s, true
-	}
-	if s := str("cookie_secret"); s != "" {
-		p.CookieSecret, p.CookieKnown = s, true
-	}
-	p.RedirectURL = str("redirect_url")
-	p.Scopes = strings.Fields(str("scope"))
-	if g := str("oidc_groups_claim"); g != "" {
-		p.GroupsClaim = g
-	}
-	p.AllowedGroups = list("allowed_groups")
-	p.Whitelist = list("whitelist_domains")
-	p.ExtraAuds = list("oidc_extra_audiences")
-	p.ProviderCAFile = list("provider_ca_files")
-	// oauth2-proxy's default: pkg/apis/options/providers.go (EmailClaim "email").
-	p.EmailClaim = "email"
-	if e := str("oidc_email_claim"); e != "" {
-		p.EmailClaim = e
-	}
-	p.CookieDomains = append(list("cookie_domains"), list("cookie_domain")...)
-	p.SetAuthz = str("set_authorization_header") == "true"
-	// oauth2-proxy's defaults: pkg/apis/options/cookie.go cookieDefaults.
-	p.CookieSecure = str("cookie_secure") != "false"
-	p.CookieHTTPOnly = str("cookie_httponly") != "false"
-	p.CookieSameSite = str("cookie_samesite")
-	p.SkipJWTBearer = str("skip_jwt_bearer_tokens") == "true"
-	p.ExtraJWTIssuers = list("extra_jwt_issuers")
-	if err := dur("cookie_refresh", &p.CookieRefresh); err != nil {
-		return err
-	}
-	return dur("cookie_expire", &p.CookieExpire)
-}
-
-type alphaConfig struct {
-	InjectResponseHeaders []struct {
-		Name string `json:"name"`
-	} `json:"injectResponseHeaders"`
-	Providers []struct {
-		ClientID      string   `json:"clientID"`
-		ClientSecret  string   `json:"clientSecret"`
-		Scope         string   `json:"scope"`
-		AllowedGroups []string `json:"allowedGroups"`
-		CAFiles       []string `json:"caFiles"`
-		OIDCConfig    struct {
-			IssuerURL      string   `json:"issuerURL"`
-			GroupsClaim    string   `json:"groupsClaim"`
-			EmailClaim     string   `json:"emailClaim"`
-			ExtraAudiences []string `json:"extraAudiences"`
-		} `json:"oidcConfig"`
-	} `json:"providers"`
-}
-
-func (p *Proxy) alpha(source string, data []byte) error {
-	var c alphaConfig
-	if err := yaml.Unmarshal(data, &c); err != nil {
-		return inputErr(source, "not an oauth2-proxy alpha config: %v", err)
-	}
-	if len(c.Providers) == 0 {
-		return inputErr(source, "the alpha config has no providers")
-	}
-	pr := c.Providers[0]
-	p.Issuer, p.ClientID = pr.OIDCConfig.IssuerURL, pr.ClientID
-	p.Keys["oidc_issuer_url"], p.Keys["client_id"] = true, true
-	if pr.ClientSecret != "" {
-		p.ClientSecret, p.SecretKnown = pr.ClientSecret, true
-	}
-	p.Scopes = strings.Fields(pr.Scope)
-	if pr.OIDCConfig.GroupsClaim != "" {
-		p.GroupsClaim = pr.OIDCConfig.GroupsClaim
-	}
-	p.EmailClaim = "email"
-	if pr.OIDCConfig.EmailClaim != "" {
-		p.EmailClaim = pr.OIDCConfig.EmailClaim
-	}
-	p.AllowedGroups, p.ExtraAuds, p.ProviderCAFile = pr.AllowedGroups, pr.OIDCConfig.ExtraAudiences, pr.CAFiles
-	for _, h := range c.InjectResponseHeaders {
-		if strings.EqualFold(h.Name, "Authorization") {
-			p.SetAuthz = true
-		}
-	}
-	return nil
-}
-
-// parseCfg reads the TOML subset oauth2_proxy.cfg files use: key = "string",
-// key = true, key = 123, key = ["a", "b"] (possibly over several lines).
-func parseCfg(data []byte) (map[string]any, error) {
-	out := map[string]any{}
-	lines := strings.Split(string(data), "\n")
-	for i := 0; i < len(lines); i++ {
-		line := strings.TrimSpace(lines[i])
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("line %d: expected key = value", i+1)
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if strings.HasPrefix(v, "[") {
-			start := i
-			for !strings.Contains(stripComment(v), "]") {
-				i++
-				if i >= len(lines) {
-					return nil, fmt.Errorf("line %d: list of %s is not closed with ]", start+1, k)
-				}
-				v += " " + strings.TrimSpace(lines[i])
-			}
-			items, err := parseList(stripComment(v))
+		// The environment fills what the file leaves out (flags > env > file
+		// in oauth2-proxy, but a secret in the file and the environment is
+		// compared as the file's).
+		if env != nil {
+			merged, err := format.Merge(&format.Config{}, env, nil)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %s: %v", start+1, k, err)
+				return inputErr(source, "%v", err)
 			}
-			out[k] = items
-			continue
+			for _, k := range []string{"client_secret", "cookie_secret"} {
+				if _, ok := c.Given[k]; !ok {
+					if w, ok := merged.Given[k]; ok {
+						c.Given[k] = w
+						if k == "client_secret" {
+							c.ClientSecret = merged.ClientSecret
+						} else {
+							c.CookieSecret = merged.CookieSecret
+						}
+					}
+				}
+			}
 		}
-		s, err := parseScalar(stripComment(v))
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %s: %v", i+1, k, err)
-		}
-		out[k] = s
 	}
-	return out, nil
+	m.addProxyConfig(source, app, c)
+	return nil
 }
 
-func stripComment(v string) string { return strings.TrimSpace(splitUnquoted(v, '#')[0]) }
-
-func parseScalar(v string) (string, error) {
-	switch {
-	case strings.HasPrefix(v, `"`):
-		s, err := strconv.Unquote(v)
-		if err != nil {
-			return "", fmt.Errorf("bad string %s", v)
+// addProxyDeployments reads the oauth2-proxy Deployments of a manifest
+// stream, with the ConfigMaps and Secrets of the stream, and returns the
+// ConfigMaps ("namespace/name") they mount: those are read as part of the
+// Deployment, which says how oauth2-proxy really runs (its flags and
+// environment win over the file), not as proxies of their own.
+func (m *Model) addProxyDeployments(objs []*unstructured.Unstructured, source func(*unstructured.Unstructured) string, secrets map[string]map[string]string) (map[string]bool, error) {
+	configMaps := map[string]map[string]string{}
+	for _, u := range objs {
+		if u.GetKind() == "ConfigMap" {
+			var cm corev1.ConfigMap
+			if err := fromUnstructured(u, &cm); err != nil {
+				return nil, err
+			}
+			configMaps[cm.Namespace+"/"+cm.Name] = cm.Data
 		}
-		return s, nil
-	case strings.HasPrefix(v, `'`):
-		if len(v) < 2 || !strings.HasSuffix(v, `'`) {
-			return "", fmt.Errorf("bad string %s", v)
-		}
-		return v[1 : len(v)-1], nil
-	case v == "":
-		return "", fmt.Errorf("missing value")
 	}
-	return v, nil
-}
-
-func parseList(v string) ([]string, error) {
-	v = strings.TrimSpace(v)
-	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
-	var out []string
-	for _, item := range splitUnquoted(v, ',') {
-		item = strings.TrimSpace(item)
-		if item == "" {
+	mounted := map[string]bool{}
+	for _, u := range objs {
+		if u.GetKind() != "Deployment" {
 			continue
 		}
-		s, err := parseScalar(item)
+		var d appsv1.Deployment
+		if err := fromUnstructured(u, &d); err != nil {
+			return nil, err
+		}
+		found, err := m.addProxyDeployment(source(u), &d, namespaceObjects{ns: d.Namespace, secrets: secrets, configMaps: configMaps})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// splitUnquoted splits v at sep outside of quoted strings.
-func splitUnquoted(v string, sep byte) []string {
-	var out []string
-	inStr := byte(0)
-	start := 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case inStr != 0 && c == '\\':
-			i++
-		case inStr != 0 && c == inStr:
-			inStr = 0
-		case inStr == 0 && (c == '"' || c == '\''):
-			inStr = c
-		case inStr == 0 && c == sep:
-			out = append(out, v[start:i])
-			start = i + 1
+		if !found {
+			continue
+		}
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if v.ConfigMap != nil {
+				mounted[d.Namespace+"/"+v.ConfigMap.Name] = true
+			}
 		}
 	}
-	return append(out, v[start:])
+	return mounted, nil
+}
+
+// addProxyDeployment reads the oauth2-proxy containers of a Deployment,
+// with the ConfigMaps and Secrets of its namespace that objs holds.
+func (m *Model) addProxyDeployment(source string, d *appsv1.Deployment, objs namespaceObjects) (bool, error) {
+	found := false
+	spec := &d.Spec.Template.Spec
+	for i := range spec.Containers {
+		c := &spec.Containers[i]
+		if !format.IsContainer(c) {
+			continue
+		}
+		found = true
+		src := fmt.Sprintf("%s: Deployment %s/%s container %s", source, d.Namespace, d.Name, c.Name)
+		cfg, err := format.ParseContainer(spec, c, objs)
+		if err != nil {
+			return true, inputErr(src, "%v", err)
+		}
+		m.addProxyConfig(src, strings.TrimPrefix(d.Name, "oauth2-proxy-"), cfg)
+	}
+	return found, nil
+}
+
+// namespaceObjects serves the Secrets and ConfigMaps of one namespace of
+// a manifest stream to format.ParseContainer.
+type namespaceObjects struct {
+	ns         string
+	secrets    map[string]map[string]string
+	configMaps map[string]map[string]string
+}
+
+func (o namespaceObjects) Secret(name string) (map[string]string, bool) {
+	d, ok := o.secrets[o.ns+"/"+name]
+	return d, ok
+}
+
+func (o namespaceObjects) ConfigMap(name string) (map[string]string, bool) {
+	d, ok := o.configMaps[o.ns+"/"+name]
+	return d, ok
+}
+
+// addProxyConfig adds the evidence of one parsed oauth2-proxy
+// configuration, with oauth2-proxy's defaults for what it leaves out.
+func (m *Model) addProxyConfig(source, app string, given *format.Config) {
+	c := given.Effective()
+	p := &Proxy{Source: source, App: app, Keys: map[string]bool{}, Config: c}
+	// Every option given, modelled or not: import reports those it cannot carry.
+	for k := range c.Given {
+		p.Keys[k] = true
+	}
+	for k := range c.Other {
+		p.Keys[k] = true
+	}
+	p.Issuer, p.ClientID, p.RedirectURL = c.OIDCIssuerURL, c.ClientID, c.RedirectURL
+	p.ClientSecret, p.SecretKnown = c.ClientSecret.Value, c.ClientSecret.Known
+	p.CookieSecret, p.CookieKnown = c.CookieSecret.Value, c.CookieSecret.Known
+	p.Scopes = strings.Fields(c.Scope)
+	if len(p.Scopes) == 0 {
+		// The OIDC provider's default scope (oauth2-proxy providers/oidc.go oidcDefaultScope).
+		p.Scopes = []string{"openid", "email", "profile"}
+	}
+	p.GroupsClaim, p.AllowedGroups = c.OIDCGroupsClaim, c.AllowedGroups
+	p.CookieRefresh, p.CookieExpire = c.CookieRefresh, c.CookieExpire
+	p.Whitelist = c.WhitelistDomains
+	p.SetAuthz = contains(c.ResponseHeaders(), "Authorization")
+	p.CookieSecure, p.CookieHTTPOnly, p.CookieSameSite = c.CookieSecure, c.CookieHTTPOnly, c.CookieSameSite
+	p.SkipJWTBearer, p.ExtraJWTIssuers = c.SkipJWTBearerTokens, c.ExtraJWTIssuers
+	p.ExtraAuds, p.ProviderCAFile = c.OIDCExtraAudiences, c.ProviderCAFiles
+	p.EmailDomains, p.Upstreams = c.EmailDomains, c.Upstreams
+	p.EmailClaim = c.OIDCEmailClaim
+	if len(p.ProviderCAFile) > 0 {
+		m.IssuerCAs = append(m.IssuerCAs, p.at("provider_ca_files"))
+	}
+	m.Proxies = append(m.Proxies, p)
+}
+
+// at names where an option of the proxy is set: the file and key, or the
+// Deployment's flag or environment variable; for an option not given,
+// the file and the key it would have. A secret taken from a Secret or
+// ConfigMap key names that key too: it is where the value is changed.
+func (p *Proxy) at(cfg string) string {
+	if p.Config != nil {
+		if w, ok := p.Config.Where(cfg); ok {
+			from := ""
+			switch cfg {
+			case "client_secret":
+				from = p.Config.ClientSecret.From
+			case "cookie_secret":
+				from = p.Config.CookieSecret.From
+			}
+			if from != "" {
+				w += " (from " + from + ")"
+			}
+			return p.Source + ": " + w
+		}
+	}
+	return p.Source + ": " + cfg
 }
 
 func (p *Proxy) has(scope string) bool {
@@ -290,7 +230,7 @@ func (p *Proxy) has(scope string) bool {
 }
 
 // crossClientAudiences are the clients named by dex's cross-client scopes
-// audience:server:client_id:<id> in the proxy's scope.
+// audience:server:client_id:<id> in the proxy's scope, whatever its issuer.
 func (p *Proxy) crossClientAudiences() []string {
 	var out []string
 	for _, s := range p.Scopes {
@@ -299,4 +239,24 @@ func (p *Proxy) crossClientAudiences() []string {
 		}
 	}
 	return out
+}
+
+// effectiveCrossClientAudiences are the cross-client audiences the proxy's
+// issuer honours: none when that issuer is known not to be dex, since only
+// dex reads the scope (dex server/tokens/claims.go GetAudience); another
+// issuer's id token carries the proxy's own client id. With no evidence
+// either way, the issuer is taken to be dex, so a healthy dex setup
+// checked without its dex config gives no false error.
+func (m *Model) effectiveCrossClientAudiences(p *Proxy) []string {
+	if !m.mayBeDex(p.Issuer) {
+		return nil
+	}
+	return p.crossClientAudiences()
+}
+
+func (m *Model) mayBeDex(iss string) bool {
+	if contains(m.NotDex, iss) {
+		return false
+	}
+	return m.Dex == nil || m.Dex.Issuer == iss
 }

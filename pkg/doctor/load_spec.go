@@ -28,6 +28,15 @@ func (m *Model) AddSpec(path string) error {
 	if err != nil {
 		return &InputError{File: path, Err: err}
 	}
+	return m.addStack(path, stack, res)
+}
+
+// addStack reads what render wrote for a spec, with what only the spec
+// says (an external issuer is not dex).
+func (m *Model) addStack(path string, stack *config.Stack, res *render.Result) error {
+	if stack.Spec.Issuer.External != nil {
+		m.NotDex = append(m.NotDex, stack.Spec.IssuerURL())
+	}
 	return m.addRendered(path, res)
 }
 
@@ -63,7 +72,11 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 				args = append(args, l)
 			}
 		}
-		m.addFlags(src("apiserver/flags.txt"), parseFlags(args), func(n string) string { return "--" + n })
+		flags, err := parseFlags(args)
+		if err != nil {
+			return inputErr(src("apiserver/flags.txt"), "%v", err)
+		}
+		m.addFlags(src("apiserver/flags.txt"), flags, func(n string) string { return "--" + n })
 	}
 	if data := files["dex/config.yaml"]; data != nil {
 		var env map[string]string
@@ -82,13 +95,22 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 			return err
 		}
 	}
+	objs := make([]*unstructured.Unstructured, len(res.Objects))
+	fileOf := map[*unstructured.Unstructured]string{}
+	for i, o := range res.Objects {
+		objs[i], fileOf[o.Object] = o.Object, o.File
+	}
+	mounted, err := m.addProxyDeployments(objs, func(u *unstructured.Unstructured) string { return src(fileOf[u]) }, secretsByName)
+	if err != nil {
+		return &InputError{File: spec, Err: err}
+	}
 	for _, o := range res.Objects {
 		if o.Object.GetKind() == "ConfigMap" {
 			if cfg, ok, _ := unstructured.NestedString(o.Object.Object, "data", "oauth2_proxy.cfg"); ok {
 				m.remember("proxy/"+o.Object.GetNamespace()+"/"+o.Object.GetName(), []byte(cfg))
 			}
 		}
-		if err := m.addObject(src(o.File), o.Object, secretsByName); err != nil {
+		if err := m.addObject(src(o.File), o.Object, secretsByName, mounted); err != nil {
 			return &InputError{File: spec, Err: err}
 		}
 	}
@@ -96,8 +118,9 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 }
 
 // addObject reads the objects doctor understands: Ingresses, bindings,
-// the dex Deployment's replicas and oauth2-proxy ConfigMaps.
-func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsByName map[string]map[string]string) error {
+// the dex Deployment's replicas and oauth2-proxy ConfigMaps that no
+// oauth2-proxy Deployment mounts (those in mounted were read with it).
+func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsByName map[string]map[string]string, mounted map[string]bool) error {
 	switch u.GetKind() {
 	case "Ingress":
 		var ing networkingv1.Ingress
@@ -128,9 +151,12 @@ func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsBy
 		if err := fromUnstructured(u, &cm); err != nil {
 			return err
 		}
-		if cfg, ok := cm.Data["oauth2_proxy.cfg"]; ok {
+		if cfg, ok := cm.Data["oauth2_proxy.cfg"]; ok && !mounted[cm.Namespace+"/"+cm.Name] {
 			app := strings.TrimPrefix(cm.Name, "oauth2-proxy-")
-			return m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name])
+			if err := m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name]); err != nil {
+				return err
+			}
+			m.Proxies[len(m.Proxies)-1].Namespace = cm.Namespace
 		}
 	}
 	return nil

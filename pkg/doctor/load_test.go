@@ -113,7 +113,11 @@ func TestFlagPrefixesAsTheAPIServerReadsThem(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := &Model{}
 			args := append([]string{"kube-apiserver", "--oidc-issuer-url=" + iss, "--oidc-client-id=kubernetes", "--oidc-groups-claim=groups"}, c.flags...)
-			m.addFlags("flags", parseFlags(args), func(n string) string { return "--" + n })
+			flags, err := parseFlags(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.addFlags("flags", flags, func(n string) string { return "--" + n })
 			j := m.jwts()[0]
 			if j.UsernamePref != c.user || j.GroupsPref != c.grps {
 				t.Errorf("prefixes %q %q, want %q %q", j.UsernamePref, j.GroupsPref, c.user, c.grps)
@@ -153,5 +157,137 @@ func TestSyntaxErrorsAreFindings(t *testing.T) {
 	}
 	if m.Dex == nil || !contains(r.Ran, "AS-44") {
 		t.Error("the valid dex config was not checked")
+	}
+}
+
+// oauth2-proxy configured by flags and OAUTH2_PROXY_* variables in its
+// Deployment (the oauth2-proxy Helm chart's form, and ingress-nginx's
+// oauth-external-auth example) is evidence as much as a config file; the
+// findings name the flag or variable to change.
+func TestProxyDeploymentFlagsAndEnv(t *testing.T) {
+	dump := `apiVersion: v1
+kind: Secret
+metadata: {name: oauth2-proxy, namespace: auth}
+stringData: {client-secret: s3cret, cookie-secret: short}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: oauth2-proxy, namespace: auth}
+data:
+  oauth2_proxy.cfg: |
+    email_domains = [ "*" ]
+    cookie_secure = true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: oauth2-proxy, namespace: auth}
+spec:
+  template:
+    spec:
+      containers:
+      - name: oauth2-proxy
+        image: quay.io/oauth2-proxy/oauth2-proxy:v7.12.0
+        args:
+        - --provider=oidc
+        - --oidc-issuer-url=https://dex.example.com
+        - --redirect-url=https://grafana.example.com/oauth2/callback
+        - --whitelist-domain=grafana.example.com
+        - --cookie-secure=false
+        - --config=/etc/oauth2_proxy/oauth2_proxy.cfg
+        env:
+        - {name: OAUTH2_PROXY_CLIENT_ID, value: grafana}
+        - name: OAUTH2_PROXY_COOKIE_SECRET
+          valueFrom: {secretKeyRef: {name: oauth2-proxy, key: cookie-secret}}
+        volumeMounts:
+        - {name: configmain, mountPath: /etc/oauth2_proxy}
+      volumes:
+      - name: configmain
+        configMap: {name: oauth2-proxy}
+`
+	path := filepath.Join(t.TempDir(), "proxy.yaml")
+	if err := os.WriteFile(path, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// --oauth2-proxy-config takes the Deployment as well as --manifests.
+	if m, err := Load(Inputs{OAuth2ProxyConfigs: []string{path}, Now: testNow}); err != nil || len(m.Proxies) != 1 {
+		t.Fatalf("--oauth2-proxy-config with a Deployment: %v, %d proxies", err, len(m.Proxies))
+	}
+	m, err := Load(Inputs{Manifests: []string{path}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Proxies) != 1 || m.Proxies[0].ClientID != "grafana" || m.Proxies[0].App != "oauth2-proxy" {
+		t.Fatalf("proxies %+v", m.Proxies)
+	}
+	want := map[string]string{"AS-57": "arg --cookie-secure", "AS-50": "env OAUTH2_PROXY_COOKIE_SECRET"}
+	for _, f := range Diagnose(m).Findings {
+		if strings.Contains(f.Message+strings.Join(f.Evidence, " "), "short") {
+			t.Errorf("%s shows a secret value", f.Code)
+		}
+		if w, ok := want[f.Code]; ok && strings.Contains(strings.Join(f.Evidence, " "), w) {
+			delete(want, f.Code)
+		}
+	}
+	for code, w := range want {
+		t.Errorf("no %s finding naming %s", code, w)
+	}
+}
+
+// doctor reads dex's config in every form users keep it in, through the
+// same model render prints with: the dex Helm chart's values carry it
+// under config:, a Secret under config.yaml.
+func TestAddDexConfigReadsHelmValuesAndSecrets(t *testing.T) {
+	for name, src := range map[string]string{
+		"values.yaml": "replicaCount: 1\nconfig:\n  issuer: https://dex.example.com\n  storage: {type: memory}\n  staticClients:\n  - id: kubectl\n    public: true\n    redirectURIs: [http://localhost:8000]\n",
+		"secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: dex}\nstringData:\n  config.yaml: |\n    issuer: https://dex.example.com\n    staticClients:\n    - id: kubectl\n      public: true\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := &Model{Now: testNow}
+			if err := m.AddDexConfig(name, []byte(src)); err != nil {
+				t.Fatal(err)
+			}
+			if m.Dex.Issuer != "https://dex.example.com" || m.Dex.Client("kubectl") == nil || !m.Dex.Client("kubectl").Public {
+				t.Errorf("dex read as %+v", m.Dex)
+			}
+		})
+	}
+}
+
+// Required claims keep tokens out; import carries them into the spec, so
+// the model keeps them in both forms the API server reads.
+func TestRequiredClaimsFromFlagsAndAuthenticationConfig(t *testing.T) {
+	m := &Model{}
+	pod := `apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver, namespace: kube-system}
+spec:
+  containers:
+  - name: kube-apiserver
+    command: [kube-apiserver, --oidc-issuer-url=https://dex.example.com, --oidc-client-id=kubernetes, "--oidc-required-claim=hd=example.com"]
+`
+	if err := m.AddAPIServerManifest("kube-apiserver.yaml", []byte(pod)); err != nil {
+		t.Fatal(err)
+	}
+	auth := `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer: {url: https://dex.example.com, audiences: [kubernetes]}
+  claimValidationRules:
+  - {claim: hd, requiredValue: example.com}
+  - {expression: "claims.email_verified == true", message: unverified}
+  claimMappings:
+    username: {claim: email, prefix: "oidc:"}
+`
+	if err := m.AddAuthenticationConfig("auth.yaml", []byte(auth)); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range m.APIServers {
+		j := a.JWT[0]
+		if j.RequiredClaims["hd"] != "example.com" {
+			t.Errorf("view %d (%s): required claims = %v, want hd=example.com", i, a.Source, j.RequiredClaims)
+		}
+	}
+	if r := m.APIServers[1].JWT[0].ClaimRules; len(r) != 1 || r[0].Expression != "claims.email_verified == true" {
+		t.Errorf("claim rules = %+v, want the CEL rule", r)
 	}
 }

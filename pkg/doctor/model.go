@@ -5,6 +5,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // Model is every piece of evidence, normalized: what the API server
@@ -29,6 +31,9 @@ type Model struct {
 	// sign that the issuer's certificate is private.
 	IssuerCAs []string
 	Live      *Live
+	// NotDex are issuers known not to be dex (a spec's issuer.external):
+	// they ignore dex's cross-client scope audience:server:client_id:.
+	NotDex []string
 	// Invalid are the artifacts that could not be parsed, as findings.
 	Invalid []Finding
 	// rendered holds what authstack renders for the spec, to detect drift.
@@ -79,10 +84,21 @@ type JWTAuth struct {
 	// UserRules are the CEL expressions of userValidationRules, which can
 	// refuse users such as those named system:*.
 	UserRules []string
+	// RequiredClaims are --oidc-required-claim, or claimValidationRules of
+	// the claim/requiredValue form: tokens without them are refused.
+	RequiredClaims map[string]string
+	// ClaimRules are the CEL claimValidationRules.
+	ClaimRules []ClaimRule
 	// SigningAlgs the API server accepts for this issuer.
 	SigningAlgs []string
 	AlgsField   string
 	Flags       bool
+}
+
+// ClaimRule is a CEL claim validation rule of an AuthenticationConfiguration.
+type ClaimRule struct {
+	Expression string
+	Message    string
 }
 
 // Dex is dex's configuration.
@@ -96,6 +112,27 @@ type Dex struct {
 	Clients         []*DexClient
 	// Passwords are the staticPasswords: users whose claims are known.
 	Passwords []DexPassword
+	// Connectors are dex's upstream identity sources, their config as
+	// written (values such as $LDAP_BIND_PW are left unexpanded).
+	Connectors []*DexConnector
+	// PasswordDB is enablePasswordDB: the staticPasswords can log in.
+	PasswordDB bool
+	// Keys are the top-level keys of the file, to tell what it sets.
+	Keys map[string]bool
+	// Namespace of the Secret or ConfigMap the config came from, when it did.
+	Namespace string
+	// WebHTTPS is web.https: dex serves TLS itself.
+	WebHTTPS string
+}
+
+// DexConnector is one entry of dex's connectors (cmd/dex/config.go
+// Connector: type, id, name, config).
+type DexConnector struct {
+	Index  int
+	Type   string
+	ID     string
+	Name   string
+	Config map[string]any
 }
 
 // DexPassword is one of dex's staticPasswords, as the claims dex issues
@@ -103,6 +140,10 @@ type Dex struct {
 type DexPassword struct {
 	Index  int
 	Claims map[string]any
+	// Username and UserID as written; Hash is the bcrypt hash.
+	Username string
+	UserID   string
+	Hash     string
 }
 
 // DexClient is one of dex's staticClients.
@@ -147,10 +188,17 @@ type Proxy struct {
 	ExtraJWTIssuers []string
 	ExtraAuds       []string
 	ProviderCAFile  []string
-	// EmailClaim is oidc_email_claim (default "email"); CookieDomains is
-	// cookie_domains (cookie_domain in old releases).
-	EmailClaim    string
-	CookieDomains []string
+	// EmailClaim is oidc_email_claim, oauth2-proxy's default "email"
+	// when not given.
+	EmailClaim string
+	// Config is every option as oauth2-proxy reads it, defaults included,
+	// with where each was given.
+	Config *oauth2proxy.Config
+	// EmailDomains is email_domains; Upstreams is upstreams.
+	EmailDomains []string
+	Upstreams    []string
+	// Namespace of the ConfigMap the config came from, when it did.
+	Namespace string
 }
 
 // Ingress is an Ingress object's hosts and annotations.
@@ -160,9 +208,20 @@ type Ingress struct {
 	Name        string
 	Hosts       []string
 	Annotations map[string]string
-	// Paths are the HTTP paths of its rules, to tell oauth2-proxy's own
-	// /oauth2 Ingress from an app's.
-	Paths []string
+	// ClassName is spec.ingressClassName.
+	ClassName string
+	// Paths are the rules' backends; TLSSecrets maps a host to its secretName.
+	Paths      []IngressPath
+	TLSSecrets map[string]string
+}
+
+// IngressPath is one path of an Ingress rule and the Service behind it.
+type IngressPath struct {
+	Host     string
+	Path     string
+	Service  string
+	Port     int32
+	PortName string
 }
 
 // RBAC holds the bindings and the roles given with them.

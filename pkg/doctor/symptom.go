@@ -65,9 +65,9 @@ var symptomRules = []SymptomRule{
 	// oauth2-proxy
 	rule("oauth2-proxy", `audience from claim aud with value [...] does not match with any of allowed audiences ...`, proxyOIDC+" verifyAudience", `does not match with any of allowed audiences`, false, "AS-56", "AS-41", "AS-58"),
 	rule("oauth2-proxy", `email in id_token (...) isn't verified`, proxyOIDC+"; providers/oidc.go", `email in id_token .*isn't verified`, false, "AS-14"),
-	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-65", "AS-62", "AS-52", "AS-61"),
+	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-66", "AS-62", "AS-52", "AS-61"),
 	rule("oauth2-proxy", `Error loading cookied session: cookie signature not valid, removing session`, "oauth2-proxy pkg/middleware/stored_session.go; pkg/sessions/cookie/session_store.go", `error loading cookied session|cookie signature not valid`, false, "AS-50", "AS-57", "AS-61"),
-	rule("oauth2-proxy", `Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-65"),
+	rule("oauth2-proxy", `Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-66"),
 	rule("oauth2-proxy", `cookie_secret must be 16, 24, or 32 bytes to create an AES cipher`, "oauth2-proxy pkg/validation/cookie.go", `cookie_secret must be`, false, "AS-50"),
 	rule("oauth2-proxy", `Rejecting invalid redirect "...": domain / port not in whitelist`, "oauth2-proxy pkg/app/redirect/validator.go", `rejecting invalid redirect`, false, "AS-52", "AS-59"),
 	rule("oauth2-proxy", `Permission Denied (allowed_groups)`, "oauth2-proxy oauthproxy.go", `permission denied`, false, "AS-53", "AS-54", "AS-45"),

@@ -51,7 +51,7 @@ func TestSymptomsMapToTheirChecks(t *testing.T) {
 		{`Error redeeming code during OAuth2 callback: email in id_token (alice@example.com) isn't verified`, []string{"AS-14"}, []string{"AS-42"}},
 		{`[stored_session.go:106] Error loading cookied session: cookie "_oauth2_proxy" not present, removing session`, []string{"AS-57", "AS-50"}, nil},
 		{`2026/11/25 12:00:00 [error] 42#42: *7 auth request unexpected status: 500 while sending to client, client: 10.0.0.1`, []string{"AS-61", "AS-62"}, nil},
-		{`[cookies.go:84] Warning: request host is "dashboard.example.com" but using configured cookie domain of "example.org"`, []string{"AS-65"}, nil},
+		{`[cookies.go:84] Warning: request host is "dashboard.example.com" but using configured cookie domain of "example.org"`, []string{"AS-66"}, nil},
 	}
 	for _, c := range cases {
 		got := map[string]bool{}

@@ -19,7 +19,11 @@ const Header = `# authstack.yaml written by authstack init.
 // Marshal writes the spec as YAML in the field order of the types (not
 // alphabetical, as sigs.k8s.io/yaml would), without empty mappings such as
 // tls: {} that encoding/json keeps for struct fields.
-func Marshal(s *v1alpha1.AuthStack) ([]byte, error) {
+func Marshal(s *v1alpha1.AuthStack) ([]byte, error) { return MarshalWithHeader(s, Header) }
+
+// MarshalWithHeader is Marshal with another comment on top, for specs that
+// other commands write (import).
+func MarshalWithHeader(s *v1alpha1.AuthStack, header string) ([]byte, error) {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("marshal spec: %w", err)
@@ -30,7 +34,7 @@ func Marshal(s *v1alpha1.AuthStack) ([]byte, error) {
 	}
 	clean(&doc)
 	var b bytes.Buffer
-	b.WriteString(Header)
+	b.WriteString(header)
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(&doc); err != nil {

@@ -13,7 +13,11 @@ func TestFastConversionMatchesConverter(t *testing.T) {
 	exampleEnv(t)
 	for _, name := range examples {
 		s := load(t, name)
-		for _, o := range rbac.Render(&s.Spec, map[string]string{"a": "b"}) {
+		objs, err := rbac.Render(&s.Spec, map[string]string{"a": "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
 			got, err := toUnstructured(o)
 			if err != nil {
 				t.Fatal(err)

@@ -2,12 +2,14 @@ package render
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/patch/dexconfig"
 	"github.com/authstack/authstack/pkg/patch/kubeadm"
 	"github.com/authstack/authstack/pkg/patch/kubespray"
+	"github.com/authstack/authstack/pkg/patch/staticpod"
 	"github.com/authstack/authstack/pkg/render/apiserver"
 )
 
@@ -16,19 +18,33 @@ type Target string
 
 // The files authstack knows how to patch.
 const (
-	KubesprayVars Target = "kubespray-vars"
-	KubeadmConfig Target = "kubeadm-config"
-	DexConfig     Target = "dex-config"
+	KubesprayVars     Target = "kubespray-vars"
+	KubeadmConfig     Target = "kubeadm-config"
+	DexConfig         Target = "dex-config"
+	APIServerManifest Target = "apiserver-manifest"
 )
+
+// Targets names the user's files to patch, one per kind; an empty path is
+// not patched.
+type Targets struct {
+	KubesprayVars, KubeadmConfig, DexConfig, APIServerManifest string
+}
 
 // FilePatch is the before and after of a patched file.
 type FilePatch struct {
+	Target Target
 	Path   string
 	Before []byte
 	After  []byte
+	// Writes are files on this node that After points at: they must be
+	// written before it (the API server's AuthenticationConfiguration or
+	// issuer CA next to its static pod manifest).
+	Writes []File
 	// Notes say what the user must do or know besides writing After, such
 	// as the environment variables the patched dex config now reads.
 	Notes []string
+	// NextStep is the command that makes the change take effect, if any.
+	NextStep string
 }
 
 // Changed reports whether the patch changes the file.
@@ -38,9 +54,32 @@ func (p FilePatch) Changed() bool { return string(p.Before) != string(p.After) }
 // patched: a patcher given some other YAML (the spec itself, a Deployment)
 // would otherwise write the API server's settings into it.
 var checkTarget = map[Target]func([]byte) error{
-	KubesprayVars: kubespray.CheckTarget,
-	KubeadmConfig: kubeadm.CheckTarget,
-	DexConfig:     dexconfig.CheckTarget,
+	KubesprayVars:     kubespray.CheckTarget,
+	KubeadmConfig:     kubeadm.CheckTarget,
+	DexConfig:         dexconfig.CheckTarget,
+	APIServerManifest: staticpod.CheckTarget,
+}
+
+// PatchTargets computes the patches of every file named in t, in one fixed
+// order, and returns them only when all succeed: a caller writes nothing
+// when one of the files cannot be patched. It is the one entry point that
+// render and apply use.
+func (res *Result) PatchTargets(t Targets) ([]FilePatch, error) {
+	var out []FilePatch
+	for _, f := range []struct {
+		target Target
+		path   string
+	}{{KubesprayVars, t.KubesprayVars}, {KubeadmConfig, t.KubeadmConfig}, {DexConfig, t.DexConfig}, {APIServerManifest, t.APIServerManifest}} {
+		if f.path == "" {
+			continue
+		}
+		p, err := res.Patch(f.target, f.path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // Patch computes the new content of the user's file at path. It reads the
@@ -57,27 +96,39 @@ func (res *Result) Patch(target Target, path string) (FilePatch, error) {
 			return FilePatch{}, fmt.Errorf("%s %s: %w", target, path, err)
 		}
 	}
-	var after []byte
-	var notes []string
+	p := FilePatch{Target: target, Path: path, Before: before}
+	in := res.apiServer
 	switch target {
 	case KubesprayVars:
-		vars, verr := apiserver.KubesprayVars(res.apiServer)
+		vars, verr := apiserver.KubesprayVars(in)
 		if verr != nil {
 			return FilePatch{}, verr
 		}
-		after, err = kubespray.Patch(before, vars)
+		p.After, err = kubespray.Patch(before, vars)
+		p.NextStep = apiserver.KubesprayNextStep(kubesprayInventory(path))
 	case KubeadmConfig:
-		set, remove := apiserver.KubeadmArgs(res.apiServer)
-		after, err = kubeadm.Patch(before, set, remove, apiserver.KubeadmVolumes(res.apiServer))
+		set, remove := apiserver.KubeadmArgs(in)
+		p.After, err = kubeadm.Patch(before, set, remove, apiserver.KubeadmVolumes(in))
+		p.NextStep = fmt.Sprintf("on each control-plane node: kubeadm init phase control-plane apiserver --config %[1]s; once, so that upgrades keep the settings: kubeadm init phase upload-config kubeadm --config %[1]s", path)
+	case APIServerManifest:
+		flags := apiserver.Flags(in.Spec, in.CAPEM != "")
+		if err := apiserver.CheckFlags(flags); err != nil {
+			return FilePatch{}, err
+		}
+		p.After, err = staticpod.Patch(before, flags, apiserver.RemovedFlags(in.Spec), apiserver.StaticPodMounts(in))
+		for _, f := range apiserver.NodeFiles(in) {
+			p.Writes = append(p.Writes, File{Path: f.Path, Data: f.Data})
+		}
+		p.NextStep = "the kubelet restarts kube-apiserver from " + path + " by itself; watch it come back with: kubectl get --raw /readyz"
 	case DexConfig:
 		if res.dexConfig == nil {
 			return FilePatch{}, fmt.Errorf("%s: the spec uses an external issuer, there is no dex config to merge", target)
 		}
 		var m dexconfig.Result
 		m, err = dexconfig.Merge(before, res.dexConfig)
-		after, notes = m.Config, m.Notes
+		p.After, p.Notes = m.Config, m.Notes
 		if len(m.Env) > 0 {
-			notes = append(notes, fmt.Sprintf("the dex that reads %s must now have these environment variables: %s (authstack render keeps their values in the %s Secret it renders)", path, strings.Join(m.Env, ", "), DexEnvSecret))
+			p.Notes = append(p.Notes, fmt.Sprintf("the dex that reads %s must now have these environment variables: %s (authstack render keeps their values in the %s Secret it renders)", path, strings.Join(m.Env, ", "), DexEnvSecret))
 		}
 	default:
 		return FilePatch{}, fmt.Errorf("unknown file kind %q", target)
@@ -85,5 +136,17 @@ func (res *Result) Patch(target Target, path string) (FilePatch, error) {
 	if err != nil {
 		return FilePatch{}, fmt.Errorf("%s %s: %w", target, path, err)
 	}
-	return FilePatch{Path: path, Before: before, After: after, Notes: notes}, nil
+	return p, nil
+}
+
+// kubesprayInventory is the inventory file of a group_vars file, for the
+// playbook command.
+func kubesprayInventory(varsPath string) string {
+	dir := filepath.Dir(varsPath)
+	for d := dir; d != "." && d != "/" && d != ""; d = filepath.Dir(d) {
+		if filepath.Base(d) == "group_vars" {
+			return filepath.Join(filepath.Dir(d), "hosts.yaml")
+		}
+	}
+	return filepath.Join(dir, "hosts.yaml")
 }

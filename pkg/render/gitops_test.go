@@ -10,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/kustomize"
+	"github.com/authstack/authstack/pkg/secrets"
 )
 
 // kustomize build of the GitOps base gives exactly the objects apply
@@ -166,4 +168,51 @@ func mustObj(t *testing.T, s string) *unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// Every rendered object is one object in the cluster: no two share group,
+// kind, namespace and name, for the examples and for specs whose parts ask
+// for the same object (a user in rbac.users with view, and in
+// userNamespaces, which binds view too). kustomize refuses such duplicates.
+func TestEveryObjectIsRenderedOnce(t *testing.T) {
+	exampleEnv(t)
+	overlap := func(s *v1alpha1.Spec) {
+		s.RBAC.Users = append(s.RBAC.Users, v1alpha1.UserAccess{Name: "zoe@example.com", ClusterRoles: []string{"view", "edit"}})
+		s.RBAC.UserNamespaces = append(s.RBAC.UserNamespaces, v1alpha1.UserNamespace{User: "zoe@example.com"})
+	}
+	for _, name := range examples {
+		for _, edit := range []struct {
+			name string
+			fn   func(*v1alpha1.Spec)
+		}{{"as-is", func(*v1alpha1.Spec) {}}, {"user-in-users-and-userNamespaces", overlap}} {
+			t.Run(name+"/"+edit.name, func(t *testing.T) {
+				s := load(t, name)
+				edit.fn(&s.Spec)
+				v1alpha1.SetDefaults(s.AuthStack)
+				if errs := v1alpha1.Validate(s.AuthStack); len(errs) > 0 {
+					t.Fatal(errs.ToAggregate())
+				}
+				res, err := Render(s, Options{Secrets: secrets.Fixed{}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen := map[string]bool{}
+				for _, o := range res.Objects {
+					gvk := o.Object.GroupVersionKind()
+					k := gvk.Group + "/" + gvk.Kind + " " + o.Object.GetNamespace() + "/" + o.Object.GetName()
+					if seen[k] {
+						t.Errorf("%s rendered twice", k)
+					}
+					seen[k] = true
+				}
+				dir := t.TempDir()
+				if _, err := res.WriteDir(dir, FormatKustomize); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := kustomize.Build(dir); err != nil {
+					t.Errorf("kustomize build: %v", err)
+				}
+			})
+		}
+	}
 }

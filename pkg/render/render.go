@@ -19,6 +19,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/kustomize"
 	"github.com/authstack/authstack/pkg/render/apiserver"
 	"github.com/authstack/authstack/pkg/render/chart"
@@ -158,6 +159,14 @@ func (r *renderer) add(file string, objs ...runtime.Object) error {
 		}
 		u := &unstructured.Unstructured{Object: m}
 		clean(u)
+		// Two objects with one name are one object applied twice: the
+		// second would silently win, and kustomize refuses the pair.
+		for _, prev := range r.objects {
+			if prev.Object.GroupVersionKind().GroupKind() == u.GroupVersionKind().GroupKind() &&
+				prev.Object.GetNamespace() == u.GetNamespace() && prev.Object.GetName() == u.GetName() {
+				return fmt.Errorf("%s %s is rendered twice (%s and %s)", u.GetKind(), namespacedName(u), prev.File, file)
+			}
+		}
 		r.objects = append(r.objects, Object{File: file, Object: u})
 	}
 	return nil
@@ -206,11 +215,10 @@ func (r *renderer) dex() error {
 	if err != nil {
 		return err
 	}
-	cfg, err := yaml.Marshal(out.Config)
+	cfg, err := dexconfig.Print(&out.Config, "# dex configuration rendered by authstack. Secrets are read from the environment (dex-env).\n")
 	if err != nil {
 		return err
 	}
-	cfg = append([]byte("# dex configuration rendered by authstack. Secrets are read from the environment (dex-env).\n"), cfg...)
 	r.dexConfig = cfg
 	r.files = append(r.files, File{Path: "dex/config.yaml", Data: cfg})
 	if err := r.namespace(d.Namespace); err != nil {
@@ -250,8 +258,9 @@ func (r *renderer) dex() error {
 	return nil
 }
 
-// Names of the kept generated secrets of an app.
-func cookieSecretName(app string) string { return "cookie-secret/" + app }
+// CookieSecretName names the kept cookie secret of an app; import stores the
+// running value under it.
+func CookieSecretName(app string) string { return "cookie-secret/" + app }
 
 func (r *renderer) proxies() error {
 	for i := range r.spec.Apps {
@@ -267,7 +276,7 @@ func (r *renderer) proxies() error {
 		if err != nil {
 			return fmt.Errorf("app %s: client secret: %w", app.Name, err)
 		}
-		cookie, err := r.opts.Secrets.Generated(cookieSecretName(app.Name), oauth2proxy.CookieSecretSize)
+		cookie, err := r.opts.Secrets.Generated(CookieSecretName(app.Name), oauth2proxy.CookieSecretSize)
 		if err != nil {
 			return fmt.Errorf("app %s: cookie secret: %w", app.Name, err)
 		}
@@ -333,7 +342,11 @@ func (r *renderer) appOf(u *unstructured.Unstructured) string {
 }
 
 func (r *renderer) rbac() error {
-	for _, o := range rbac.Render(r.spec, r.labels("rbac")) {
+	objs, err := rbac.Render(r.spec, r.labels("rbac"))
+	if err != nil {
+		return fmt.Errorf("rbac: %w", err)
+	}
+	for _, o := range objs {
 		file := rbacFile
 		if _, ok := o.(*corev1.Namespace); ok {
 			file = namespacesFile
@@ -599,4 +612,11 @@ func (res *Result) Stream() ([]byte, error) {
 		}
 	}
 	return b.Bytes(), nil
+}
+
+func namespacedName(u *unstructured.Unstructured) string {
+	if u.GetNamespace() == "" {
+		return u.GetName()
+	}
+	return u.GetNamespace() + "/" + u.GetName()
 }

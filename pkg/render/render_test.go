@@ -220,6 +220,20 @@ func TestVariantsMatchGolden(t *testing.T) {
 			files: []string{"apiserver/authentication-config.yaml"},
 		},
 		{
+			// An issuer other than dex issues the forwarded id token for
+			// the proxy's own client: no cross-client scope, and the API
+			// server accepts that client too (MatchAny).
+			name: "external-token-app", example: "prometheus-headers",
+			edit: func(s *v1alpha1.Spec) {
+				s.Apps[1].Identity = v1alpha1.IdentityToken
+				s.APIServer.Audiences = nil
+				a := &v1alpha1.AuthStack{Spec: *s}
+				v1alpha1.SetDefaults(a)
+				*s = a.Spec
+			},
+			files: []string{"apiserver/authentication-config.yaml", "manifests/oauth2-proxy-grafana.yaml"},
+		},
+		{
 			name: "kind-flags-with-ca", example: "kind",
 			edit:  func(s *v1alpha1.Spec) { s.APIServer.Mode = v1alpha1.ModeFlags },
 			files: []string{"apiserver/kind-cluster.yaml", "apiserver/flags.txt"},

@@ -127,6 +127,27 @@ func (s *FileStore) Lookup(name string) (string, bool, error) {
 	return v, ok, nil
 }
 
+// Keep stores a value that already exists elsewhere (import takes over the
+// secrets of a running setup), so that render uses it instead of generating
+// one. A different value already kept under name is an error: replacing it
+// would rotate a secret that a deployed stack uses.
+func (s *FileStore) Keep(name, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(); err != nil {
+		return err
+	}
+	if v, ok := s.values[name]; ok {
+		if v != value {
+			return fmt.Errorf("secrets file %s already keeps another value for %s; move the file away to import this setup's value", s.Path, name)
+		}
+		return nil
+	}
+	s.values[name] = value
+	s.changed = true
+	return nil
+}
+
 // Provided implements Source.
 func (s *FileStore) Provided(ref *v1alpha1.SecretRef) (string, error) {
 	return Resolve(ref, s.Dir)

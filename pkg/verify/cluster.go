@@ -96,7 +96,11 @@ func (v *verifier) rbac(ctx context.Context, user string, groups []string) {
 		v.report.fail("rbac", "%v", err)
 		return
 	}
-	allow, deny := expectations(v.spec, user, groups)
+	allow, deny, err := expectations(v.spec, user, groups)
+	if err != nil {
+		v.report.fail("rbac", "%v", err)
+		return
+	}
 	check := func(a action, want bool) {
 		name := "rbac denies " + a.String()
 		if want {

@@ -103,8 +103,11 @@ func matches(list []string, v string) bool {
 
 // expectations returns the actions the spec grants user (prefixed, with the
 // prefixed groups the API server sees) and a sample of actions it does not.
-func expectations(spec *v1alpha1.Spec, user string, groups []string) (allow, deny []action) {
-	grants := userGrants(spec, user, groups)
+func expectations(spec *v1alpha1.Spec, user string, groups []string) (allow, deny []action, err error) {
+	grants, err := userGrants(spec, user, groups)
+	if err != nil {
+		return nil, nil, err
+	}
 	seen := map[string]bool{}
 	for _, g := range grants {
 		if g.rules == nil {
@@ -141,13 +144,16 @@ func expectations(spec *v1alpha1.Spec, user string, groups []string) (allow, den
 			deny = append(deny, d)
 		}
 	}
-	return allow, deny
+	return allow, deny, nil
 }
 
 // userGrants finds the rendered bindings whose subjects include the user.
-func userGrants(spec *v1alpha1.Spec, user string, groups []string) []grant {
+func userGrants(spec *v1alpha1.Spec, user string, groups []string) ([]grant, error) {
 	custom := map[string][]rbacv1.PolicyRule{}
-	objs := rbac.Render(spec, nil)
+	objs, err := rbac.Render(spec, nil)
+	if err != nil {
+		return nil, fmt.Errorf("rbac: %w", err)
+	}
 	for _, o := range objs {
 		if cr, ok := o.(*rbacv1.ClusterRole); ok {
 			custom[cr.Name] = cr.Rules
@@ -184,5 +190,5 @@ func userGrants(spec *v1alpha1.Spec, user string, groups []string) []grant {
 			}
 		}
 	}
-	return out
+	return out, nil
 }

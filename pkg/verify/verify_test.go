@@ -302,7 +302,10 @@ func TestExpectations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			allow, deny := expectations(&spec.Spec, tt.user, tt.groups)
+			allow, deny, err := expectations(&spec.Spec, tt.user, tt.groups)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got := names(allow); !slices.Equal(got, tt.allow) {
 				t.Errorf("allow = %q, want %q", got, tt.allow)
 			}

@@ -10,7 +10,8 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 )
 
 // Result is a merged dex config and what the dex reading it needs.
@@ -84,81 +85,37 @@ func Merge(existing, desired []byte) (Result, error) {
 		return Result{}, err
 	}
 
-	chunks, err := yamledit.Split(existing)
+	f, err := dexconfig.Open(existing)
 	if err != nil {
 		return Result{}, fmt.Errorf("dex config: existing: %w", err)
 	}
-	if err := yamledit.Check(existing); err != nil {
-		return Result{}, fmt.Errorf("dex config: existing: %w", err)
-	}
-	at := -1
-	for i, c := range chunks {
-		if c.Empty() {
-			continue
-		}
-		if at >= 0 {
-			return Result{}, fmt.Errorf("dex config: existing: line %d: a second YAML document starts here; dex reads one", c.Line-1)
-		}
-		at = i
-	}
-	if at < 0 {
-		if len(wantRoot.Content) == 0 {
-			return Result{Config: existing}, nil
-		}
-
-		// Nothing to keep but comments: the desired config goes after them.
-		text := string(existing)
-		if text != "" && !strings.HasSuffix(text, "\n") {
-			text += yamledit.EOL(text)
-		}
-		return Result{Config: []byte(text + string(desired)), Env: sortedKeys(envRefs(wantRoot))}, nil
-	}
-
-	doc, err := chunks[at].Parse()
-	if err != nil {
-		return Result{}, fmt.Errorf("dex config: existing: %w", err)
-	}
-	if len(doc.Content) == 0 {
-		// Text that YAML reads as no document at all, such as a lone byte order mark.
-		return Result{}, fmt.Errorf("dex config: existing: line %d: no YAML document in the file", chunks[at].Line)
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return Result{}, fmt.Errorf("dex config: existing: line %d: expected a map, found %s", root.Line, yamledit.KindName(root))
-	}
-	if _, err := yamledit.Canonical(root); err != nil {
-		return Result{}, fmt.Errorf("dex config: existing: %w", err)
-	}
-
-	edited := yamledit.Copy(doc)
+	root := yamledit.Copy(f.Config)
 	m := &merger{}
-	if err := m.merge(edited.Content[0], wantRoot); err != nil {
+	if err := m.merge(f.Config, wantRoot); err != nil {
 		return Result{}, err
 	}
 	if len(m.conflicts) > 0 {
-		return Result{}, fmt.Errorf("dex config: authstack does not change what the other clients of this dex rely on; change these by hand, or the spec:\n  - %s", strings.Join(m.conflicts, "\n  - "))
+		return Result{}, fmt.Errorf("dex config: authstack does not change what the other clients of this dex rely on; change these by hand, or the spec:\n  - %s%s", f.Where(), strings.Join(m.conflicts, "\n  - "+f.Where()))
 	}
-	if err := checkClients(edited.Content[0], "existing"); err != nil {
+	if err := checkClients(f.Config, "existing"); err != nil {
 		return Result{}, err
 	}
-	st := yamledit.DetectStyle(doc, yamledit.Style{Indent: 2, CompactSeq: true})
-	body, err := yamledit.Rewrite(chunks[at].Body, doc, edited, st)
+	out, err := f.Bytes()
 	if errors.Is(err, yamledit.ErrUnfaithful) {
 		return Result{}, fmt.Errorf("dex config: %w; merge the settings by hand", err)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("dex config: %w", err)
 	}
-	chunks[at].Body = body
 
-	before, after := envRefs(root), envRefs(edited.Content[0])
+	before, after := envRefs(root), envRefs(f.Config)
 	var env []string
 	for _, name := range sortedKeys(after) {
 		if !before[name] {
 			env = append(env, name)
 		}
 	}
-	return Result{Config: yamledit.Join(chunks), Env: env, Notes: m.notes}, nil
+	return Result{Config: out, Env: env, Notes: m.notes}, nil
 }
 
 // merger collects what cannot be merged, so that one run names every
@@ -185,8 +142,9 @@ func (m *merger) merge(root, want *yaml.Node) error {
 			case yamledit.IsNull(cur):
 				yamledit.Set(root, "issuer", yamledit.Copy(v))
 			case !yamledit.Equal(cur, v):
-				// Every client and every token of this dex names its issuer.
-				m.conflict("issuer: the dex config serves %s, the spec's issuer is %s: make spec.issuer match", cur.Value, v.Value)
+				// Every client and every token of this dex names its issuer:
+				// replacing it would log out and lock out all of them.
+				m.conflict("issuer (line %d): the dex config serves %s, the spec's issuer is %s: make spec.issuer match, or merge into the config of the dex that serves %s", cur.Line, describe(cur, ""), describe(v, ""), describe(v, ""))
 			}
 		case "staticClients":
 			if err := mergeList(root, "staticClients", v, m.mergeClient); err != nil {
@@ -405,7 +363,9 @@ func (m *merger) mergeClient(cur, want *yaml.Node, where string) error {
 			if err := union(old, v, where+": "+k.Value); err != nil {
 				return err
 			}
-		case old == nil:
+		case yamledit.IsNull(old):
+			// Absent, or present with no value ("redirectURIs:"), which
+			// dex reads alike.
 			openUp(cur)
 			yamledit.Set(cur, k.Value, yamledit.Copy(v))
 		case k.Value == "name":

@@ -2,36 +2,18 @@ package dexconfig
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 func mustMerge(t *testing.T, existing, desired []byte) []byte {
 	t.Helper()
 	return patchtest.Must(t, func(b []byte) ([]byte, error) { return mergeConfig(b, desired) }, existing)
-}
-
-// dexConfig is the part of dex's config the assertions look at.
-type dexConfig struct {
-	Issuer        string
-	Storage       struct{ Type string }
-	StaticClients []struct {
-		ID           string   `yaml:"id"`
-		Name         string   `yaml:"name"`
-		SecretEnv    string   `yaml:"secretEnv"`
-		RedirectURIs []string `yaml:"redirectURIs"`
-		TrustedPeers []string `yaml:"trustedPeers"`
-	} `yaml:"staticClients"`
-	Connectors []struct {
-		ID     string         `yaml:"id"`
-		Config map[string]any `yaml:"config"`
-	}
-	OAuth2 map[string]any `yaml:"oauth2"`
-	Expiry map[string]any
 }
 
 func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
@@ -42,8 +24,8 @@ func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	out := mustMerge(t, patchtest.ReadTestdata(t, "existing.yaml"), patchtest.ReadTestdata(t, "desired.yaml"))
 	golden.Assert(t, filepath.Join("testdata", "merged.golden.yaml"), out)
 
-	var c dexConfig
-	if err := yaml.Unmarshal(out, &c); err != nil {
+	c, _, err := dexconfig.Parse(out)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Storage.Type != "kubernetes" {
@@ -69,8 +51,8 @@ func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	if len(c.Connectors) != 3 || c.Connectors[2].ID != "github-platform" {
 		t.Errorf("github-platform connector not added: %+v", c.Connectors)
 	}
-	if c.OAuth2 != nil || c.Expiry["idTokens"] != "30m" {
-		t.Errorf("global settings changed: oauth2 %v, expiry %v", c.OAuth2, c.Expiry)
+	if !reflect.DeepEqual(c.OAuth2, dexconfig.OAuth2{}) || c.Expiry.IDTokens != "30m" {
+		t.Errorf("global settings changed: oauth2 %+v, expiry %+v", c.OAuth2, c.Expiry)
 	}
 	if got, want := strings.Join(res.Env, " "), "GITHUB_PLATFORM_CLIENT_ID GITHUB_PLATFORM_CLIENT_SECRET OAUTH2_PROXY_CLIENT_SECRET"; got != want {
 		t.Errorf("new environment variables = %s, want %s", got, want)
@@ -80,7 +62,7 @@ func TestMergeIntoAConfigServingOtherApps(t *testing.T) {
 	}
 	for _, kept := range []string{
 		"# Grafana's login, owned by the observability team\n- id: grafana\n",
-		"  - http://localhost:8000 # kubelogin default\n",
+		"  - http://localhost:8000   # kubelogin default\n",
 		"# GitHub login for contractors\n- type: github\n",
 		"\nlogger:\n  level: \"info\"\n",
 		"  allowedOrigins: ['https://grafana.example.com']\n",
@@ -114,6 +96,12 @@ func TestMerge(t *testing.T) {
 			existing: "staticClients:\n- id: k\n  secret: s # rotate me\n  public: false\n  name: Mine\n",
 			desired:  "staticClients:\n- id: k\n  secret: s\n  name: K\n  logoURL: https://l\n",
 			want:     "staticClients:\n- id: k\n  secret: s # rotate me\n  public: false\n  name: Mine\n  logoURL: https://l\n",
+		},
+		{
+			name:     "fills in a client field that is there without a value",
+			existing: "staticClients:\n- id: k\n  redirectURIs: # to do\n  name: K\n",
+			desired:  "staticClients:\n- id: k\n  name: K\n  redirectURIs: [u]\n",
+			want:     "staticClients:\n- id: k\n  redirectURIs: [u] # to do\n  name: K\n",
 		},
 		{
 			name:     "gives a confidential client without a secret authstack's",

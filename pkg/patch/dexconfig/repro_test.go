@@ -6,6 +6,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/patch/internal/patchtest"
 )
 
@@ -15,24 +16,13 @@ func mergeConfig(existing, desired []byte) ([]byte, error) {
 	return res.Config, err
 }
 
-// client is a dex static client as dex's cmd/dex/config.go reads it.
-type client struct {
-	ID           string   `yaml:"id"`
-	Public       bool     `yaml:"public"`
-	Secret       string   `yaml:"secret"`
-	SecretEnv    string   `yaml:"secretEnv"`
-	RedirectURIs []string `yaml:"redirectURIs"`
-}
-
-func clients(t *testing.T, cfg []byte) map[string]client {
+func clients(t *testing.T, cfg []byte) map[string]dexconfig.Client {
 	t.Helper()
-	var c struct {
-		StaticClients []client `yaml:"staticClients"`
-	}
-	if err := yaml.Unmarshal(cfg, &c); err != nil {
+	c, _, err := dexconfig.Parse(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]client{}
+	m := map[string]dexconfig.Client{}
 	for _, sc := range c.StaticClients {
 		m[sc.ID] = sc
 	}

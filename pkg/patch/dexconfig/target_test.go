@@ -14,6 +14,6 @@ func TestCheckTarget(t *testing.T) {
 		{"an authstack spec", "apiVersion: authstack.dev/v1alpha1\nkind: AuthStack\nspec: {}\n", "it is an AuthStack (authstack.dev/v1alpha1)"},
 		{"the Secret that carries a dex config", "apiVersion: v1\nkind: Secret\nstringData:\n  config.yaml: |\n    issuer: x\n", "not a dex config"},
 		{"a kubespray vars file", "kube_version: v1.33.0\nkube_oidc_auth: true\n", "none of dex's settings"},
-		{"a list", "- a\n", "expected a mapping"},
+		{"a list", "- a\n", "expected a map"},
 	})
 }

@@ -8,12 +8,14 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
+	"github.com/authstack/authstack/pkg/formats/kubeapiserver"
 )
 
 // Arg is a kube-apiserver flag: Name without the leading dashes
-// ("oidc-issuer-url"), and its value.
-type Arg struct{ Name, Value string }
+// ("oidc-issuer-url"), and its value. extraArgs name flags as the command
+// line does, so it is the shared flag model.
+type Arg = kubeapiserver.Flag
 
 // Volume is a host path mounted into the kube-apiserver pod, as in
 // kubeadm's HostPathMount.
@@ -23,8 +25,8 @@ type Volume struct {
 }
 
 const (
-	v1beta3 = "kubeadm.k8s.io/v1beta3"
-	v1beta4 = "kubeadm.k8s.io/v1beta4"
+	v1beta3 = kubeapiserver.KubeadmV1beta3
+	v1beta4 = kubeapiserver.KubeadmV1beta4
 )
 
 // Patch edits the ClusterConfiguration document of the kubeadm config src:

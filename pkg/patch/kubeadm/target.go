@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 // CheckTarget tells whether src is a kubeadm config that Patch may edit:

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/kubeapiserver"
 )
 
 // JWTAuthenticator returns the spec's issuer as the API server's typed
@@ -110,44 +111,38 @@ func Validate(data []byte) error {
 }
 
 // Flag is one kube-apiserver command-line flag, without the leading dashes.
-type Flag struct {
-	Name  string
-	Value string
-}
+type Flag = kubeapiserver.Flag
 
 // OIDCFlagNames are every --oidc-* flag; switching to an AuthenticationConfiguration removes them all.
-var OIDCFlagNames = []string{
-	"oidc-issuer-url", "oidc-client-id", "oidc-ca-file", "oidc-username-claim", "oidc-username-prefix",
-	"oidc-groups-claim", "oidc-groups-prefix", "oidc-required-claim", "oidc-signing-algs",
-}
+var OIDCFlagNames = kubeapiserver.OIDCFlags()
 
 // AuthConfigFlag is the flag that points the API server at the file.
-const AuthConfigFlag = "authentication-config"
+const AuthConfigFlag = kubeapiserver.AuthConfigFlag
 
 // Flags returns the API server flags for the spec's mode. hasCA says whether
 // the issuer CA file is installed at spec.apiServer.issuerCAPath.
 func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 	a := spec.APIServer
 	if a.Mode == v1alpha1.ModeAuthConfig {
-		return []Flag{{AuthConfigFlag, a.AuthenticationConfigPath}}
+		return []Flag{{Name: AuthConfigFlag, Value: a.AuthenticationConfigPath}}
 	}
 	flags := []Flag{
-		{"oidc-issuer-url", spec.IssuerURL()},
-		{"oidc-client-id", a.Audiences[0]},
+		{Name: "oidc-issuer-url", Value: spec.IssuerURL()},
+		{Name: "oidc-client-id", Value: a.Audiences[0]},
 	}
 	if hasCA {
-		flags = append(flags, Flag{"oidc-ca-file", a.IssuerCAPath})
+		flags = append(flags, Flag{Name: "oidc-ca-file", Value: a.IssuerCAPath})
 	}
 	flags = append(flags,
-		Flag{"oidc-username-claim", a.UsernameClaim},
-		Flag{"oidc-username-prefix", *a.UsernamePrefix},
-		Flag{"oidc-groups-claim", a.GroupsClaim},
-		Flag{"oidc-groups-prefix", *a.GroupsPrefix},
+		Flag{Name: "oidc-username-claim", Value: a.UsernameClaim},
+		Flag{Name: "oidc-username-prefix", Value: *a.UsernamePrefix},
+		Flag{Name: "oidc-groups-claim", Value: a.GroupsClaim},
+		Flag{Name: "oidc-groups-prefix", Value: *a.GroupsPrefix},
 	)
 	// One key=value per flag: kube-apiserver does not split the value at
 	// commas (MapStringStringNoSplit). Validation allows one in flags mode.
 	for _, k := range sortedKeys(a.RequiredClaims) {
-		flags = append(flags, Flag{"oidc-required-claim", k + "=" + a.RequiredClaims[k]})
+		flags = append(flags, Flag{Name: "oidc-required-claim", Value: k + "=" + a.RequiredClaims[k]})
 	}
 	return flags
 }

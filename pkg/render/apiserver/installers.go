@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/kubeapiserver"
 	"github.com/authstack/authstack/pkg/patch/kubeadm"
 	"github.com/authstack/authstack/pkg/patch/kubespray"
 )
@@ -42,31 +43,25 @@ func KubesprayVars(in Input) ([]kubespray.Var, error) {
 			return nil, err
 		}
 		return []kubespray.Var{
-			{Name: "kube_oidc_auth", Value: false},
-			{Name: "kube_apiserver_use_authentication_config_file", Value: true},
-			{Name: "kube_apiserver_authentication_config_jwt", Value: []any{jwt}},
+			{Name: kubeapiserver.KubesprayOIDC, Value: false},
+			{Name: kubeapiserver.KubesprayVar(AuthConfigFlag), Value: true},
+			{Name: kubeapiserver.KubesprayJWT, Value: []any{jwt}},
 		}, nil
 	}
 	// Kubespray's templates quote these values into YAML as they are.
-	if err := CheckFlags(Flags(spec, in.hasCA())); err != nil {
+	flags := Flags(spec, in.hasCA())
+	if err := CheckFlags(flags); err != nil {
 		return nil, err
 	}
-	vars := []kubespray.Var{
-		{Name: "kube_oidc_auth", Value: true},
-		{Name: "kube_oidc_url", Value: spec.IssuerURL()},
-		{Name: "kube_oidc_client_id", Value: a.Audiences[0]},
+	kv, err := kubeapiserver.KubesprayVars(flags)
+	if err != nil {
+		return nil, fmt.Errorf("kubespray: %w", err)
 	}
-	if in.hasCA() {
-		vars = append(vars, kubespray.Var{Name: "kube_oidc_ca_file", Value: a.IssuerCAPath})
+	vars := make([]kubespray.Var, 0, len(kv)+1)
+	for _, v := range kv {
+		vars = append(vars, kubespray.Var{Name: v.Name, Value: v.Value})
 	}
-	vars = append(vars,
-		kubespray.Var{Name: "kube_oidc_username_claim", Value: a.UsernameClaim},
-		kubespray.Var{Name: "kube_oidc_username_prefix", Value: *a.UsernamePrefix},
-		kubespray.Var{Name: "kube_oidc_groups_claim", Value: a.GroupsClaim},
-		kubespray.Var{Name: "kube_oidc_groups_prefix", Value: *a.GroupsPrefix},
-		kubespray.Var{Name: "kube_apiserver_use_authentication_config_file", Value: false},
-	)
-	return vars, nil
+	return append(vars, kubespray.Var{Name: kubeapiserver.KubesprayVar(AuthConfigFlag), Value: false}), nil
 }
 
 // KubesprayVarsFile renders the variables as a YAML snippet for users who
@@ -115,29 +110,65 @@ func kindKubeadmAPIVersion(spec *v1alpha1.Spec) string {
 
 // KubeadmArgs are the apiServer.extraArgs to set and to remove.
 func KubeadmArgs(in Input) (set []kubeadm.Arg, remove []string) {
-	for _, f := range Flags(in.Spec, in.hasCA()) {
-		set = append(set, kubeadm.Arg{Name: f.Name, Value: f.Value})
-	}
-	return set, RemovedFlags(in.Spec)
+	return Flags(in.Spec, in.hasCA()), RemovedFlags(in.Spec)
 }
 
-// KubeadmVolumes mount the files the API server reads from its node. Files
-// under /etc/kubernetes/pki are already mounted by kubeadm.
-func KubeadmVolumes(in Input) []kubeadm.Volume {
+// NodeFile is a file the API server reads from its node: it is written
+// there before the API server points at it, and mounted into the API
+// server's pod unless it is under /etc/kubernetes/pki, which kubeadm mounts
+// already.
+type NodeFile struct {
+	Name, Path string
+	Data       []byte
+	Mount      bool
+}
+
+// NodeFiles are the files the spec's API server settings name: the
+// AuthenticationConfiguration, or the issuer CA bundle in flags mode.
+func NodeFiles(in Input) []NodeFile {
 	a := in.Spec.APIServer
+	var f NodeFile
+	switch {
+	case a.Mode == v1alpha1.ModeAuthConfig:
+		f = NodeFile{Name: "authstack-authentication-config", Path: a.AuthenticationConfigPath, Data: in.AuthConfig}
+	case in.hasCA():
+		f = NodeFile{Name: "authstack-oidc-ca", Path: a.IssuerCAPath, Data: []byte(in.CAPEM)}
+	default:
+		return nil
+	}
+	f.Mount = !strings.HasPrefix(f.Path, "/etc/kubernetes/pki/")
+	return []NodeFile{f}
+}
+
+// KubeadmVolumes mount the files the API server reads from its node.
+func KubeadmVolumes(in Input) []kubeadm.Volume {
 	var vols []kubeadm.Volume
-	if a.Mode == v1alpha1.ModeAuthConfig {
-		vols = append(vols, kubeadm.Volume{Name: "authstack-authentication-config", HostPath: a.AuthenticationConfigPath, MountPath: a.AuthenticationConfigPath, PathType: "File", ReadOnly: true})
-	} else if in.hasCA() && !strings.HasPrefix(a.IssuerCAPath, "/etc/kubernetes/pki/") {
-		vols = append(vols, kubeadm.Volume{Name: "authstack-oidc-ca", HostPath: a.IssuerCAPath, MountPath: a.IssuerCAPath, PathType: "File", ReadOnly: true})
+	for _, f := range NodeFiles(in) {
+		if f.Mount {
+			vols = append(vols, kubeadm.Volume{Name: f.Name, HostPath: f.Path, MountPath: f.Path, PathType: "File", ReadOnly: true})
+		}
 	}
 	return vols
+}
+
+// StaticPodMounts mount the files the API server reads into its static pod.
+func StaticPodMounts(in Input) []kubeapiserver.Mount {
+	var ms []kubeapiserver.Mount
+	for _, f := range NodeFiles(in) {
+		if f.Mount {
+			ms = append(ms, kubeapiserver.Mount{Name: f.Name, Path: f.Path})
+		}
+	}
+	return ms
 }
 
 // KubeadmPatch renders a ClusterConfiguration document with the API server
 // settings, to merge into a kubeadm config.
 func KubeadmPatch(in Input) ([]byte, error) {
-	doc := clusterConfiguration(KubeadmAPIVersion(in.Spec), in)
+	doc, err := clusterConfiguration(KubeadmAPIVersion(in.Spec), in)
+	if err != nil {
+		return nil, err
+	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
 		return nil, err
@@ -147,22 +178,13 @@ func KubeadmPatch(in Input) ([]byte, error) {
 	return append([]byte(head), out...), nil
 }
 
-func clusterConfiguration(apiVersion string, in Input) map[string]any {
+func clusterConfiguration(apiVersion string, in Input) (map[string]any, error) {
 	set, _ := KubeadmArgs(in)
-	apiServer := map[string]any{}
-	if apiVersion == "kubeadm.k8s.io/v1beta4" {
-		var args []map[string]string
-		for _, a := range set {
-			args = append(args, map[string]string{"name": a.Name, "value": a.Value})
-		}
-		apiServer["extraArgs"] = args
-	} else {
-		args := map[string]string{}
-		for _, a := range set {
-			args[a.Name] = a.Value
-		}
-		apiServer["extraArgs"] = args
+	args, err := kubeapiserver.KubeadmExtraArgs(apiVersion, set)
+	if err != nil {
+		return nil, fmt.Errorf("kubeadm: %w", err)
 	}
+	apiServer := map[string]any{"extraArgs": args}
 	var vols []map[string]any
 	for _, v := range KubeadmVolumes(in) {
 		vols = append(vols, map[string]any{"name": v.Name, "hostPath": v.HostPath, "mountPath": v.MountPath, "pathType": v.PathType, "readOnly": v.ReadOnly})
@@ -170,7 +192,7 @@ func clusterConfiguration(apiVersion string, in Input) map[string]any {
 	if len(vols) > 0 {
 		apiServer["extraVolumes"] = vols
 	}
-	return map[string]any{"apiVersion": apiVersion, "kind": "ClusterConfiguration", "apiServer": apiServer}
+	return map[string]any{"apiVersion": apiVersion, "kind": "ClusterConfiguration", "apiServer": apiServer}, nil
 }
 
 // Paths of the files the kind config mounts, relative to the render output
@@ -191,7 +213,11 @@ func KindCluster(in Input) ([]byte, error) {
 	} else if in.hasCA() {
 		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: "./" + CAFile, ContainerPath: a.IssuerCAPath, Readonly: true})
 	}
-	patch, err := yaml.Marshal(clusterConfiguration(kindKubeadmAPIVersion(spec), in))
+	doc, err := clusterConfiguration(kindKubeadmAPIVersion(spec), in)
+	if err != nil {
+		return nil, err
+	}
+	patch, err := yaml.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,7 @@
+// Package dex renders dex's configuration from the spec: connectors,
+// storage, token lifetimes, and the static clients with every redirect URI
+// that any consumer of the issuer needs. The config's model and printer are
+// pkg/formats/dexconfig's, shared with patch and doctor.
 package dex
 
 import (
@@ -6,6 +10,7 @@ import (
 
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/secrets"
 )
 
@@ -14,7 +19,7 @@ var kubeloginRedirectURIs = []string{"http://localhost:8000", "http://localhost:
 
 // Rendered is dex's config and the environment its secrets come from.
 type Rendered struct {
-	Config Config
+	Config dexconfig.Config
 	// Env holds the secret values dex reads from its environment (client
 	// secrets, connector passwords); it goes into a Secret, never the config.
 	Env map[string]string
@@ -34,25 +39,25 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 	r := &Rendered{Env: map[string]string{}}
 	c := &r.Config
 	c.Issuer = issuer
-	c.Storage = Storage{Type: string(d.Storage.Type)}
+	c.Storage = dexconfig.Storage{Type: string(d.Storage.Type)}
 	if d.Storage.Type == v1alpha1.StorageKubernetes {
 		// authstack applies dex's CRDs itself (see CRDs).
 		c.Storage.Config = map[string]any{"inCluster": true, "crdHandling": "check"}
 	}
-	c.Web = Web{HTTP: "0.0.0.0:5556"}
-	c.Telemetry = Telemetry{HTTP: "0.0.0.0:5558"}
-	c.Expiry = Expiry{IDTokens: d.IDTokenLifetime, RefreshTokens: RefreshTokens{AbsoluteLifetime: d.RefreshTokenLifetime}}
-	c.OAuth2 = OAuth2{SkipApprovalScreen: true, ResponseTypes: []string{"code"}, PasswordConnector: d.PasswordConnector}
+	c.Web = dexconfig.Web{HTTP: "0.0.0.0:5556"}
+	c.Telemetry = dexconfig.Telemetry{HTTP: "0.0.0.0:5558"}
+	c.Expiry = dexconfig.Expiry{IDTokens: d.IDTokenLifetime, RefreshTokens: dexconfig.RefreshTokens{AbsoluteLifetime: d.RefreshTokenLifetime}}
+	c.OAuth2 = dexconfig.OAuth2{SkipApprovalScreen: true, ResponseTypes: []string{"code"}, PasswordConnector: d.PasswordConnector}
 
-	kubectl := Client{ID: spec.Kubectl.ClientID, Name: "kubectl", Public: *spec.Kubectl.Public, RedirectURIs: kubeloginRedirectURIs}
+	kubectl := dexconfig.Client{ID: spec.Kubectl.ClientID, Name: "kubectl", Public: *spec.Kubectl.Public, RedirectURIs: kubeloginRedirectURIs}
 	if !kubectl.Public {
 		if err := r.clientSecret(&kubectl, src); err != nil {
 			return nil, err
 		}
 	}
-	var apps []Client
+	var apps []dexconfig.Client
 	for _, a := range spec.Apps {
-		cl := Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{"https://" + a.Host + "/oauth2/callback"}}
+		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{"https://" + a.Host + "/oauth2/callback"}}
 		if err := r.clientSecret(&cl, src); err != nil {
 			return nil, err
 		}
@@ -64,7 +69,7 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 		}
 		apps = append(apps, cl)
 	}
-	c.StaticClients = append([]Client{kubectl}, apps...)
+	c.StaticClients = append([]dexconfig.Client{kubectl}, apps...)
 
 	for _, sc := range d.Connectors {
 		if sc.Static != nil {
@@ -74,7 +79,7 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 				if id == "" {
 					id = u.Username
 				}
-				c.StaticPasswords = append(c.StaticPasswords, Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups})
+				c.StaticPasswords = append(c.StaticPasswords, dexconfig.Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups})
 			}
 			continue
 		}
@@ -87,7 +92,7 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 	return r, nil
 }
 
-func (r *Rendered) clientSecret(cl *Client, src secrets.Source) error {
+func (r *Rendered) clientSecret(cl *dexconfig.Client, src secrets.Source) error {
 	v, err := src.Generated(ClientSecretName(cl.ID), ClientSecretSize)
 	if err != nil {
 		return fmt.Errorf("client %s: %w", cl.ID, err)
@@ -112,8 +117,8 @@ func (r *Rendered) secretEnv(kind, id string, ref *v1alpha1.SecretRef, src secre
 	return "$" + name, nil
 }
 
-func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.Source, dir string) (Connector, error) {
-	conn := Connector{Type: sc.Type(), ID: sc.ID, Name: sc.Name}
+func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.Source, dir string) (dexconfig.Connector, error) {
+	conn := dexconfig.Connector{Type: sc.Type(), ID: sc.ID, Name: sc.Name}
 	switch {
 	case sc.LDAP != nil:
 		l := sc.LDAP
@@ -121,10 +126,10 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 		if err != nil {
 			return conn, fmt.Errorf("bindPassword: %w", err)
 		}
-		cfg := LDAPConfig{
+		cfg := dexconfig.LDAPConfig{
 			Host: l.Host, InsecureNoSSL: l.InsecureNoSSL, InsecureSkipVerify: l.InsecureSkipVerify, StartTLS: l.StartTLS,
 			BindDN: l.BindDN, BindPW: pw, UsernamePrompt: l.UsernamePrompt,
-			UserSearch: LDAPUserSearch{
+			UserSearch: dexconfig.LDAPUserSearch{
 				BaseDN: l.UserSearch.BaseDN, Filter: l.UserSearch.Filter, Username: l.UserSearch.Username,
 				IDAttr: l.UserSearch.IDAttr, EmailAttr: l.UserSearch.EmailAttr, NameAttr: l.UserSearch.NameAttr,
 				PreferredUsernameAttr: l.UserSearch.PreferredUsernameAttr,
@@ -138,9 +143,9 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 			cfg.RootCAData = ca
 		}
 		if g := l.GroupSearch; g.BaseDN != "" {
-			gs := &LDAPGroupSearch{BaseDN: g.BaseDN, Filter: g.Filter, NameAttr: g.NameAttr}
+			gs := &dexconfig.LDAPGroupSearch{BaseDN: g.BaseDN, Filter: g.Filter, NameAttr: g.NameAttr}
 			for _, m := range g.UserMatchers {
-				gs.UserMatchers = append(gs.UserMatchers, UserMatcher{UserAttr: m.UserAttr, GroupAttr: m.GroupAttr})
+				gs.UserMatchers = append(gs.UserMatchers, dexconfig.UserMatcher{UserAttr: m.UserAttr, GroupAttr: m.GroupAttr})
 			}
 			cfg.GroupSearch = gs
 		}
@@ -151,10 +156,10 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 		if err != nil {
 			return conn, fmt.Errorf("clientSecret: %w", err)
 		}
-		cfg := GitHubConfig{ClientID: g.ClientID, ClientSecret: secret, RedirectURI: issuer + "/callback",
+		cfg := dexconfig.GitHubConfig{ClientID: g.ClientID, ClientSecret: secret, RedirectURI: issuer + "/callback",
 			LoadAllGroups: g.LoadAllGroups, TeamNameField: g.TeamNameField, UseLoginAsID: g.UseLoginAsID}
 		for _, o := range g.Orgs {
-			cfg.Orgs = append(cfg.Orgs, GitHubOrg{Name: o.Name, Teams: o.Teams})
+			cfg.Orgs = append(cfg.Orgs, dexconfig.GitHubOrg{Name: o.Name, Teams: o.Teams})
 		}
 		conn.Config = cfg
 	case sc.OIDC != nil:
@@ -163,7 +168,7 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 		if err != nil {
 			return conn, fmt.Errorf("clientSecret: %w", err)
 		}
-		cfg := OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, RedirectURI: issuer + "/callback",
+		cfg := dexconfig.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, RedirectURI: issuer + "/callback",
 			Scopes: o.Scopes, InsecureSkipEmailVerified: o.InsecureSkipEmailVerified, GetUserInfo: o.GetUserInfo, UserNameKey: o.UserNameKey}
 		if o.GroupsClaim != "" {
 			cfg.InsecureEnableGroups = true

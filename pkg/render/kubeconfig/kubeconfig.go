@@ -5,6 +5,7 @@ package kubeconfig
 
 import (
 	"encoding/base64"
+	"strings"
 
 	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
 	"sigs.k8s.io/yaml"
@@ -66,14 +67,29 @@ func ExecArgs(in Input) []string {
 	return args
 }
 
+// UserName is the kubeconfig user entry of a person (or "" for anyone) on
+// the spec's cluster: distinct per cluster, issuer and kubectl client, so
+// that merging the kubeconfigs of several clusters into one file keeps a
+// login for each, such as oidc-alice-example-com@prod/dex.example.com/kubernetes.
+func UserName(spec *v1alpha1.Spec, person string) string {
+	return loginName(person) + "@" + spec.Cluster.Name + "/" + strings.TrimPrefix(spec.IssuerURL(), "https://") + "/" + spec.Kubectl.ClientID
+}
+
+// loginName is oidc, or oidc-<person as a DNS label>; the context is
+// <cluster>-<loginName>.
+func loginName(person string) string {
+	if person == "" {
+		return "oidc"
+	}
+	return "oidc-" + v1alpha1.DNSLabel(person)
+}
+
 // Render returns the kubeconfig YAML.
 func Render(in Input) ([]byte, error) {
 	spec := in.Spec
 	name := spec.Cluster.Name
-	user := "oidc"
-	if in.User != "" {
-		user = "oidc-" + v1alpha1.DNSLabel(in.User)
-	}
+	login := loginName(in.User)
+	user := UserName(spec, in.User)
 	server := spec.Cluster.Server
 	if server == "" {
 		server = "https://kubernetes.invalid:6443"
@@ -96,10 +112,10 @@ func Render(in Input) ([]byte, error) {
 			}},
 		}},
 		Contexts: []clientcmdv1.NamedContext{{
-			Name:    name + "-" + user,
+			Name:    name + "-" + login,
 			Context: clientcmdv1.Context{Cluster: name, AuthInfo: user},
 		}},
-		CurrentContext: name + "-" + user,
+		CurrentContext: name + "-" + login,
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {

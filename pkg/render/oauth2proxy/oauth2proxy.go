@@ -5,11 +5,11 @@ package oauth2proxy
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // ConfigDir is where the Deployment mounts the config and the issuer CA.
@@ -25,8 +25,9 @@ const CookieSecretSize = 32
 // in ingress-nginx's response header buffer.
 const ProxyBufferSize = "16k"
 
-// Scopes every proxy asks for: groups for allowed_groups and the headers,
-// offline_access for a refresh token so sessions outlive one id token.
+// Scopes every proxy asks dex for: groups (a dex scope) for allowed_groups
+// and the headers, offline_access for a refresh token so sessions outlive
+// one id token. Another issuer gets the scopes of issuer.external.scopes.
 var baseScopes = []string{"openid", "profile", "email", "groups", "offline_access"}
 
 // IdentityHeaders are the headers a headers-mode app receives.
@@ -50,49 +51,61 @@ func CookieRefresh(spec *v1alpha1.Spec) time.Duration {
 // Config renders oauth2_proxy.cfg for app. It holds no secret: the client
 // and cookie secrets come from the environment.
 func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) string {
-	w := &cfgWriter{}
-	w.comment(fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", app.Name, app.Identity))
-	w.str("provider", "oidc")
-	w.str("oidc_issuer_url", spec.IssuerURL())
-	w.str("client_id", app.ClientID)
-	w.str("redirect_url", "https://"+app.Host+"/oauth2/callback")
-	w.str("http_address", fmt.Sprintf("0.0.0.0:%d", Port))
-	w.boolean("reverse_proxy", true)
-	// Only auth_request is served: ingress-nginx proxies to the app itself.
-	w.list("upstreams", []string{"static://202"})
+	c := &format.Config{
+		Header:        fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", app.Name, app.Identity),
+		Provider:      "oidc",
+		OIDCIssuerURL: spec.IssuerURL(),
+		ClientID:      app.ClientID,
+		RedirectURL:   "https://" + app.Host + "/oauth2/callback",
+		HTTPAddress:   fmt.Sprintf("0.0.0.0:%d", Port),
+		ReverseProxy:  true,
+		// Only auth_request is served: ingress-nginx proxies to the app itself.
+		Upstreams:              []string{"static://202"},
+		OIDCEmailClaim:         "email",
+		OIDCGroupsClaim:        spec.APIServer.GroupsClaim,
+		CodeChallengeMethod:    "S256",
+		EmailDomains:           app.AllowedEmailDomains,
+		AllowedGroups:          app.AllowedGroups,
+		CookieName:             "_oauth2_proxy_" + strings.ReplaceAll(app.Name, "-", "_"),
+		CookieSecure:           true,
+		CookieHTTPOnly:         true,
+		CookieSameSite:         "lax",
+		CookieDomains:          []string{v1alpha1.Hostname(app.Host)},
+		WhitelistDomains:       []string{app.Host},
+		CookieRefresh:          CookieRefresh(spec),
+		CookieExpire:           168 * time.Hour,
+		ApprovalPrompt:         "auto",
+		SkipProviderButton:     true,
+		SetXAuthRequest:        true,
+		SetAuthorizationHeader: app.Identity == v1alpha1.IdentityToken,
+		SilencePingLogging:     true,
+	}
+	// Written even when false or empty, so that a reader sees the choice.
+	c.Mark("email_domains", "set_authorization_header", "pass_access_token")
 	scopes := append([]string(nil), baseScopes...)
-	if app.Identity == v1alpha1.IdentityToken {
-		aud := spec.Kubectl.ClientID
-		w.comment("The forwarded id token must be accepted by the API server, whose audience is the kubectl client.")
+	if e := spec.Issuer.External; e != nil {
+		scopes = append([]string(nil), e.Scopes...)
+	}
+	// The forwarded id token must be one the API server accepts. Dex issues
+	// it for the kubectl client on request; any other issuer issues it for
+	// this proxy's client, which validation makes an API server audience.
+	if app.Identity == v1alpha1.IdentityToken && spec.CrossClient() {
+		aud := spec.ForwardedAudience(app)
+		c.Comments = map[string]string{"oidc_extra_audiences": "The forwarded id token must be accepted by the API server, whose audience is the kubectl client."}
 		scopes = append(scopes, "audience:server:client_id:"+aud)
-		w.list("oidc_extra_audiences", []string{aud})
+		c.OIDCExtraAudiences = []string{aud}
 	}
-	w.str("scope", strings.Join(scopes, " "))
-	w.str("oidc_email_claim", "email")
-	w.str("oidc_groups_claim", spec.APIServer.GroupsClaim)
-	w.str("code_challenge_method", "S256")
-	w.list("email_domains", app.AllowedEmailDomains)
-	if len(app.AllowedGroups) > 0 {
-		w.list("allowed_groups", app.AllowedGroups)
-	}
-	w.str("cookie_name", "_oauth2_proxy_"+strings.ReplaceAll(app.Name, "-", "_"))
-	w.boolean("cookie_secure", true)
-	w.boolean("cookie_httponly", true)
-	w.str("cookie_samesite", "lax")
-	w.list("cookie_domains", []string{v1alpha1.Hostname(app.Host)})
-	w.list("whitelist_domains", []string{app.Host})
-	w.str("cookie_refresh", CookieRefresh(spec).String())
-	w.str("cookie_expire", "168h0m0s")
-	w.str("approval_prompt", "auto")
-	w.boolean("skip_provider_button", true)
-	w.boolean("set_xauthrequest", true)
-	w.boolean("set_authorization_header", app.Identity == v1alpha1.IdentityToken)
-	w.boolean("pass_access_token", false)
+	c.Scope = strings.Join(scopes, " ")
 	if hasCA {
-		w.list("provider_ca_files", []string{ConfigDir + "/issuer-ca.crt"})
+		c.ProviderCAFiles = []string{ConfigDir + "/issuer-ca.crt"}
 	}
-	w.boolean("silence_ping_logging", true)
-	return w.String()
+	out, err := format.Print(c)
+	if err != nil {
+		// Only a secret value or an unmodelled option fails, and this
+		// config has neither.
+		panic(fmt.Sprintf("render oauth2-proxy config: %v", err))
+	}
+	return string(out)
 }
 
 // Annotations are the ingress-nginx annotations of the app's Ingress. No
@@ -129,19 +142,3 @@ func returnTo(app *v1alpha1.App) string {
 	}
 	return "$scheme://$host$escaped_request_uri"
 }
-
-type cfgWriter struct{ b strings.Builder }
-
-func (w *cfgWriter) comment(s string) { fmt.Fprintf(&w.b, "# %s\n", s) }
-func (w *cfgWriter) str(k, v string)  { fmt.Fprintf(&w.b, "%s = %s\n", k, strconv.Quote(v)) }
-func (w *cfgWriter) boolean(k string, v bool) {
-	fmt.Fprintf(&w.b, "%s = %t\n", k, v)
-}
-func (w *cfgWriter) list(k string, vs []string) {
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = strconv.Quote(v)
-	}
-	fmt.Fprintf(&w.b, "%s = [%s]\n", k, strings.Join(q, ", "))
-}
-func (w *cfgWriter) String() string { return w.b.String() }

@@ -41,3 +41,38 @@ func TestCookieRefreshIsShorterThanTheIDToken(t *testing.T) {
 		}
 	}
 }
+
+// Only dex knows the cross-client scope audience:server:client_id:; an
+// external issuer ignores or refuses it, and its id token's audience stays
+// the proxy's own client.
+func TestCrossClientScopeOnlyForDex(t *testing.T) {
+	app := &v1alpha1.App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: v1alpha1.IdentityToken, ClientID: "oauth2-proxy-dash"}
+	dex := &v1alpha1.Spec{Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com"}}, Kubectl: v1alpha1.Kubectl{ClientID: "kubernetes"}}
+	ext := &v1alpha1.Spec{Issuer: v1alpha1.Issuer{External: &v1alpha1.ExternalIssuer{URL: "https://keycloak.example.com/realms/a"}}, Kubectl: v1alpha1.Kubectl{ClientID: "kubernetes"}}
+	if got := Config(dex, app, false); !strings.Contains(got, "audience:server:client_id:kubernetes") {
+		t.Errorf("dex: no cross-client scope in\n%s", got)
+	}
+	got := Config(ext, app, false)
+	for _, bad := range []string{"audience:server:client_id:", "oidc_extra_audiences"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("external issuer: config has %q:\n%s", bad, got)
+		}
+	}
+}
+
+// groups is a dex scope: Keycloak (10 and later) refuses a scope it does
+// not know with invalid_scope, and a realm has no groups scope by default.
+// Another issuer gets the scopes its spec names, openid profile email
+// offline_access by default.
+func TestExternalIssuerScopes(t *testing.T) {
+	app := &v1alpha1.App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: v1alpha1.IdentityHeaders, ClientID: "dash"}
+	s := &v1alpha1.AuthStack{Spec: v1alpha1.Spec{Issuer: v1alpha1.Issuer{External: &v1alpha1.ExternalIssuer{URL: "https://keycloak.example.com/realms/a"}}}}
+	v1alpha1.SetDefaults(s)
+	if got := Config(&s.Spec, app, false); !strings.Contains(got, `scope = "openid profile email offline_access"`+"\n") {
+		t.Errorf("default scopes of an external issuer:\n%s", got)
+	}
+	s.Spec.Issuer.External.Scopes = []string{"openid", "email", "groups"}
+	if got := Config(&s.Spec, app, false); !strings.Contains(got, `scope = "openid email groups"`+"\n") {
+		t.Errorf("scopes the spec names:\n%s", got)
+	}
+}

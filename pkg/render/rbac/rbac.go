@@ -4,8 +4,12 @@
 package rbac
 
 import (
+	"fmt"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -15,9 +19,9 @@ import (
 
 // Names of the ClusterRoles authstack defines.
 const (
-	ReadOnlyRole    = "authstack:read-only"
-	OwnerRole       = "authstack:namespace-owner"
-	teamRolePrefix  = "authstack:team:"
+	ReadOnlyRole    = v1alpha1.ReadOnlyRole
+	OwnerRole       = v1alpha1.OwnerRole
+	teamRolePrefix  = v1alpha1.TeamRolePrefix
 	userBindingPfx  = "authstack:user:"
 	bindingPrefix   = "authstack:"
 	builtinViewRole = "view"
@@ -25,20 +29,60 @@ const (
 
 // Render returns the RBAC objects of the spec and the Namespaces it owns,
 // in a stable order.
-func Render(spec *v1alpha1.Spec, labels map[string]string) []runtime.Object {
-	r := &renderer{spec: spec, labels: labels}
+//
+// Two parts of the spec may ask for the same object: a user in rbac.users
+// with the view role and in userNamespaces, which binds view too. The
+// object is rendered once, as applying it twice is an error (kustomize
+// refuses duplicate ids). When the two differ (names that become the same
+// DNS label, a binding named like one authstack derives), neither can be
+// honoured silently: Render refuses and names both spec fields.
+func Render(spec *v1alpha1.Spec, labels map[string]string) ([]runtime.Object, error) {
+	r := &renderer{spec: spec, labels: labels, seen: map[string]int{}}
+	r.roles()
 	r.bindings()
 	r.users()
 	r.readOnly()
 	r.userNamespaces()
 	r.teams()
-	return r.out
+	if len(r.conflicts) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(r.conflicts, "; "))
+	}
+	return r.out, nil
 }
 
 type renderer struct {
 	spec   *v1alpha1.Spec
 	labels map[string]string
 	out    []runtime.Object
+	// from is the spec field each object of out was rendered for, seen
+	// the index in out of each object's kind, namespace and name.
+	from      []string
+	seen      map[string]int
+	conflicts []string
+}
+
+// object is a typed Kubernetes object: its kind and its metadata.
+type object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// emit adds o, rendered for the spec field from, unless an identical
+// object is there already; a different one of the same name is a conflict.
+func (r *renderer) emit(o object, from string) {
+	id := fmt.Sprintf("%s %s", o.GetObjectKind().GroupVersionKind().Kind, o.GetName())
+	if ns := o.GetNamespace(); ns != "" {
+		id = fmt.Sprintf("%s %s/%s", o.GetObjectKind().GroupVersionKind().Kind, ns, o.GetName())
+	}
+	if i, ok := r.seen[id]; ok {
+		if !equality.Semantic.DeepEqual(r.out[i], o) {
+			r.conflicts = append(r.conflicts, fmt.Sprintf("%s and %s both render %s, with different content: rename or remove one of them", r.from[i], from, id))
+		}
+		return
+	}
+	r.seen[id] = len(r.out)
+	r.out = append(r.out, o)
+	r.from = append(r.from, from)
 }
 
 func (r *renderer) meta(name, namespace string) metav1.ObjectMeta {
@@ -73,42 +117,63 @@ func (r *renderer) subjects(s v1alpha1.Subjects) []rbacv1.Subject {
 	return out
 }
 
-func (r *renderer) clusterRoleBinding(name, role string, subjects []rbacv1.Subject) {
-	r.out = append(r.out, &rbacv1.ClusterRoleBinding{
+func (r *renderer) clusterRoleBinding(from, name, role string, subjects []rbacv1.Subject) {
+	r.emit(&rbacv1.ClusterRoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"},
 		ObjectMeta: r.meta(name, ""),
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
 		Subjects:   subjects,
-	})
+	}, from)
 }
 
-func (r *renderer) roleBinding(name, namespace, kind, role string, subjects []rbacv1.Subject) {
-	r.out = append(r.out, &rbacv1.RoleBinding{
+func (r *renderer) roleBinding(from, name, namespace, kind, role string, subjects []rbacv1.Subject) {
+	r.emit(&rbacv1.RoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
 		ObjectMeta: r.meta(name, namespace),
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kind, Name: role},
 		Subjects:   subjects,
-	})
+	}, from)
 }
 
-func (r *renderer) clusterRole(name string, rules []rbacv1.PolicyRule) {
-	r.out = append(r.out, &rbacv1.ClusterRole{
+func (r *renderer) clusterRole(from, name string, rules []rbacv1.PolicyRule) {
+	r.emit(&rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
 		ObjectMeta: r.meta(name, ""),
 		Rules:      rules,
-	})
+	}, from)
+}
+
+// roles renders the spec's own roles: a ClusterRole once, a Role in each
+// of its namespaces.
+func (r *renderer) roles() {
+	for i, role := range r.spec.RBAC.Roles {
+		from := fmt.Sprintf("spec.rbac.roles[%d]", i)
+		// ClusterRole is the default kind, also before defaulting.
+		if role.Kind != v1alpha1.KindRole {
+			r.clusterRole(from, role.Name, role.Rules)
+			continue
+		}
+		for _, ns := range role.Namespaces {
+			r.emit(&rbacv1.Role{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+				ObjectMeta: r.meta(role.Name, ns),
+				Rules:      role.Rules,
+			}, from)
+		}
+	}
 }
 
 func (r *renderer) bindings() {
-	for _, b := range r.spec.RBAC.Bindings {
+	for i, b := range r.spec.RBAC.Bindings {
+		from := fmt.Sprintf("spec.rbac.bindings[%d]", i)
 		subjects := r.subjects(b.Subjects)
 		switch {
 		case b.Namespace == "":
-			r.clusterRoleBinding(bindingPrefix+b.Name, b.ClusterRole, subjects)
+			r.clusterRoleBinding(from, bindingPrefix+b.Name, b.ClusterRole, subjects)
 		case b.Role != "":
-			r.roleBinding(bindingPrefix+b.Name, b.Namespace, "Role", b.Role, subjects)
+			r.roleBinding(from, bindingPrefix+b.Name, b.Namespace, "Role", b.Role, subjects)
 		default:
-			r.roleBinding(bindingPrefix+b.Name, b.Namespace, "ClusterRole", b.ClusterRole, subjects)
+			r.roleBinding(from, bindingPrefix+b.Name, b.Namespace, "ClusterRole", b.ClusterRole, subjects)
 		}
 	}
 }
@@ -116,10 +181,10 @@ func (r *renderer) bindings() {
 // users renders one ClusterRoleBinding per user and role, so that adding or
 // removing a person touches one object.
 func (r *renderer) users() {
-	for _, u := range r.spec.RBAC.Users {
+	for i, u := range r.spec.RBAC.Users {
 		subjects := r.subjects(v1alpha1.Subjects{Users: []string{u.Name}})
-		for _, role := range u.ClusterRoles {
-			r.clusterRoleBinding(userBindingPfx+v1alpha1.DNSLabel(u.Name)+":"+role, role, subjects)
+		for j, role := range u.ClusterRoles {
+			r.clusterRoleBinding(fmt.Sprintf("spec.rbac.users[%d].clusterRoles[%d]", i, j), userBindingPfx+v1alpha1.DNSLabel(u.Name)+":"+role, role, subjects)
 		}
 	}
 }
@@ -140,10 +205,11 @@ func (r *renderer) readOnly() {
 	if ro == nil {
 		return
 	}
-	r.clusterRole(ReadOnlyRole, readOnlyRules())
+	const from = "spec.rbac.readOnly"
+	r.clusterRole(from, ReadOnlyRole, readOnlyRules())
 	subjects := r.subjects(*ro)
-	r.clusterRoleBinding(ReadOnlyRole, ReadOnlyRole, subjects)
-	r.clusterRoleBinding(ReadOnlyRole+":"+builtinViewRole, builtinViewRole, subjects)
+	r.clusterRoleBinding(from, ReadOnlyRole, ReadOnlyRole, subjects)
+	r.clusterRoleBinding(from, ReadOnlyRole+":"+builtinViewRole, builtinViewRole, subjects)
 }
 
 // readOnlyResources are the built-in resources the read-only role reads, by
@@ -200,7 +266,7 @@ func (r *renderer) userNamespaces() {
 		return
 	}
 	all := []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-	r.clusterRole(OwnerRole, []rbacv1.PolicyRule{
+	r.clusterRole("spec.rbac.userNamespaces", OwnerRole, []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"}, Verbs: all},
 		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{""}, Resources: []string{"pods/exec", "pods/portforward", "pods/attach"}, Verbs: []string{"create", "get"}},
@@ -208,17 +274,18 @@ func (r *renderer) userNamespaces() {
 		{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: all},
 		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: all},
 	})
-	for _, u := range r.spec.RBAC.UserNamespaces {
+	for i, u := range r.spec.RBAC.UserNamespaces {
+		from := fmt.Sprintf("spec.rbac.userNamespaces[%d]", i)
 		subjects := r.subjects(v1alpha1.Subjects{Users: []string{u.User}})
-		r.namespace(u.Namespace)
-		r.roleBinding(OwnerRole, u.Namespace, "ClusterRole", OwnerRole, subjects)
+		r.namespace(from, u.Namespace)
+		r.roleBinding(from, OwnerRole, u.Namespace, "ClusterRole", OwnerRole, subjects)
 		if *u.ClusterView {
-			r.clusterRoleBinding(userBindingPfx+v1alpha1.DNSLabel(u.User)+":"+builtinViewRole, builtinViewRole, subjects)
+			r.clusterRoleBinding(from+".clusterView", userBindingPfx+v1alpha1.DNSLabel(u.User)+":"+builtinViewRole, builtinViewRole, subjects)
 		}
 	}
 }
 
-func (r *renderer) namespace(name string) {
+func (r *renderer) namespace(from, name string) {
 	ns := &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: r.meta(name, ""),
@@ -226,7 +293,7 @@ func (r *renderer) namespace(name string) {
 	for k, v := range meta.RestrictedPodSecurity {
 		ns.Labels[k] = v
 	}
-	r.out = append(r.out, ns)
+	r.emit(ns, from)
 }
 
 // Team role templates. Developers change workloads but read no Secrets and
@@ -253,13 +320,7 @@ func withVerbs(rules []rbacv1.PolicyRule, verbs []string) []rbacv1.PolicyRule {
 }
 
 // TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
-func TeamClusterRole(role v1alpha1.TeamRole) string {
-	if role == v1alpha1.TeamDevops {
-		// devops run the namespace: the built-in admin role.
-		return "admin"
-	}
-	return teamRolePrefix + string(role)
-}
+func TeamClusterRole(role v1alpha1.TeamRole) string { return v1alpha1.TeamClusterRole(role) }
 
 func teamRules(role v1alpha1.TeamRole) []rbacv1.PolicyRule {
 	logs := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: readVerbs}
@@ -287,13 +348,13 @@ func (r *renderer) teams() {
 	}
 	for _, role := range []v1alpha1.TeamRole{v1alpha1.TeamDeveloper, v1alpha1.TeamDeveloperWithPortForward, v1alpha1.TeamWatcher} {
 		if used[role] {
-			r.clusterRole(TeamClusterRole(role), teamRules(role))
+			r.clusterRole("spec.rbac.teams", TeamClusterRole(role), teamRules(role))
 		}
 	}
-	for _, t := range r.spec.RBAC.Teams {
-		for _, role := range t.Roles {
+	for i, t := range r.spec.RBAC.Teams {
+		for j, role := range t.Roles {
 			group := r.spec.TeamGroup(role, t.Namespace)
-			r.roleBinding(teamRolePrefix+string(role), t.Namespace, "ClusterRole", TeamClusterRole(role),
+			r.roleBinding(fmt.Sprintf("spec.rbac.teams[%d].roles[%d]", i, j), teamRolePrefix+string(role), t.Namespace, "ClusterRole", TeamClusterRole(role),
 				r.subjects(v1alpha1.Subjects{Groups: []string{group}}))
 		}
 	}

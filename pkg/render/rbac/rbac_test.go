@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 )
@@ -16,7 +18,11 @@ func renderSpec(t *testing.T, rbac v1alpha1.RBAC) []rbacv1.ClusterRole {
 	s := &v1alpha1.Spec{Cluster: v1alpha1.Cluster{Name: "prod"}, RBAC: rbac,
 		APIServer: v1alpha1.APIServer{UsernamePrefix: &prefix, GroupsPrefix: &prefix}}
 	var roles []rbacv1.ClusterRole
-	for _, o := range Render(s, map[string]string{}) {
+	objs, err := Render(s, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
 		if r, ok := o.(*rbacv1.ClusterRole); ok {
 			roles = append(roles, *r)
 		}
@@ -148,5 +154,97 @@ func TestTeamRolesReachNothingSensitive(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func renderRBAC(rbac v1alpha1.RBAC) ([]runtime.Object, error) {
+	prefix := "oidc:"
+	s := &v1alpha1.AuthStack{Spec: v1alpha1.Spec{Cluster: v1alpha1.Cluster{Name: "prod"}, RBAC: rbac,
+		APIServer: v1alpha1.APIServer{UsernamePrefix: &prefix, GroupsPrefix: &prefix}}}
+	v1alpha1.SetDefaults(s)
+	return Render(&s.Spec, map[string]string{})
+}
+
+// key is what names an object in a cluster: two rendered objects with the
+// same key are one object applied twice, which kustomize refuses.
+func key(t *testing.T, o runtime.Object) string {
+	t.Helper()
+	m, err := meta.Accessor(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.GetObjectKind().GroupVersionKind().GroupKind().String() + " " + m.GetNamespace() + "/" + m.GetName()
+}
+
+// A user in rbac.users with the view role and in userNamespaces (which
+// binds view cluster-wide by default) renders that binding once.
+func TestUserInUsersAndUserNamespacesRendersEachObjectOnce(t *testing.T) {
+	objs, err := renderRBAC(v1alpha1.RBAC{
+		Users:          []v1alpha1.UserAccess{{Name: "alice@example.com", ClusterRoles: []string{"view", "edit"}}},
+		UserNamespaces: []v1alpha1.UserNamespace{{User: "alice@example.com"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, o := range objs {
+		k := key(t, o)
+		if seen[k] {
+			t.Errorf("%s rendered twice", k)
+		}
+		seen[k] = true
+	}
+	if !seen["ClusterRoleBinding.rbac.authorization.k8s.io /authstack:user:alice-example-com:view"] {
+		t.Errorf("the view binding is gone: %v", seen)
+	}
+}
+
+// Two spec entries that render one object name with different content
+// cannot both be honoured: render refuses and names both fields.
+func TestConflictingObjectsAreRefused(t *testing.T) {
+	_, err := renderRBAC(v1alpha1.RBAC{
+		Users: []v1alpha1.UserAccess{
+			{Name: "alice@example.com", ClusterRoles: []string{"view"}},
+			{Name: "alice-example-com", ClusterRoles: []string{"view"}},
+		},
+	})
+	if err == nil || !strings.Contains(err.Error(), "spec.rbac.users[0]") || !strings.Contains(err.Error(), "spec.rbac.users[1]") {
+		t.Fatalf("err = %v, want a conflict naming spec.rbac.users[0] and spec.rbac.users[1]", err)
+	}
+	_, err = renderRBAC(v1alpha1.RBAC{
+		Bindings: []v1alpha1.Binding{{Name: "read-only", ClusterRole: "cluster-admin", Subjects: v1alpha1.Subjects{Groups: []string{"ops"}}}},
+		ReadOnly: &v1alpha1.Subjects{Groups: []string{"auditors"}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "spec.rbac.bindings[0]") || !strings.Contains(err.Error(), "spec.rbac.readOnly") {
+		t.Fatalf("err = %v, want a conflict naming spec.rbac.bindings[0] and spec.rbac.readOnly", err)
+	}
+}
+
+// rbac.roles become typed objects: a ClusterRole once, a Role in each of
+// its namespaces, with the rules as written.
+func TestSpecRolesAreRendered(t *testing.T) {
+	rule := rbacv1.PolicyRule{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "patch"}}
+	objs, err := renderRBAC(v1alpha1.RBAC{Roles: []v1alpha1.Role{
+		{Name: "deployer", Kind: v1alpha1.KindRole, Namespaces: []string{"shop", "web"}, Rules: []rbacv1.PolicyRule{rule}},
+		{Name: "pod-reader", Rules: []rbacv1.PolicyRule{rule}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		switch r := o.(type) {
+		case *rbacv1.Role:
+			got = append(got, "Role "+r.Namespace+"/"+r.Name)
+			if len(r.Rules) != 1 || !slices.Equal(r.Rules[0].Verbs, rule.Verbs) {
+				t.Errorf("Role %s/%s rules = %+v", r.Namespace, r.Name, r.Rules)
+			}
+		case *rbacv1.ClusterRole:
+			got = append(got, "ClusterRole "+r.Name)
+		}
+	}
+	want := []string{"Role shop/deployer", "Role web/deployer", "ClusterRole pod-reader"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rendered %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/authstack/authstack/pkg/images"
@@ -91,11 +93,14 @@ func SetDefaults(s *AuthStack) {
 	}
 	if len(spec.Kubectl.ExtraScopes) == 0 {
 		spec.Kubectl.ExtraScopes = []string{"email", "profile", "groups", "offline_access"}
+		if spec.Issuer.External != nil {
+			// groups is dex's scope; another issuer may refuse it.
+			spec.Kubectl.ExtraScopes = []string{"email", "profile", "offline_access"}
+		}
 	}
-	if len(api.Audiences) == 0 {
-		api.Audiences = []string{spec.Kubectl.ClientID}
+	if e := spec.Issuer.External; e != nil && len(e.Scopes) == 0 {
+		e.Scopes = []string{"openid", "profile", "email", "offline_access"}
 	}
-
 	for i := range spec.Apps {
 		a := &spec.Apps[i]
 		defaultString(&a.ClientID, "oauth2-proxy-"+a.Name)
@@ -108,6 +113,25 @@ func SetDefaults(s *AuthStack) {
 		}
 		if len(a.AllowedEmailDomains) == 0 {
 			a.AllowedEmailDomains = []string{"*"}
+		}
+	}
+	if len(api.Audiences) == 0 {
+		api.Audiences = []string{spec.Kubectl.ClientID}
+		// An AuthenticationConfiguration accepts several audiences
+		// (audienceMatchPolicy MatchAny), so the tokens that token-mode
+		// proxies forward are accepted too; flags take one audience and
+		// validation says what to do instead.
+		if api.Mode == ModeAuthConfig {
+			for i := range spec.Apps {
+				if a := &spec.Apps[i]; a.Identity == IdentityToken && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
+					api.Audiences = append(api.Audiences, spec.ForwardedAudience(a))
+				}
+			}
+		}
+	}
+	for i := range spec.RBAC.Roles {
+		if r := &spec.RBAC.Roles[i]; r.Kind == "" {
+			r.Kind = KindClusterRole
 		}
 	}
 	for i := range spec.RBAC.UserNamespaces {

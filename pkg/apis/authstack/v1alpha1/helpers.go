@@ -3,9 +3,11 @@ package v1alpha1
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"unicode"
 
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
@@ -105,4 +107,90 @@ func UnsafeInFlag(v string) bool {
 	return strings.ContainsAny(v, `"'\`) || strings.IndexFunc(v, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r)
 	}) >= 0
+}
+
+// CrossClient reports whether the issuer mints id tokens for another
+// client's audience on request: dex's scope audience:server:client_id:<id>
+// (dex docs, "Cross-client trust and authorized party"). Other issuers
+// ignore or refuse that scope.
+func (s *Spec) CrossClient() bool { return s.Issuer.Dex != nil }
+
+// ForwardedAudience is the audience under which the API server must accept
+// the id token a token-mode app's oauth2-proxy forwards. Dex issues it for
+// the kubectl client through the cross-client scope; any other issuer
+// issues it for the proxy's own client, since an id token's aud always
+// contains the client_id of the client that asked for it (OpenID Connect
+// Core 1.0, section 2).
+func (s *Spec) ForwardedAudience(a *App) string {
+	if s.CrossClient() {
+		return s.Kubectl.ClientID
+	}
+	return a.ClientID
+}
+
+// Names of the ClusterRoles authstack defines itself.
+const (
+	ReadOnlyRole   = "authstack:read-only"
+	OwnerRole      = "authstack:namespace-owner"
+	TeamRolePrefix = "authstack:team:"
+)
+
+// BuiltinClusterRoles are the user-facing ClusterRoles every cluster has
+// (Kubernetes docs, Using RBAC Authorization, "User-facing roles"; the API
+// server reconciles them at start-up).
+var BuiltinClusterRoles = []string{"cluster-admin", "admin", "edit", "view"}
+
+// TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
+func TeamClusterRole(role TeamRole) string {
+	if role == TeamDevops {
+		// devops run the namespace: the built-in admin role.
+		return "admin"
+	}
+	return TeamRolePrefix + string(role)
+}
+
+// ClusterRoles are the names of the ClusterRoles a binding of the spec may
+// name: built in, rendered by authstack for this spec, defined in
+// rbac.roles, or declared in rbac.existingRoles.
+func (s *Spec) ClusterRoles() sets.Set[string] {
+	r := &s.RBAC
+	out := sets.New(BuiltinClusterRoles...)
+	if r.ReadOnly != nil {
+		out.Insert(ReadOnlyRole)
+	}
+	if len(r.UserNamespaces) > 0 {
+		out.Insert(OwnerRole)
+	}
+	for _, t := range r.Teams {
+		for _, role := range t.Roles {
+			out.Insert(TeamClusterRole(role))
+		}
+	}
+	for _, role := range r.Roles {
+		if role.Kind == KindClusterRole {
+			out.Insert(role.Name)
+		}
+	}
+	for _, e := range r.ExistingRoles {
+		if e.Namespace == "" {
+			out.Insert(e.Name)
+		}
+	}
+	return out
+}
+
+// HasRole reports whether a Role of this name exists in namespace: defined
+// in rbac.roles or declared in rbac.existingRoles.
+func (s *Spec) HasRole(name, namespace string) bool {
+	for _, role := range s.RBAC.Roles {
+		if role.Kind == KindRole && role.Name == name && slices.Contains(role.Namespaces, namespace) {
+			return true
+		}
+	}
+	for _, e := range s.RBAC.ExistingRoles {
+		if e.Namespace == namespace && e.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -1,5 +1,7 @@
 package v1alpha1
 
+import rbacv1 "k8s.io/api/rbac/v1"
+
 // Group and version of the spec.
 const (
 	Group      = "authstack.dev"
@@ -278,6 +280,12 @@ type ExternalIssuer struct {
 	// AppClientSecret is the secret of the client that the oauth2-proxies use
 	// (the issuer must have a confidential client named by apps[].clientID).
 	AppClientSecret *SecretRef `json:"appClientSecret,omitempty"`
+	// Scopes the oauth2-proxies request (default openid, profile, email, offline_access; must
+	// include openid). Dex's groups and audience:server:client_id: scopes are not requested from
+	// another issuer, which may refuse a scope it does not know (Keycloak: invalid_scope): have
+	// the issuer put the groups claim in the id token (a Keycloak group membership mapper, Entra
+	// ID groupMembershipClaims), or list the scope that adds it here and in kubectl.extraScopes.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // APIServerMode is how the API server receives its OIDC settings.
@@ -301,7 +309,9 @@ type APIServer struct {
 	GroupsClaim string `json:"groupsClaim,omitempty"`
 	// GroupsPrefix is put before every group (default "oidc:"), with the same rules as usernamePrefix.
 	GroupsPrefix *string `json:"groupsPrefix,omitempty"`
-	// Audiences accepted; the kubectl client id by default.
+	// Audiences accepted (default: the kubectl client id and, in mode authentication-config with
+	// an external issuer, the client id of every app with identity token, whose forwarded id
+	// token an issuer other than dex issues for the proxy's own client). Must include them all.
 	Audiences []string `json:"audiences,omitempty"`
 	// RequiredClaims must be present in the token with exactly these values. Mode flags
 	// enforces one, and kubespray none (it has no variable for it): use authentication-config.
@@ -382,10 +392,18 @@ type Upstream struct {
 	Protocol string `json:"protocol,omitempty"`
 }
 
-// RBAC grants access to the people who log in.
+// RBAC grants access to the people who log in. Every role a binding or a
+// user names must exist: built in (cluster-admin, admin, edit, view), one of
+// authstack's own that the spec renders (readOnly, userNamespaces, teams),
+// defined in roles, or listed in existingRoles.
 type RBAC struct {
-	Bindings []Binding    `json:"bindings,omitempty"`
-	Users    []UserAccess `json:"users,omitempty"`
+	// Roles are Roles and ClusterRoles authstack creates, with their rules.
+	Roles []Role `json:"roles,omitempty"`
+	// ExistingRoles are roles that something else creates in the cluster (a
+	// Helm chart, an operator), which bindings and users may name.
+	ExistingRoles []ExistingRole `json:"existingRoles,omitempty"`
+	Bindings      []Binding      `json:"bindings,omitempty"`
+	Users         []UserAccess   `json:"users,omitempty"`
 	// ReadOnly subjects read the whole cluster (built-in resources, and custom resources open to the
 	// view role) except Secrets, without exec, attach, port-forward, proxy or token requests.
 	ReadOnly       *Subjects       `json:"readOnly,omitempty"`
@@ -399,6 +417,42 @@ type Subjects struct {
 	Users []string `json:"users,omitempty"`
 	// Groups as the token names them (without prefix).
 	Groups []string `json:"groups,omitempty"`
+}
+
+// RoleKind is the kind of a role the spec defines.
+type RoleKind string
+
+const (
+	KindClusterRole RoleKind = "ClusterRole"
+	KindRole        RoleKind = "Role"
+)
+
+// Role is a Role or ClusterRole that authstack creates. Like the team roles,
+// a ClusterRole is defined once and bound in namespaces by bindings with a
+// namespace; a Role exists in each of its namespaces.
+type Role struct {
+	// Name of the object, as bindings name it (not a built-in name, nor one starting with system: or authstack:).
+	Name string `json:"name"`
+	// Kind is ClusterRole (default) or Role.
+	Kind RoleKind `json:"kind,omitempty"`
+	// Namespaces a Role is created in, one Role each (required for a Role, forbidden for a ClusterRole).
+	Namespaces []string `json:"namespaces,omitempty"`
+	// Rules are rbac.authorization.k8s.io/v1 PolicyRules (apiGroups, resources, resourceNames,
+	// verbs, nonResourceURLs). Rules that grant escalate, bind or impersonate (also through a
+	// "*" verb), or reach Secrets through a wildcard, are refused unless allowEscalation is set.
+	Rules []rbacv1.PolicyRule `json:"rules"`
+	// AllowEscalation accepts rules that let their subjects grant themselves more
+	// (escalate, bind, impersonate) or read every Secret through a wildcard; validate and
+	// render then print a warning. See docs/security.md.
+	AllowEscalation bool `json:"allowEscalation,omitempty"`
+}
+
+// ExistingRole names a role that exists in the cluster without authstack.
+type ExistingRole struct {
+	// Name of the role.
+	Name string `json:"name"`
+	// Namespace of a Role; empty for a ClusterRole.
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Binding binds subjects to a role, cluster-wide or in one namespace.

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -77,6 +79,10 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(p.Child("external", "appClientSecret"), "the apps' oauth2-proxy needs the secret of its client at the external issuer"))
 		}
 		errs = append(errs, secretRef(e.AppClientSecret, p.Child("external", "appClientSecret"))...)
+		errs = append(errs, scopeList(e.Scopes, p.Child("external", "scopes"))...)
+		if !slices.Contains(e.Scopes, "openid") {
+			errs = append(errs, field.Invalid(p.Child("external", "scopes"), e.Scopes, "must include openid: without it the issuer returns no id token"))
+		}
 		return errs
 	}
 	d := is.Dex
@@ -303,6 +309,7 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, claimName(a.UsernameClaim, p.Child("usernameClaim"))...)
 	errs = append(errs, claimName(a.GroupsClaim, p.Child("groupsClaim"))...)
+	errs = append(errs, acceptedAudiences(s, p.Child("audiences"))...)
 	for i, aud := range a.Audiences {
 		if aud == "" {
 			errs = append(errs, field.Required(p.Child("audiences").Index(i), ""))
@@ -331,15 +338,58 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 	return errs
 }
 
+// acceptedAudiences refuses a spec whose API server would answer 401 to
+// the tokens authstack's own clients present: kubelogin's, issued to the
+// kubectl client, and those token-mode proxies forward (ForwardedAudience).
+func acceptedAudiences(s *Spec, p *field.Path) field.ErrorList {
+	type need struct{ aud, why string }
+	needs := []need{{s.Kubectl.ClientID, "kubectl logs in as client " + strconv.Quote(s.Kubectl.ClientID) + " (spec.kubectl.clientID)"}}
+	for i := range s.Apps {
+		a := &s.Apps[i]
+		if a.Identity != IdentityToken {
+			continue
+		}
+		aud := s.ForwardedAudience(a)
+		why := fmt.Sprintf("app %s (spec.apps[%d], identity token) forwards id tokens whose audience is %q", a.Name, i, aud)
+		if !s.CrossClient() {
+			why += ": an issuer other than dex issues the proxy's id token for the proxy's own client"
+		}
+		if !slices.ContainsFunc(needs, func(n need) bool { return n.aud == aud }) {
+			needs = append(needs, need{aud, why})
+		}
+	}
+	if s.APIServer.Mode == ModeFlags && len(needs) > 1 {
+		var whys []string
+		for _, n := range needs {
+			whys = append(whys, n.why)
+		}
+		return field.ErrorList{field.Invalid(p, s.APIServer.Audiences, fmt.Sprintf(
+			"mode flags accepts a single audience (--oidc-client-id), but the API server must accept %d: %s; use mode authentication-config (Kubernetes 1.30+), which accepts several, or identity headers for the apps",
+			len(needs), strings.Join(whys, "; ")))}
+	}
+	var errs field.ErrorList
+	for _, n := range needs {
+		if n.aud != "" && !slices.Contains(s.APIServer.Audiences, n.aud) {
+			errs = append(errs, field.Invalid(p, s.APIServer.Audiences, fmt.Sprintf("must include %q, or the API server answers 401: %s", n.aud, n.why)))
+		}
+	}
+	return errs
+}
+
 func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if k.ClientID == "" {
 		errs = append(errs, field.Required(p.Child("clientID"), ""))
 	}
 	errs = append(errs, flagSafe(k.ClientID, p.Child("clientID"))...)
-	for i, sc := range k.ExtraScopes {
+	return append(errs, scopeList(k.ExtraScopes, p.Child("extraScopes"))...)
+}
+
+func scopeList(scopes []string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, sc := range scopes {
 		if sc == "" || strings.ContainsAny(sc, " \t") {
-			errs = append(errs, field.Invalid(p.Child("extraScopes").Index(i), sc, "must be one scope without spaces"))
+			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope without spaces"))
 		}
 	}
 	return errs
@@ -403,6 +453,15 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	r := &s.RBAC
 	reserved := reservedNamespaces(s)
+	errs = append(errs, validateRoles(r, p)...)
+	for i, e := range r.ExistingRoles {
+		ep := p.Child("existingRoles").Index(i)
+		errs = append(errs, roleName(e.Name, ep.Child("name"))...)
+		if e.Namespace != "" {
+			errs = append(errs, dnsLabel(e.Namespace, ep.Child("namespace"))...)
+		}
+	}
+	clusterRoles := s.ClusterRoles()
 	names := sets.New[string]()
 	for i, b := range r.Bindings {
 		bp := p.Child("bindings").Index(i)
@@ -422,6 +481,13 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 		if b.Namespace != "" {
 			errs = append(errs, dnsLabel(b.Namespace, bp.Child("namespace"))...)
 		}
+		switch {
+		case b.Role != "" && b.ClusterRole == "" && b.Namespace != "" && !s.HasRole(b.Role, b.Namespace):
+			errs = append(errs, field.Invalid(bp.Child("role"), b.Role, fmt.Sprintf(
+				"no Role %q in namespace %q is defined, so the binding would grant nothing: define it in spec.rbac.roles (kind: Role, namespaces: [%s]), or list it in spec.rbac.existingRoles if something else creates it", b.Role, b.Namespace, b.Namespace)))
+		case b.ClusterRole != "" && b.Role == "":
+			errs = append(errs, knownClusterRole(b.ClusterRole, clusterRoles, bp.Child("clusterRole"))...)
+		}
 		errs = append(errs, subjects(&b.Subjects, bp)...)
 	}
 	users := sets.New[string]()
@@ -436,6 +502,9 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 		users.Insert(u.Name)
 		if len(u.ClusterRoles) == 0 {
 			errs = append(errs, field.Required(up.Child("clusterRoles"), "at least one ClusterRole, such as view"))
+		}
+		for j, role := range u.ClusterRoles {
+			errs = append(errs, knownClusterRole(role, clusterRoles, up.Child("clusterRoles").Index(j))...)
 		}
 	}
 	if r.ReadOnly != nil {
@@ -472,6 +541,147 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// knownClusterRole refuses a binding to a ClusterRole nothing creates: the
+// API server accepts such a binding and it silently grants nothing, until
+// someone creates a role of that name, with whatever rules they choose.
+func knownClusterRole(name string, known sets.Set[string], p *field.Path) field.ErrorList {
+	if name == "" || known.Has(name) {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(p, name, fmt.Sprintf(
+		"no ClusterRole %q is defined, so the binding would grant nothing: use a built-in one (%s), define it in spec.rbac.roles, or list it in spec.rbac.existingRoles if something else creates it",
+		name, strings.Join(BuiltinClusterRoles, ", ")))}
+}
+
+// validateRoles checks the roles the spec defines. Their rules follow the
+// API server's own rule validation (k8s.io/kubernetes pkg/apis/rbac/validation
+// ValidatePolicyRule: verbs required, resource rules need apiGroups and
+// resources, non-resource URLs only in ClusterRoles and not mixed with
+// resources), and least privilege: see escalation.
+func validateRoles(r *RBAC, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	names := sets.New[string]()
+	for i, role := range r.Roles {
+		rp := p.Child("roles").Index(i)
+		errs = append(errs, roleName(role.Name, rp.Child("name"))...)
+		switch {
+		case slices.Contains(BuiltinClusterRoles, role.Name):
+			errs = append(errs, field.Invalid(rp.Child("name"), role.Name, "is a built-in ClusterRole, which authstack must not replace; choose a name of your own"))
+		case strings.HasPrefix(role.Name, "system:"):
+			errs = append(errs, field.Invalid(rp.Child("name"), role.Name, `must not start with "system:": the cluster's own roles carry those names`))
+		case strings.HasPrefix(role.Name, "authstack:"):
+			errs = append(errs, field.Invalid(rp.Child("name"), role.Name, `must not start with "authstack:": authstack names its own roles so`))
+		}
+		if names.Has(role.Name) {
+			errs = append(errs, field.Duplicate(rp.Child("name"), role.Name))
+		}
+		names.Insert(role.Name)
+		switch role.Kind {
+		case KindClusterRole:
+			if len(role.Namespaces) > 0 {
+				errs = append(errs, field.Forbidden(rp.Child("namespaces"), "a ClusterRole has no namespace; bind it in a namespace with a binding's namespace, or use kind Role"))
+			}
+		case KindRole:
+			if len(role.Namespaces) == 0 {
+				errs = append(errs, field.Required(rp.Child("namespaces"), "the namespaces a Role is created in"))
+			}
+			seen := sets.New[string]()
+			for j, ns := range role.Namespaces {
+				errs = append(errs, dnsLabel(ns, rp.Child("namespaces").Index(j))...)
+				if seen.Has(ns) {
+					errs = append(errs, field.Duplicate(rp.Child("namespaces").Index(j), ns))
+				}
+				seen.Insert(ns)
+			}
+		default:
+			errs = append(errs, field.NotSupported(rp.Child("kind"), role.Kind, []RoleKind{KindClusterRole, KindRole}))
+		}
+		if len(role.Rules) == 0 {
+			errs = append(errs, field.Required(rp.Child("rules"), "at least one rule"))
+		}
+		for j, rule := range role.Rules {
+			rlp := rp.Child("rules").Index(j)
+			if len(rule.Verbs) == 0 {
+				errs = append(errs, field.Required(rlp.Child("verbs"), "such as get, list, watch"))
+			}
+			switch {
+			case len(rule.NonResourceURLs) > 0:
+				if role.Kind == KindRole {
+					errs = append(errs, field.Forbidden(rlp.Child("nonResourceURLs"), "only a ClusterRole can grant non-resource URLs"))
+				}
+				if len(rule.APIGroups) > 0 || len(rule.Resources) > 0 || len(rule.ResourceNames) > 0 {
+					errs = append(errs, field.Invalid(rlp, "nonResourceURLs and resources", "a rule grants either non-resource URLs or resources, not both"))
+				}
+			case len(rule.APIGroups) == 0 || len(rule.Resources) == 0:
+				errs = append(errs, field.Required(rlp, `a rule needs apiGroups ("" for the core group) and resources, or nonResourceURLs`))
+			}
+			if !role.AllowEscalation {
+				for _, e := range escalation(rule) {
+					fp := rlp
+					if e.field != "" {
+						fp = rlp.Child(e.field)
+					}
+					errs = append(errs, field.Invalid(fp, e.value, e.why+"; narrow the rule, or set allowEscalation: true on the role if this is meant (see docs/security.md)"))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// roleName is the name of a Role or ClusterRole: the API server accepts
+// any name that is a valid path segment (ValidateRBACName).
+func roleName(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	if msgs := path.IsValidPathSegmentName(v); len(msgs) > 0 {
+		return field.ErrorList{field.Invalid(p, v, strings.Join(msgs, "; "))}
+	}
+	return nil
+}
+
+type escalationFinding struct {
+	field string
+	value any
+	why   string
+}
+
+// escalation says how a rule lets its subjects gain more than it names:
+// the verbs escalate and bind (create or bind roles with rules they do not
+// hold) and impersonate (act as any user, group or service account), which
+// the RBAC authorizer also grants through a "*" verb on those resources
+// (Kubernetes docs, Using RBAC Authorization, "Privilege escalation
+// prevention and bootstrapping"; RBAC good practices, "Escalate verb",
+// "Bind verb", "Impersonate verb"); and reading Secrets through a wildcard
+// (every verb on secrets, or a read verb on every resource of the core
+// group), which hands out every credential in scope without naming it.
+func escalation(r rbacv1.PolicyRule) []escalationFinding {
+	has := func(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
+	var out []escalationFinding
+	for _, v := range []string{"escalate", "bind", "impersonate"} {
+		if slices.Contains(r.Verbs, v) {
+			out = append(out, escalationFinding{"verbs", r.Verbs, fmt.Sprintf("verb %s lets the role's subjects grant themselves more than this role", v)})
+		}
+	}
+	if slices.Contains(r.Verbs, "*") {
+		for _, res := range []struct{ group, resource, verb string }{
+			{"rbac.authorization.k8s.io", "roles", "escalate and bind"}, {"rbac.authorization.k8s.io", "clusterroles", "escalate and bind"},
+			{"", "users", "impersonate"}, {"", "groups", "impersonate"}, {"", "serviceaccounts", "impersonate"},
+		} {
+			if has(r.APIGroups, res.group) && has(r.Resources, res.resource) {
+				out = append(out, escalationFinding{"verbs", r.Verbs, fmt.Sprintf(`verb "*" on %s includes %s, which let the role's subjects grant themselves more than this role`, res.resource, res.verb)})
+				break
+			}
+		}
+	}
+	readsAny := slices.ContainsFunc(r.Verbs, func(v string) bool { return v == "get" || v == "list" || v == "watch" || v == "*" })
+	if has(r.APIGroups, "") && ((slices.Contains(r.Resources, "secrets") && slices.Contains(r.Verbs, "*")) || (slices.Contains(r.Resources, "*") && readsAny)) {
+		out = append(out, escalationFinding{"", "(wildcard)", "a wildcard reaches Secrets, every credential in the rule's scope; name the verbs and resources the role needs"})
+	}
+	return out
 }
 
 // reservedNamespaces are namespaces that a user or team must never own:
@@ -648,6 +858,23 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 // Warnings returns what in a defaulted, valid spec deserves a second look.
 func Warnings(s *AuthStack) []Warning {
 	var ws []Warning
+	for i, role := range s.Spec.RBAC.Roles {
+		if !role.AllowEscalation {
+			continue
+		}
+		var whys []string
+		for _, r := range role.Rules {
+			for _, e := range escalation(r) {
+				whys = append(whys, e.why)
+			}
+		}
+		if len(whys) > 0 {
+			ws = append(ws, Warning{
+				Field:   field.NewPath("spec", "rbac", "roles").Index(i).String(),
+				Message: fmt.Sprintf("role %s is allowed to escalate (allowEscalation): %s", role.Name, strings.Join(whys, "; ")),
+			})
+		}
+	}
 	// Who can log in at all, when nothing but an app's own limits stops
 	// them: an issuer authstack does not run may serve a whole company or
 	// the public; dex's GitHub connector admits every GitHub account unless

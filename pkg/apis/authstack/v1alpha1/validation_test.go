@@ -1,9 +1,11 @@
 package v1alpha1
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -269,4 +271,179 @@ func TestGitHubWithoutOrgsIsWarnedAbout(t *testing.T) {
 	if ws := Warnings(spec([]GitHubOrg{{Name: "acme"}}, nil)); len(ws) != 0 {
 		t.Errorf("orgs listed: warnings = %v, want none", ws)
 	}
+}
+
+func externalIssuer(s *AuthStack) {
+	s.Spec.Issuer = Issuer{External: &ExternalIssuer{URL: "https://keycloak.example.com/realms/a", AppClientSecret: &SecretRef{Env: "X"}}}
+}
+
+func tokenApp(s *AuthStack) {
+	s.Spec.Apps = append(s.Spec.Apps, App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: IdentityToken,
+		Upstream: Upstream{Service: "dash", Port: 443}, AppNetworkPolicy: AppNetworkPolicy{PodSelector: map[string]string{"a": "b"}}})
+}
+
+// The id token an external issuer gives a proxy has the proxy's client id as
+// audience (OIDC Core 1.0 section 2: aud contains the RP's client_id); the
+// API server must accept it, or the app gets 401.
+func TestExternalIssuerTokenAppAudience(t *testing.T) {
+	t.Run("defaults accept the proxy's client", func(t *testing.T) {
+		s := validSpec()
+		externalIssuer(s)
+		tokenApp(s)
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if got := s.Spec.APIServer.Audiences; !slices.Contains(got, "oauth2-proxy-dash") || !slices.Contains(got, "kubernetes") {
+			t.Errorf("audiences = %v, want kubernetes and oauth2-proxy-dash", got)
+		}
+	})
+	t.Run("audiences without the proxy's client", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.APIServer.Audiences = []string{"kubernetes"}
+		})
+		wantError(t, errs, "spec.apiServer.audiences", `"oauth2-proxy-dash"`)
+	})
+	t.Run("flags mode has one audience", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.APIServer.Mode = ModeFlags
+		})
+		wantError(t, errs, "spec.apiServer.audiences", "authentication-config")
+	})
+	t.Run("headers app needs nothing", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			externalIssuer(s)
+			tokenApp(s)
+			s.Spec.Apps[0].Identity = IdentityHeaders
+			s.Spec.APIServer.Mode = ModeFlags
+		})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+	})
+	t.Run("dex: audiences without the kubectl client", func(t *testing.T) {
+		errs := validate(func(s *AuthStack) {
+			tokenApp(s)
+			s.Spec.APIServer.Audiences = []string{"other"}
+		})
+		wantError(t, errs, "spec.apiServer.audiences", `"kubernetes"`)
+	})
+}
+
+func withRBAC(r RBAC) func(*AuthStack) { return func(s *AuthStack) { s.Spec.RBAC = r } }
+
+var (
+	ops       = Subjects{Groups: []string{"ops"}}
+	readPods  = rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list"}}
+	deployer  = Role{Name: "deployer", Kind: "Role", Namespaces: []string{"shop"}, Rules: []rbacv1.PolicyRule{readPods}}
+	podReader = Role{Name: "pod-reader", Rules: []rbacv1.PolicyRule{readPods}}
+)
+
+// A binding to a role nothing creates grants nothing, silently; a role the
+// spec defines, a built-in one or one declared as existing is fine.
+func TestBindingsNeedADefinedRole(t *testing.T) {
+	bad := []struct {
+		name string
+		rbac RBAC
+		path string
+	}{
+		{"role nothing creates", RBAC{Bindings: []Binding{{Name: "b", Role: "default", Namespace: "shop", Subjects: ops}}}, "spec.rbac.bindings[0].role"},
+		{"cluster role nothing creates", RBAC{Bindings: []Binding{{Name: "b", ClusterRole: "veiw", Subjects: ops}}}, "spec.rbac.bindings[0].clusterRole"},
+		{"user's cluster role nothing creates", RBAC{Users: []UserAccess{{Name: "a", ClusterRoles: []string{"view", "viewer"}}}}, "spec.rbac.users[0].clusterRoles[1]"},
+		{"Role defined in another namespace", RBAC{Roles: []Role{deployer}, Bindings: []Binding{{Name: "b", Role: "deployer", Namespace: "web", Subjects: ops}}}, "spec.rbac.bindings[0].role"},
+		{"a Role is no ClusterRole", RBAC{Roles: []Role{deployer}, Bindings: []Binding{{Name: "b", ClusterRole: "deployer", Subjects: ops}}}, "spec.rbac.bindings[0].clusterRole"},
+		{"authstack role the spec does not render", RBAC{Bindings: []Binding{{Name: "b", ClusterRole: "authstack:read-only", Subjects: ops}}}, "spec.rbac.bindings[0].clusterRole"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, validate(withRBAC(tt.rbac)), tt.path, "spec.rbac.roles")
+		})
+	}
+	good := []struct {
+		name string
+		rbac RBAC
+	}{
+		{"built-in", RBAC{Bindings: []Binding{{Name: "b", ClusterRole: "edit", Namespace: "shop", Subjects: ops}}, Users: []UserAccess{{Name: "a", ClusterRoles: []string{"cluster-admin", "view", "admin"}}}}},
+		{"Role of the spec", RBAC{Roles: []Role{deployer}, Bindings: []Binding{{Name: "b", Role: "deployer", Namespace: "shop", Subjects: ops}}}},
+		{"ClusterRole of the spec", RBAC{Roles: []Role{podReader}, Users: []UserAccess{{Name: "a", ClusterRoles: []string{"pod-reader"}}}, Bindings: []Binding{{Name: "b", ClusterRole: "pod-reader", Namespace: "shop", Subjects: ops}}}},
+		{"authstack role the spec renders", RBAC{ReadOnly: &ops, Bindings: []Binding{{Name: "b", ClusterRole: "authstack:read-only", Subjects: Subjects{Users: []string{"x"}}}}}},
+		{"existing roles", RBAC{ExistingRoles: []ExistingRole{{Name: "prometheus-reader"}, {Name: "db-admin", Namespace: "shop"}}, Bindings: []Binding{
+			{Name: "b", ClusterRole: "prometheus-reader", Subjects: ops}, {Name: "c", Role: "db-admin", Namespace: "shop", Subjects: ops}}}},
+	}
+	for _, tt := range good {
+		t.Run(tt.name, func(t *testing.T) {
+			if errs := validate(withRBAC(tt.rbac)); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+		})
+	}
+}
+
+// Rules that hand out more power than they name (escalate, bind,
+// impersonate, a wildcard reaching Secrets) need allowEscalation; a role
+// never takes the name of a built-in or authstack role it would replace.
+func TestRolesAreLeastPrivilege(t *testing.T) {
+	role := func(rules ...rbacv1.PolicyRule) RBAC { return RBAC{Roles: []Role{{Name: "r", Rules: rules}}} }
+	bad := []struct {
+		name string
+		rbac RBAC
+		path string
+		want string
+	}{
+		{"escalate", role(rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"escalate"}}), "spec.rbac.roles[0].rules[0].verbs", "allowEscalation"},
+		{"bind", role(rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles"}, Verbs: []string{"bind"}}), "spec.rbac.roles[0].rules[0].verbs", "allowEscalation"},
+		{"impersonate", role(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"users"}, Verbs: []string{"impersonate"}}), "spec.rbac.roles[0].rules[0].verbs", "allowEscalation"},
+		{"every verb on roles", role(rbacv1.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles"}, Verbs: []string{"*"}}), "spec.rbac.roles[0].rules[0].verbs", "allowEscalation"},
+		{"every verb on secrets", role(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"*"}}), "spec.rbac.roles[0].rules[0]", "Secrets"},
+		{"reading every core resource", role(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"*"}, Verbs: []string{"list"}}), "spec.rbac.roles[0].rules[0]", "Secrets"},
+		{"everything", role(rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}), "spec.rbac.roles[0].rules[0].verbs", "allowEscalation"},
+		{"no verbs", role(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}}), "spec.rbac.roles[0].rules[0].verbs", "Required"},
+		{"no resources", role(rbacv1.PolicyRule{APIGroups: []string{""}, Verbs: []string{"get"}}), "spec.rbac.roles[0].rules[0]", "resources"},
+		{"URLs in a Role", RBAC{Roles: []Role{{Name: "r", Kind: "Role", Namespaces: []string{"a"}, Rules: []rbacv1.PolicyRule{{NonResourceURLs: []string{"/healthz"}, Verbs: []string{"get"}}}}}}, "spec.rbac.roles[0].rules[0].nonResourceURLs", "ClusterRole"},
+		{"Role without namespaces", RBAC{Roles: []Role{{Name: "r", Kind: "Role", Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].namespaces", "Required"},
+		{"ClusterRole with namespaces", RBAC{Roles: []Role{{Name: "r", Namespaces: []string{"a"}, Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].namespaces", "Forbidden"},
+		{"another kind", RBAC{Roles: []Role{{Name: "r", Kind: "RoleBinding", Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].kind", "Unsupported"},
+		{"built-in name", RBAC{Roles: []Role{{Name: "cluster-admin", Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].name", "built-in"},
+		{"authstack name", RBAC{Roles: []Role{{Name: "authstack:read-only", Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].name", "authstack:"},
+		{"system name", RBAC{Roles: []Role{{Name: "system:node", Rules: []rbacv1.PolicyRule{readPods}}}}, "spec.rbac.roles[0].name", "system:"},
+		{"duplicate", RBAC{Roles: []Role{podReader, podReader}}, "spec.rbac.roles[1].name", "Duplicate"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, validate(withRBAC(tt.rbac)), tt.path, tt.want)
+		})
+	}
+	t.Run("acknowledged escalation warns", func(t *testing.T) {
+		r := role(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"*"}})
+		r.Roles[0].AllowEscalation = true
+		s := validSpec()
+		s.Spec.RBAC = r
+		SetDefaults(s)
+		if errs := Validate(s); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if ws := Warnings(s); !slices.ContainsFunc(ws, func(w Warning) bool { return w.Field == "spec.rbac.roles[0]" }) {
+			t.Errorf("no warning for the acknowledged role: %v", ws)
+		}
+	})
+}
+
+// kubelogin asks another issuer for no dex-only scope by default.
+func TestExternalIssuerKubectlScopes(t *testing.T) {
+	s := validSpec()
+	externalIssuer(s)
+	SetDefaults(s)
+	if got := s.Spec.Kubectl.ExtraScopes; slices.Contains(got, "groups") {
+		t.Errorf("kubectl extra scopes %v request dex's groups scope from an external issuer", got)
+	}
+	errs := validate(func(s *AuthStack) {
+		externalIssuer(s)
+		s.Spec.Issuer.External.Scopes = []string{"email groups"}
+	})
+	wantError(t, errs, "spec.issuer.external.scopes[0]", "one scope")
+	wantError(t, errs, "spec.issuer.external.scopes", "openid")
 }

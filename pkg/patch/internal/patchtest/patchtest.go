@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/authstack/authstack/internal/golden"
-	"github.com/authstack/authstack/pkg/patch/internal/yamledit"
+	"github.com/authstack/authstack/internal/yamledit"
 )
 
 // Stable fails t unless out, the result of patch on some input, is valid
