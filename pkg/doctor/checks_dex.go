@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 )
 
@@ -316,6 +317,65 @@ var _ = register(Check{
 		}
 		if examined == 0 {
 			out = append(out, skip("no API server or oauth2-proxy of this dex's issuer was given"))
+		}
+		return out
+	},
+})
+
+// dexCallback is the URL dex hands its connectors as the callback: the
+// issuer with /callback joined to its path (dex server/server.go absURL,
+// absPath), "" when the issuer is not a URL.
+func dexCallback(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Path = path.Join("/", u.Path, "callback")
+	return u.String()
+}
+
+var _ = register(Check{
+	Code: "AS-46", Name: "dex-connector-redirect-uri", Category: CatDex, Severity: Error,
+	Title:   "dex's connectors send the upstream login back to dex's callback",
+	Symptom: "after choosing the connector dex shows \"Login error.\" and logs \"connector returned error when creating callback\" with \"expected callback URL ... did not match the URL in the config\"; or the upstream provider refuses the redirect_uri.",
+	Cause:   "dex gives every connector the callback <issuer>/callback (server/handlers.go handleConnectorLogin, s.absURL(\"/callback\")), and its OAuth2 and OIDC connectors refuse to start a login when their config's redirectURI is not exactly that URL (connector/github, oidc, gitlab, microsoft, oauth ... LoginURL). A SAML IdP posts to redirectURI, which dex serves at /callback and /callback/<connector id> (server/server.go).",
+	Fix:     "Set connectors[].config.redirectURI to <issuer>/callback, and register that URL at the upstream provider.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		d := m.Dex
+		want := dexCallback(d.Issuer)
+		if want == "" {
+			return []Finding{skip("dex's issuer %q is not a URL", d.Issuer)}
+		}
+		var out []Finding
+		examined := 0
+		for _, c := range d.Connectors {
+			v, ok := c.Config["redirectURI"]
+			if !ok {
+				continue // LDAP, authproxy, keystone: no redirect
+			}
+			got := fmt.Sprint(v)
+			if strings.Contains(got, "$") {
+				// dex expands environment variables in connector configs.
+				out = append(out, skip("connector %q takes redirectURI from the environment (%s)", c.ID, got))
+				continue
+			}
+			examined++
+			allowed := []string{want}
+			if c.Type == "saml" {
+				allowed = append(allowed, want+"/"+c.ID)
+			}
+			if contains(allowed, got) {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("dex connector %q sends the login back to %q, not to dex's callback %s: dex answers \"Login error.\" for its users", c.ID, got, want),
+				Evidence: []string{fmt.Sprintf("%s: connectors[%d].config.redirectURI = %q", d.Source, c.Index, got), fmt.Sprintf("%s: issuer = %q", d.Source, d.Issuer)},
+				Fix:      fmt.Sprintf("set connectors[%d].config.redirectURI to %s in %s, and register it at the upstream provider", c.Index, want, d.Source),
+			})
+		}
+		if examined == 0 && len(out) == 0 {
+			out = append(out, skip("not applicable: no dex connector has a redirectURI"))
 		}
 		return out
 	},

@@ -61,6 +61,7 @@ var symptomRules = []SymptomRule{
 	rule("dex", `Invalid client_id ("...").`, dexOAuth2, `invalid client_id`, false, "AS-41"),
 	rule("dex", `Client can't request scope(s) [...]`, dexOAuth2, `can't request scope`, false, "AS-43"),
 	rule("dex, oauth2-proxy, kubelogin", `Invalid client credentials. / oauth2: "invalid_client"`, "dexidp/dex server/handlers.go handleToken (errInvalidClient)", `invalid client credentials|invalid_client|unauthorized_client`, false, "AS-42"),
+	rule("dex", `connector returned error when creating callback ... expected callback URL "..." did not match the URL in the config "..."`, "dexidp/dex server/handlers.go handleConnectorLogin; connector/github, oidc, gitlab ... LoginURL", `did not match the url in the config|returned error when creating callback`, false, "AS-46"),
 	rule("dex", `Invalid state / Requested resource does not exist.`, "dexidp/dex server/handlers.go", `invalid state|requested resource does not exist`, false, "AS-44"),
 	// oauth2-proxy
 	rule("oauth2-proxy", `audience from claim aud with value [...] does not match with any of allowed audiences ...`, proxyOIDC+" verifyAudience", `does not match with any of allowed audiences`, false, "AS-56", "AS-41", "AS-58"),
@@ -68,12 +69,13 @@ var symptomRules = []SymptomRule{
 	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-66", "AS-62", "AS-52", "AS-61"),
 	rule("oauth2-proxy", `Error loading cookied session: cookie signature not valid, removing session`, "oauth2-proxy pkg/middleware/stored_session.go; pkg/sessions/cookie/session_store.go", `error loading cookied session|cookie signature not valid`, false, "AS-50", "AS-57", "AS-61"),
 	rule("oauth2-proxy", `Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-66"),
+	rule("oauth2-proxy", `missing setting for email validation: email-domain or authenticated-emails-file required`, "oauth2-proxy pkg/validation/options.go", `missing setting for email validation`, false, "AS-65"),
 	rule("oauth2-proxy", `cookie_secret must be 16, 24, or 32 bytes to create an AES cipher`, "oauth2-proxy pkg/validation/cookie.go", `cookie_secret must be`, false, "AS-50"),
 	rule("oauth2-proxy", `Rejecting invalid redirect "...": domain / port not in whitelist`, "oauth2-proxy pkg/app/redirect/validator.go", `rejecting invalid redirect`, false, "AS-52", "AS-59"),
 	rule("oauth2-proxy", `Permission Denied (allowed_groups)`, "oauth2-proxy oauthproxy.go", `permission denied`, false, "AS-53", "AS-54", "AS-45"),
 	rule("oauth2-proxy", `Error redeeming code during OAuth2 callback: ...`, "oauth2-proxy oauthproxy.go OAuthCallback", `error redeeming code during oauth2 callback|error creating session during oauth2 callback`, true, "AS-42", "AS-01", "AS-03", "AS-14", "AS-40", "AS-56"),
 	// ingress-nginx (nginx's auth_request module, used by the auth-url annotation)
-	rule("ingress-nginx", `auth request unexpected status: 500`, "nginx src/http/modules/ngx_http_auth_request_module.c", `auth request unexpected status`, false, "AS-61", "AS-62", "AS-60", "AS-42", "AS-14"),
+	rule("ingress-nginx", `auth request unexpected status: 500`, "nginx src/http/modules/ngx_http_auth_request_module.c", `auth request unexpected status`, false, "AS-61", "AS-62", "AS-68", "AS-60", "AS-42", "AS-14"),
 	rule("ingress-nginx", `upstream sent too big header while reading response header from upstream`, "nginx src/http/ngx_http_upstream.c", `upstream sent too big header`, false, "AS-61"),
 	rule("ingress-nginx", `401 Authorization Required`, "nginx src/http/ngx_http_special_response.c", `401 authorization required`, false, "AS-62"),
 }

@@ -51,6 +51,11 @@ func TestSymptomsMapToTheirChecks(t *testing.T) {
 		{`Error redeeming code during OAuth2 callback: email in id_token (alice@example.com) isn't verified`, []string{"AS-14"}, []string{"AS-42"}},
 		{`[stored_session.go:106] Error loading cookied session: cookie "_oauth2_proxy" not present, removing session`, []string{"AS-57", "AS-50"}, nil},
 		{`2026/11/25 12:00:00 [error] 42#42: *7 auth request unexpected status: 500 while sending to client, client: 10.0.0.1`, []string{"AS-61", "AS-62"}, nil},
+		{`time=2026-11-25T12:00:00Z level=ERROR msg="connector returned error when creating callback" connector_id=github err="expected callback URL \"https://dex.example.com/callback\" did not match the URL in the config \"https://login.example.com/callback\""`, []string{"AS-46"}, []string{"AS-40"}},
+		{`[main.go:60] invalid configuration:
+  missing setting for email validation: email-domain or authenticated-emails-file required.
+      use email-domain=* to authorize all email addresses`, []string{"AS-65"}, nil},
+		{`2026/11/25 12:00:00 [error] 42#42: *7 auth request unexpected status: 500`, []string{"AS-68"}, nil},
 		{`[cookies.go:84] Warning: request host is "dashboard.example.com" but using configured cookie domain of "example.org"`, []string{"AS-66"}, nil},
 	}
 	for _, c := range cases {
