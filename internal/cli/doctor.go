@@ -32,6 +32,7 @@ type doctorFlags struct {
 	liveKubeconfig string
 	context        string
 	timeout        time.Duration
+	symptom        string
 }
 
 func newDoctor(streams IO) *cobra.Command {
@@ -42,12 +43,14 @@ func newDoctor(streams IO) *cobra.Command {
 		Long: `doctor reads whatever you have - API server settings, dex and oauth2-proxy configs,
 Ingresses, RBAC, a kubeconfig, a token - and checks that they agree with each other.
 Every finding has a stable code (docs/doctor.md), the evidence and the fix.
-Exit code: 0 no error finding, 3 at least one, 2 an artifact cannot be read.
+Exit code: 0 no error finding, 3 at least one, 2 a bad flag. An artifact that
+cannot be read or used is an AS-00 finding (file, line, cause); the rest is still checked.
 Secrets and token signatures are never printed.`,
 		Example: `  authstack doctor -f authstack.yaml
   authstack doctor --authentication-config /etc/kubernetes/authn.yaml --rbac rbac.yaml --token token.jwt
   kubectl oidc-login get-token ... | authstack doctor --apiserver-manifest kube-apiserver.yaml --token -
-  authstack doctor --live --token token.jwt -o json`,
+  authstack doctor --live --token token.jwt -o json
+  authstack doctor -f authstack.yaml --symptom 'error: You must be logged in to the server (Unauthorized)'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd.Context(), streams, f) },
 	}
@@ -61,6 +64,7 @@ Secrets and token signatures are never printed.`,
 	fl.StringVar(&f.liveKubeconfig, "live-kubeconfig", "", "kubeconfig for --live (default: $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context for --live")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit of the --live checks")
+	fl.StringVar(&f.symptom, "symptom", "", "a log line or error message you see (kube-apiserver, kubectl, dex, oauth2-proxy, ingress-nginx): the checks that explain it run first")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	return cmd
 }
@@ -95,7 +99,12 @@ func runDoctor(ctx context.Context, streams IO, f *doctorFlags) error {
 			return err
 		}
 	}
-	report := doctor.Diagnose(m)
+	var report *doctor.Report
+	if f.symptom != "" {
+		report = doctor.DiagnoseSymptom(m, f.symptom)
+	} else {
+		report = doctor.Diagnose(m)
+	}
 	if f.output == "json" {
 		err = doctor.WriteJSON(streams.Out, report)
 	} else {

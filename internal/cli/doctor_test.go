@@ -51,15 +51,21 @@ func TestDoctorExitCodes(t *testing.T) {
 	}{
 		{"healthy artifacts", healthy, "", ExitOK, "Status: 0 errors"},
 		{"spec", []string{"doctor", "-f", "../../examples/dashboard-token/authstack.yaml"}, "", ExitOK, "AS-43"},
-		{"invalid spec", []string{"doctor", "-f", doctorHealthy + "dex.yaml"}, "", ExitInvalid, "dex.yaml"},
+		// An artifact doctor cannot use is an AS-00 finding, never a stop: the
+		// exit code follows the findings.
+		{"invalid spec", []string{"doctor", "-f", doctorHealthy + "dex.yaml"}, "", ExitFindings, "AS-00 artifact-invalid: " + doctorHealthy + "dex.yaml"},
 		{"token on stdin as an ExecCredential", append(healthy, "--token", "-"), `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"` + tok + `"}}`, ExitOK, `user "oidc:alice@example.com"`},
 		{"issuer mismatch", append(healthy, "--authentication-config", broken), "", ExitFindings, "AS-01 issuer-mismatch"},
 		{"json output", append(healthy, "--authentication-config", broken, "-o", "json"), "", ExitFindings, `"code": "AS-01"`},
-		{"missing file", []string{"doctor", "--dex-config", filepath.Join(dir, "nope.yaml")}, "", ExitInvalid, "nope.yaml"},
+		{"missing file", append(healthy, "--dex-config", filepath.Join(dir, "nope.yaml")), "", ExitFindings, filepath.Join(dir, "nope.yaml") + " cannot be used as a dex config with an issuer (--dex-config): no such file"},
 		// A syntax error is a finding with file and line; the rest is still checked.
-		{"unparseable file", append(healthy, "--kubeconfig", garbage), "", ExitFindings, "AS-00 artifact-invalid: " + garbage + " cannot be parsed at line 1"},
+		{"unparseable file", append(healthy, "--kubeconfig", garbage), "", ExitFindings, "AS-00 artifact-invalid: " + garbage + ":1 cannot be used as a kubeconfig (--kubeconfig): syntax error"},
 		{"bad --now", []string{"doctor", "--now", "yesterday"}, "", ExitInvalid, "RFC 3339"},
-		{"bad token", []string{"doctor", "--token", "-"}, "not.a.jwt.at.all", ExitInvalid, "stdin"},
+		{"bad token", []string{"doctor", "--token", "-"}, "not.a.jwt.at.all", ExitFindings, "stdin cannot be used as an id token"},
+		{"bad flag", []string{"doctor", "-o", "yaml"}, "", ExitInvalid, "--output"},
+		{"symptom", append(healthy, "--authentication-config", broken, "--symptom", `err="[invalid bearer token, oidc: verify token: oidc: id token issued by a different provider, expected \"https://dex.example.com/\" got \"https://dex.example.com\"]"`), "", ExitFindings, "explained by: AS-01"},
+		{"unknown symptom", append(healthy, "--symptom", "it does not work"), "", ExitOK, "doctor does not know this message; every check ran"},
+		{"symptom as json", append(healthy, "--symptom", "Unregistered redirect_uri", "-o", "json"), "", ExitOK, `"explained": []`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -27,6 +27,9 @@ const (
 	NeedIssuers
 	// NeedInvalid is an artifact that could not be parsed.
 	NeedInvalid
+	// NeedAPIServerSettings is any API server settings, OIDC or not: a
+	// view of the API server, or kubespray variables.
+	NeedAPIServerSettings
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -71,10 +74,13 @@ func skip(format string, args ...any) Finding {
 }
 
 // Diagnose runs every check that has its evidence and returns the report.
-func Diagnose(m *Model) *Report {
+func Diagnose(m *Model) *Report { return diagnose(m, checks) }
+
+// diagnose runs the checks in the order given; Ran keeps that order.
+func diagnose(m *Model, order []Check) *Report {
 	r := &Report{Findings: []Finding{}, Checks: []CheckResult{}}
 	seen := map[string]bool{}
-	for _, c := range checks {
+	for _, c := range order {
 		if !m.has(c.Needs) {
 			continue
 		}
@@ -140,6 +146,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = m.issuerSources() >= 2
 		case NeedInvalid:
 			ok = len(m.Invalid) > 0
+		case NeedAPIServerSettings:
+			ok = len(m.APIServers) > 0 || m.Kubespray != nil
 		}
 		if !ok {
 			return false

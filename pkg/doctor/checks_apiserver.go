@@ -241,3 +241,88 @@ func fixAlg(j *JWTAuth, alg string) string {
 	}
 	return "sign with one of " + strings.Join(j.SigningAlgs, ", ")
 }
+
+var _ = register(Check{
+	Code: "AS-09", Name: "client-issuer-ca-missing", Category: CatAPIServer, Severity: Error,
+	Title:   "every client of a private issuer trusts its CA",
+	Symptom: "oauth2-proxy does not start or fails the login (\"x509: certificate signed by unknown authority\" fetching the issuer's discovery document); kubelogin fails the same way.",
+	Cause:   "The issuer's certificate is signed by a private CA (the API server or another client is given one), but this client has none: oauth2-proxy reads it from provider_ca_files, kubelogin from --certificate-authority(-data).",
+	Fix:     "Give the same CA bundle to the client: provider_ca_files in oauth2-proxy (mounted from a ConfigMap), --certificate-authority-data in kubelogin's exec args.",
+	Needs:   []Need{NeedJWT},
+	Run: func(m *Model) []Finding {
+		var private []string
+		for _, j := range m.jwts() {
+			if j.HasCA {
+				private = append(private, j.CAField)
+			}
+		}
+		private = append(private, m.IssuerCAs...)
+		if len(private) == 0 {
+			return []Finding{skip("not applicable: nothing names a private CA for the issuer")}
+		}
+		var out []Finding
+		for _, p := range m.Proxies {
+			if len(p.ProviderCAFile) == 0 && p.Issuer != "" {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("the issuer's CA is private (others are given it), but oauth2-proxy %s has none: discovery fails with x509: certificate signed by unknown authority", p.App),
+					Evidence: append([]string{p.Source + ": provider_ca_files is not set"}, private...),
+					Fix:      fmt.Sprintf("set provider_ca_files in %s to the issuer's CA bundle", p.Source),
+				})
+			}
+		}
+		for _, u := range m.Kubeconfigs {
+			if u.OIDCLogin && !u.HasCA && u.IssuerURL != "" {
+				// A workstation may trust the CA system-wide.
+				out = append(out, Finding{
+					Severity: Warning,
+					Message:  fmt.Sprintf("the issuer's CA is private (others are given it), but kubeconfig user %s gives kubelogin none: the login fails unless this machine trusts the CA system-wide", u.Name),
+					Evidence: append([]string{fmt.Sprintf("%s: users.%s has no --certificate-authority(-data)", u.Source, u.Name)}, private...),
+					Fix:      fmt.Sprintf("add --certificate-authority-data=<base64 CA bundle> to users.%s.exec.args", u.Name),
+				})
+			}
+		}
+		return out
+	},
+})
+
+var _ = register(Check{
+	Code: "AS-20", Name: "apiserver-oidc-off", Category: CatAPIServer, Severity: Error,
+	Title:   "the API server accepts OIDC tokens when clients send them",
+	Symptom: "every kubectl request and every forwarded token gets 401: \"error: You must be logged in to the server (Unauthorized)\".",
+	Cause:   "The API server settings given configure no OIDC issuer, while kubelogin or an oauth2-proxy sends it id tokens: kubespray writes the --oidc-* flags only when kube_oidc_auth is true and kube_oidc_url and kube_oidc_client_id are set (roles/kubernetes/control-plane/templates/kubeadm-config.v1beta4.yaml.j2), and a kube-apiserver without --oidc-issuer-url or --authentication-config has no OIDC authenticator.",
+	Fix:     "Enable OIDC on the API server: kubespray kube_oidc_auth: true with the kube_oidc_* variables (or the authentication config file), --oidc-issuer-url or --authentication-config.",
+	Needs:   []Need{NeedAPIServerSettings},
+	Run: func(m *Model) []Finding {
+		var off []string
+		if k := m.Kubespray; k != nil && k.Vars["kube_oidc_auth"] != true && k.Vars["kube_apiserver_use_authentication_config_file"] != true {
+			off = append(off, fmt.Sprintf("%s: kube_oidc_auth = %v", k.Source, k.Vars["kube_oidc_auth"]))
+		}
+		for _, a := range m.APIServers {
+			if len(a.JWT) == 0 {
+				off = append(off, a.Source+": no --oidc-issuer-url and no --authentication-config")
+			}
+		}
+		if len(off) == 0 || len(m.jwts()) > 0 {
+			return []Finding{skip("not applicable: no API server settings without OIDC were given")}
+		}
+		var clients []string
+		for _, u := range m.Kubeconfigs {
+			if u.OIDCLogin {
+				clients = append(clients, fmt.Sprintf("%s: users.%s logs in with OIDC", u.Source, u.Name))
+			}
+		}
+		for _, p := range m.Proxies {
+			if p.SetAuthz {
+				clients = append(clients, p.Source+": set_authorization_header = true")
+			}
+		}
+		if len(clients) == 0 {
+			return []Finding{skip("not applicable: no kubeconfig or oauth2-proxy sends OIDC tokens to the API server")}
+		}
+		return []Finding{{
+			Message:  "the API server accepts no OIDC tokens, but clients send them: every such request gets 401",
+			Evidence: append(off, clients...),
+			Fix:      "enable OIDC in the API server settings (kubespray: kube_oidc_auth: true)",
+		}}
+	},
+})

@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 )
 
@@ -158,6 +159,18 @@ var _ = register(Check{
 				})
 			}
 		}
+		// dex refuses to start with a confidential client that has neither
+		// secret nor secretEnv: cmd/dex/serve.go, "invalid config: Secret or
+		// SecretEnv field is required for client".
+		for _, c := range m.Dex.Clients {
+			if !c.Public && !c.SecretKnown && c.SecretEnv == "" {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("dex client %q is confidential but has no secret: dex refuses to start (\"Secret or SecretEnv field is required\")", c.ID),
+					Evidence: []string{fmt.Sprintf("%s: staticClients[%d] has no secret or secretEnv", m.Dex.Source, c.Index)},
+					Fix:      fmt.Sprintf("give dex client %q a secret (secretEnv from a Secret), or make it public", c.ID),
+				})
+			}
+		}
 		for _, p := range m.Proxies {
 			check("oauth2-proxy "+p.App, p.at("client_secret"), p.ClientID, p.ClientSecret, p.SecretKnown)
 			if c := m.Dex.Client(p.ClientID); c != nil && !c.Public && !p.SecretKnown {
@@ -254,5 +267,116 @@ var _ = register(Check{
 			Evidence: []string{d.Source + ": storage.type = \"memory\"", fmt.Sprintf("%s = %d", d.ReplicasSource, d.Replicas)},
 			Fix:      "set storage.type to kubernetes (with config.inCluster: true) in " + d.Source + ", or scale dex to 1 replica",
 		}}
+	},
+})
+
+// dexClaims are the claims of dex's id tokens (server/oauth2.go
+// idTokenClaims); dex issues no other claim, whatever its connector.
+var dexClaims = []string{"iss", "sub", "aud", "exp", "iat", "azp", "nonce", "at_hash", "c_hash", "email", "email_verified", "groups", "name", "preferred_username", "federated_claims"}
+
+var _ = register(Check{
+	Code: "AS-45", Name: "claim-not-issued-by-dex", Category: CatDex, Severity: Error,
+	Title:   "the API server and oauth2-proxy read claims that dex issues",
+	Symptom: "401 (\"oidc: parse username claims ...: claim not present\"), or every group binding and allowed_groups ignored: 403.",
+	Cause:   "dex's id tokens carry a fixed set of claims (server/oauth2.go idTokenClaims: sub, email, email_verified, name, preferred_username, groups, federated_claims...); a username or groups claim named otherwise (roles, upn, cognito:groups) is never there.",
+	Fix:     "Read usernames from email (or sub, preferred_username) and groups from groups.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		if m.Dex.Issuer == "" {
+			return []Finding{skip("dex's config names no issuer: the API server and proxies that trust it are not known")}
+		}
+		var out []Finding
+		examined := 0
+		report := func(what, claim, field string) {
+			examined++
+			if claim == "" || contains(dexClaims, claim) {
+				return
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("%s reads the %q claim, which dex never issues", what, claim),
+				Evidence: []string{field + " = " + q(claim), m.Dex.Source + ": issuer = " + q(m.Dex.Issuer)},
+				Fix:      fmt.Sprintf("set %s to a claim dex issues (%s)", field, strings.Join(dexClaims[9:14], ", ")),
+			})
+		}
+		for _, j := range m.jwts() {
+			if j.Issuer != m.Dex.Issuer {
+				continue
+			}
+			if j.UsernameExpr == "" {
+				report("the API server's username", j.UsernameClaim, j.UserField+".claim")
+			}
+			if j.GroupsExpr == "" {
+				report("the API server's groups", j.GroupsClaim, j.GroupsField+".claim")
+			}
+		}
+		for _, p := range m.Proxies {
+			if p.Issuer == m.Dex.Issuer {
+				report("oauth2-proxy "+p.App+"'s groups", p.GroupsClaim, p.Source+": oidc_groups_claim")
+				report("oauth2-proxy "+p.App+"'s email", p.EmailClaim, p.Source+": oidc_email_claim")
+			}
+		}
+		if examined == 0 {
+			out = append(out, skip("no API server or oauth2-proxy of this dex's issuer was given"))
+		}
+		return out
+	},
+})
+
+// dexCallback is the URL dex hands its connectors as the callback: the
+// issuer with /callback joined to its path (dex server/server.go absURL,
+// absPath), "" when the issuer is not a URL.
+func dexCallback(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Path = path.Join("/", u.Path, "callback")
+	return u.String()
+}
+
+var _ = register(Check{
+	Code: "AS-46", Name: "dex-connector-redirect-uri", Category: CatDex, Severity: Error,
+	Title:   "dex's connectors send the upstream login back to dex's callback",
+	Symptom: "after choosing the connector dex shows \"Login error.\" and logs \"connector returned error when creating callback\" with \"expected callback URL ... did not match the URL in the config\"; or the upstream provider refuses the redirect_uri.",
+	Cause:   "dex gives every connector the callback <issuer>/callback (server/handlers.go handleConnectorLogin, s.absURL(\"/callback\")), and its OAuth2 and OIDC connectors refuse to start a login when their config's redirectURI is not exactly that URL (connector/github, oidc, gitlab, microsoft, oauth ... LoginURL). A SAML IdP posts to redirectURI, which dex serves at /callback and /callback/<connector id> (server/server.go).",
+	Fix:     "Set connectors[].config.redirectURI to <issuer>/callback, and register that URL at the upstream provider.",
+	Needs:   []Need{NeedDex},
+	Run: func(m *Model) []Finding {
+		d := m.Dex
+		want := dexCallback(d.Issuer)
+		if want == "" {
+			return []Finding{skip("dex's issuer %q is not a URL", d.Issuer)}
+		}
+		var out []Finding
+		examined := 0
+		for _, c := range d.Connectors {
+			v, ok := c.Config["redirectURI"]
+			if !ok {
+				continue // LDAP, authproxy, keystone: no redirect
+			}
+			got := fmt.Sprint(v)
+			if strings.Contains(got, "$") {
+				// dex expands environment variables in connector configs.
+				out = append(out, skip("connector %q takes redirectURI from the environment (%s)", c.ID, got))
+				continue
+			}
+			examined++
+			allowed := []string{want}
+			if c.Type == "saml" {
+				allowed = append(allowed, want+"/"+c.ID)
+			}
+			if contains(allowed, got) {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("dex connector %q sends the login back to %q, not to dex's callback %s: dex answers \"Login error.\" for its users", c.ID, got, want),
+				Evidence: []string{fmt.Sprintf("%s: connectors[%d].config.redirectURI = %q", d.Source, c.Index, got), fmt.Sprintf("%s: issuer = %q", d.Source, d.Issuer)},
+				Fix:      fmt.Sprintf("set connectors[%d].config.redirectURI to %s in %s, and register it at the upstream provider", c.Index, want, d.Source),
+			})
+		}
+		if examined == 0 && len(out) == 0 {
+			out = append(out, skip("not applicable: no dex connector has a redirectURI"))
+		}
+		return out
 	},
 })

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,7 +137,7 @@ func (m *Model) neededBuffer(forwards bool) int {
 }
 
 var _ = register(Check{
-	Code: "AS-61", Name: "proxy-buffer-too-small", Category: CatIngress, Severity: Warning,
+	Code: "AS-61", Name: "proxy-buffer-too-small", Category: CatIngress, Severity: Error,
 	Title:   "ingress-nginx's header buffer holds the session cookie",
 	Symptom: "502 Bad Gateway right after login; the ingress-nginx log says \"upstream sent too big header while reading response header from upstream\".",
 	Cause:   "oauth2-proxy's session cookie (and the forwarded Authorization header) exceed nginx's default 4k/8k proxy buffer.",
@@ -159,7 +160,16 @@ var _ = register(Check{
 			if got >= need {
 				continue
 			}
+			// Below 8k even a small dex token and its session cookie do
+			// not fit (nginx reads the response header into one buffer:
+			// ngx_http_upstream.c "upstream sent too big header"); above
+			// it, the need is an estimate.
+			sev := Warning
+			if got < 8192 {
+				sev = Error
+			}
 			out = append(out, Finding{
+				Severity: sev,
 				Message:  fmt.Sprintf("%s's proxy buffer is %dk, the session cookie needs about %dk", in.ref(), got/1024, need/1024),
 				Evidence: []string{in.ann("proxy-buffer-size") + " = " + q(in.Annotations[annBufferSize])},
 				Fix:      fmt.Sprintf("set %s: %dk on %s", annBufferSize, need/1024, in.ref()),
@@ -173,10 +183,10 @@ var _ = register(Check{
 })
 
 var _ = register(Check{
-	Code: "AS-62", Name: "auth-signin-missing", Category: CatIngress, Severity: Warning,
-	Title:   "protected Ingresses send anonymous users to the login",
-	Symptom: "the browser shows a bare 401 Authorization Required page from nginx instead of the login.",
-	Cause:   "The Ingress has auth-url but no auth-signin, so ingress-nginx does not redirect unauthenticated users to oauth2-proxy.",
+	Code: "AS-62", Name: "auth-signin-missing", Category: CatIngress, Severity: Error,
+	Title:   "protected Ingresses send anonymous users to the login of their own host",
+	Symptom: "the browser shows a bare 401 Authorization Required page from nginx instead of the login, or loops between the login and the app.",
+	Cause:   "The Ingress has auth-url but no auth-signin, so ingress-nginx does not redirect unauthenticated users to oauth2-proxy; or auth-signin names another host's oauth2-proxy, whose session cookie is set for that host and never reaches this one.",
 	Fix:     "Add nginx.ingress.kubernetes.io/auth-signin: https://<host>/oauth2/start?rd=$scheme://$host$escaped_request_uri.",
 	Needs:   []Need{NeedIngress},
 	Run: func(m *Model) []Finding {
@@ -186,13 +196,26 @@ var _ = register(Check{
 			if in.Annotations[annAuthURL] != "" {
 				examined++
 			}
-			if in.Annotations[annAuthURL] == "" || in.Annotations[annAuthSignin] != "" {
+			if in.Annotations[annAuthURL] == "" {
 				continue
 			}
 			host := first(in.Hosts)
+			if signin := in.Annotations[annAuthSignin]; signin != "" {
+				// oauth2-proxy sets its session cookie for the host of its
+				// redirect_url: a sign-in on another host logs the user in
+				// there, and this host's auth-url never sees the cookie.
+				if p := m.proxyFor(in); p != nil && hostOf(signin) != "" && !strings.Contains(hostOf(signin), "$") && hostOf(signin) != hostOf(p.RedirectURL) {
+					out = append(out, Finding{
+						Message:  fmt.Sprintf("%s sends users to the login on %s, but its oauth2-proxy %s logs them in on %s", in.ref(), hostOf(signin), p.App, hostOf(p.RedirectURL)),
+						Evidence: []string{in.ann("auth-signin") + " = " + q(signin), p.Source + ": redirect_url = " + q(p.RedirectURL)},
+						Fix:      fmt.Sprintf("set %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, hostOf(p.RedirectURL)),
+					})
+				}
+				continue
+			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("%s checks logins (auth-url) but does not redirect to the login (no auth-signin)", in.ref()),
-				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL])},
+				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL]), in.ann("auth-signin") + " is not set"},
 				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, host),
 			})
 		}
@@ -261,6 +284,102 @@ var _ = register(Check{
 					Fix:      fmt.Sprintf("replace %s by a dedicated annotation", k),
 				})
 			}
+		}
+		return out
+	},
+})
+
+// ownIngress reports oauth2-proxy's own Ingress: every path under /oauth2.
+func ownIngress(in *Ingress) bool {
+	for _, p := range in.Paths {
+		if !strings.HasPrefix(p.Path, "/oauth2") {
+			return false
+		}
+	}
+	return len(in.Paths) > 0
+}
+
+// paths are the HTTP paths of the Ingress's rules.
+func (in *Ingress) paths() []string {
+	out := make([]string, 0, len(in.Paths))
+	for _, p := range in.Paths {
+		out = append(out, p.Path)
+	}
+	return out
+}
+
+// coversRoot reports an Ingress that serves its host's / (or every path).
+func coversRoot(in *Ingress) bool {
+	for _, p := range in.Paths {
+		if p.Path == "" || p.Path == "/" {
+			return true
+		}
+	}
+	return len(in.Paths) == 0
+}
+
+// authProxy finds the oauth2-proxy an auth-url names: by host for an
+// external URL, by Service name (oauth2-proxy-<app> or <app>) for an
+// in-cluster one. nil when it names none doctor knows.
+func (m *Model) authProxy(authURL string) *Proxy {
+	host := hostOf(authURL)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	svc, rest, _ := strings.Cut(host, ".")
+	inCluster := strings.Contains(rest, ".svc") || !strings.Contains(host, ".")
+	for _, p := range m.Proxies {
+		if !inCluster && host == hostOf(p.RedirectURL) {
+			return p
+		}
+		if inCluster && (svc == p.App || svc == "oauth2-proxy-"+p.App) {
+			return p
+		}
+	}
+	return nil
+}
+
+var _ = register(Check{
+	Code: "AS-21", Name: "app-ingress-unprotected", Category: CatIngress, Severity: Error,
+	Title:   "every Ingress on an oauth2-proxy's host asks that oauth2-proxy",
+	Symptom: "none at first: the app answers without a login (no auth-url), or users of another app's oauth2-proxy, with its allowed_groups, get in.",
+	Cause:   "ingress-nginx asks an auth service only for Ingresses that carry the auth-url annotation (ingress-nginx docs, annotations: External Authentication); an app Ingress without it on a host that oauth2-proxy serves is public, and one whose auth-url names another app's oauth2-proxy applies that proxy's checks and cookie.",
+	Fix:     "Set nginx.ingress.kubernetes.io/auth-url to the oauth2-proxy of the Ingress's host (http://<service>.<namespace>.svc.cluster.local:4180/oauth2/auth) on every app Ingress of that host.",
+	Needs:   []Need{NeedIngress, NeedProxy},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		examined := 0
+		for _, in := range m.Ingresses {
+			p := m.proxyFor(in)
+			if p == nil || ownIngress(in) {
+				continue
+			}
+			examined++
+			authURL := in.Annotations[annAuthURL]
+			if authURL == "" {
+				f := Finding{
+					Message:  fmt.Sprintf("%s serves %s without auth-url: its app answers without a login, although oauth2-proxy %s guards this host", in.ref(), first(in.Hosts), p.App),
+					Evidence: []string{in.ann("auth-url") + " is not set", p.Source + ": redirect_url = " + q(p.RedirectURL)},
+					Fix:      fmt.Sprintf("set %s on %s to oauth2-proxy %s's /oauth2/auth", annAuthURL, in.ref(), p.App),
+				}
+				if !coversRoot(in) {
+					// Public sub-paths (assets, health checks) may be meant.
+					f.Severity = Warning
+					f.Message += fmt.Sprintf(" (paths %s)", ql(in.paths()))
+				}
+				out = append(out, f)
+				continue
+			}
+			if o := m.authProxy(authURL); o != nil && o != p {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("%s on %s asks oauth2-proxy %s (auth-url), not %s that serves this host: %s's checks and cookie apply", in.ref(), first(in.Hosts), o.App, p.App, o.App),
+					Evidence: []string{in.ann("auth-url") + " = " + q(authURL), o.Source + ": redirect_url = " + q(o.RedirectURL), p.Source + ": redirect_url = " + q(p.RedirectURL)},
+					Fix:      fmt.Sprintf("point %s on %s to oauth2-proxy %s", annAuthURL, in.ref(), p.App),
+				})
+			}
+		}
+		if examined == 0 {
+			out = append(out, skip("not applicable: no app Ingress is on the host of a given oauth2-proxy (its redirect_url)"))
 		}
 		return out
 	},

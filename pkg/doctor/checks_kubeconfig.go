@@ -46,7 +46,7 @@ var _ = register(Check{
 })
 
 var _ = register(Check{
-	Code: "AS-72", Name: "kubeconfig-groups-scope-missing", Category: CatKubeconfig, Severity: Warning,
+	Code: "AS-72", Name: "kubeconfig-groups-scope-missing", Category: CatKubeconfig, Severity: Error,
 	Title:   "kubelogin requests the groups scope when RBAC binds groups",
 	Symptom: "403 Forbidden for users who should get access through a group.",
 	Cause:   "dex puts the groups claim in the token only for the groups scope (another issuer is not checked: it adds groups by its own configuration).",
@@ -68,7 +68,47 @@ var _ = register(Check{
 		}
 		// groups is dex's scope; another issuer puts groups in the token
 		// by its own configuration, and may refuse a scope it does not know.
-		return m.missingScope("groups", "the token carries no groups, group bindings do not apply", func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
+		out := m.missingScope("groups", "the token carries no groups, group bindings do not apply", func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
+		if m.RBAC == nil {
+			// Without the bindings it is not known that groups matter.
+			for i := range out {
+				if out[i].Severity == "" {
+					out[i].Severity = Warning
+				}
+			}
+		}
+		return out
+	},
+})
+
+// scopeOfClaim is the standard scope that asks for a claim (OpenID Connect
+// Core 1.0 section 5.4; dex server/oauth2.go newIDToken adds email and
+// email_verified for "email", name and preferred_username for "profile",
+// groups for "groups", and nothing of them otherwise).
+var scopeOfClaim = map[string]string{"email": "email", "email_verified": "email", "name": "profile", "preferred_username": "profile", "groups": "groups"}
+
+var _ = register(Check{
+	Code: "AS-73", Name: "kubeconfig-username-scope-missing", Category: CatKubeconfig, Severity: Error,
+	Title:   "kubelogin requests the scope that carries the API server's username claim",
+	Symptom: "every kubectl request gets 401; the API server logs \"oidc: parse username claims \\\"email\\\": claim not present\".",
+	Cause:   "The API server takes the username from a claim (email, preferred_username) that the issuer puts in the id token only for its scope (email, profile): OpenID Connect Core 5.4, dex server/oauth2.go newIDToken (another issuer is not checked: it may add the claim by its own configuration).",
+	Fix:     "Add --oidc-extra-scope=<scope> (email for the email claim, profile for preferred_username) to the exec args.",
+	Needs:   []Need{NeedKubeconfig, NeedJWT},
+	Run: func(m *Model) []Finding {
+		j := m.jwts()[0]
+		scope, ok := scopeOfClaim[j.UsernameClaim]
+		if !ok || j.UsernameExpr != "" {
+			return []Finding{skip("not applicable: the username claim %q needs no scope", j.UsernameClaim)}
+		}
+		// As for groups, only dex is known to leave the claim out without
+		// its scope; another issuer may add it by its own configuration.
+		out := m.missingScope(scope, fmt.Sprintf("the token has no %q claim, the API server takes the username from it (%s.claim)", j.UsernameClaim, j.UserField), func(u *KubeUser) bool { return m.mayBeDex(u.IssuerURL) })
+		for i := range out {
+			if out[i].Severity != skipped {
+				out[i].Evidence = append(out[i].Evidence, j.UserField+".claim = "+q(j.UsernameClaim))
+			}
+		}
+		return out
 	},
 })
 
@@ -87,7 +127,7 @@ func (m *Model) missingScope(scope, consequence string, applies func(*KubeUser) 
 		if u.OIDCLogin && u.APIVersion != "auth-provider/oidc" && !contains(u.ExtraScopes, scope) {
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("user %s does not request the %s scope: %s", u.Name, scope, consequence),
-				Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-extra-scope = %s", u.Source, u.Name, ql(u.ExtraScopes))},
+				Evidence: []string{fmt.Sprintf("%s: users.%s --oidc-extra-scope = %s (no %s)", u.Source, u.Name, ql(u.ExtraScopes), scope)},
 				Fix:      fmt.Sprintf("add --oidc-extra-scope=%s to users.%s.exec.args", scope, u.Name),
 			})
 		}

@@ -75,14 +75,14 @@ var _ = register(Check{
 var _ = register(Check{
 	Code: "AS-31", Name: "rbac-email-subject-with-sub-claim", Category: CatRBAC, Severity: Error,
 	Title:   "User subjects have the shape of the username claim",
-	Symptom: "403 Forbidden for users bound by email address.",
-	Cause:   "The username comes from the sub claim (an opaque id) while the bindings name email addresses.",
+	Symptom: "403 Forbidden for users bound by email address, or for a group bound as a User.",
+	Cause:   "The username comes from the sub claim (an opaque id) while the bindings name email addresses; or usernames are email addresses while a User subject is not one (a group name bound with kind User).",
 	Fix:     "Set the username claim to email (with a prefix), or bind the users by their sub value.",
 	Needs:   []Need{NeedJWT, NeedRBAC},
 	Run: func(m *Model) []Finding {
 		j := m.jwts()[0]
 		if j.UsernameClaim == "email" {
-			return []Finding{skip("not applicable: usernames come from the email claim")}
+			return emailUsers(m.RBAC, j)
 		}
 		if j.UsernameExpr != "" {
 			return []Finding{skip("the username comes from a CEL expression (%s), which doctor does not evaluate", j.UserField+".expression")}
@@ -110,6 +110,34 @@ var _ = register(Check{
 		return out
 	},
 })
+
+// emailUsers reports User subjects that cannot be an email address while
+// usernames come from the email claim: a group (or a name) bound as a
+// User matches nobody.
+func emailUsers(r *RBAC, j *JWTAuth) []Finding {
+	var out []Finding
+	users := 0
+	for _, b := range r.Bindings {
+		for i, s := range b.Subjects {
+			if s.Kind != rbacv1.UserKind || !oidcSubject(s) || (j.UsernamePref != "" && !strings.HasPrefix(s.Name, j.UsernamePref)) {
+				continue
+			}
+			users++
+			if strings.Contains(strings.TrimPrefix(s.Name, j.UsernamePref), "@") {
+				continue
+			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("%s binds user %q, but usernames are email addresses (the email claim): no one has that name", b.ref(), s.Name),
+				Evidence: []string{fmt.Sprintf("%s: %s subjects[%d] = User %q", b.Source, b.ref(), i, s.Name), j.UserField + ".claim = " + q(j.UsernameClaim)},
+				Fix:      "bind the user by email address, or make the subject a Group if it names a group",
+			})
+		}
+	}
+	if users == 0 {
+		out = append(out, skip("no binding names a User subject outside system:"))
+	}
+	return out
+}
 
 // matching returns the bindings that name user or one of groups.
 func (r *RBAC) matching(user string, groups []string) []Binding {

@@ -179,7 +179,7 @@ var faults = []fault{
 	}, "AS-17", Warning, "no \"groups\" claim"},
 	{"groups scope not requested (kubeconfig)", func(t *testing.T, a *artifacts) {
 		a.edit(t, "kubeconfig.yaml", "      - --oidc-extra-scope=groups\n", "")
-	}, "AS-72", Warning, "groups scope"},
+	}, "AS-72", Error, "groups scope"},
 	{"groups scope not requested (oauth2-proxy)", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", "email groups offline_access", "email offline_access")
 	}, "AS-53", Error, "allowed_groups"},
@@ -226,7 +226,7 @@ var faults = []fault{
 	}, "AS-71", Warning, "offline_access"},
 	{"offline_access not requested by oauth2-proxy", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", " offline_access", "")
-	}, "AS-55", Warning, "offline_access"},
+	}, "AS-55", Error, "offline_access"},
 	{"dex memory storage with two replicas", func(t *testing.T, a *artifacts) {
 		a.edit(t, "dex.yaml", "  type: kubernetes", "  type: memory")
 		a.files["ingress.yaml"] += "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dex\n  namespace: dex\n  labels:\n    app.kubernetes.io/name: dex\nspec:\n  replicas: 2\n"
@@ -246,12 +246,17 @@ var faults = []fault{
 	{"Authorization not set by oauth2-proxy", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", "set_authorization_header = true", "set_authorization_header = false")
 	}, "AS-60", Error, "does not set it"},
+	// ingress-nginx serves a path to a resource backend like any other:
+	// without auth-url on its Ingress it is public.
+	{"oauth2-proxy's Ingress also serves / from a resource backend", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "            name: oauth2-proxy-dashboard\n            port:\n              number: 4180\n", "            name: oauth2-proxy-dashboard\n            port:\n              number: 4180\n      - path: /\n        pathType: Prefix\n        backend:\n          resource:\n            apiGroup: k8s.example.com\n            kind: StorageBucket\n            name: static-assets\n")
+	}, "AS-21", Error, "without auth-url"},
 	{"proxy buffer too small", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "proxy-buffer-size: 4k\n    nginx.ingress.kubernetes.io/backend-protocol")
-	}, "AS-61", Warning, "4k"},
+	}, "AS-61", Error, "4k"},
 	{"auth-signin missing", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/auth-signin: https://dashboard.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri\n", "")
-	}, "AS-62", Warning, "auth-signin"},
+	}, "AS-62", Error, "auth-signin"},
 	{"proxy without provider (oauth2-proxy's default is google)", func(t *testing.T, a *artifacts) {
 		a.edit(t, "oauth2_proxy.cfg", "provider = \"oidc\"\n", "")
 	}, "AS-64", Error, `default "google"`},
@@ -292,6 +297,12 @@ var faults = []fault{
 	{"kubespray kube_oidc_url differs", func(t *testing.T, a *artifacts) {
 		a.files["kubespray-vars.yaml"] = strings.Replace(readHealthy(t, "kubespray-vars.yaml"), "kube_oidc_url: https://dex.example.com", "kube_oidc_url: https://dex.example.com:5556", 1)
 	}, "AS-80", Error, "is not the issuer"},
+	{"dex connector redirects to another host", func(t *testing.T, a *artifacts) {
+		a.edit(t, "dex.yaml", "connectors:\n", "connectors:\n- type: github\n  id: github\n  name: GitHub\n  config:\n    clientID: Iv1.0123\n    clientSecret: $GITHUB_CLIENT_SECRET\n    redirectURI: https://login.example.com/callback\n")
+	}, "AS-46", Error, "https://dex.example.com/callback"},
+	{"dex connector redirects to the connector's path", func(t *testing.T, a *artifacts) {
+		a.edit(t, "dex.yaml", "connectors:\n", "connectors:\n- type: oidc\n  id: google\n  name: Google\n  config:\n    issuer: https://accounts.google.com\n    clientID: x\n    clientSecret: $GOOGLE_CLIENT_SECRET\n    redirectURI: https://dex.example.com/callback/google\n")
+	}, "AS-46", Error, "Login error."},
 	{"kubeadm v1beta4 with extraArgs as a map", func(t *testing.T, a *artifacts) {
 		a.files["kubeadm-config.yaml"] = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  extraArgs:\n    oidc-issuer-url: https://dex.example.com\n    oidc-client-id: kubernetes\n    oidc-ca-file: /etc/kubernetes/pki/oidc-ca.crt\n"
 	}, "AS-81", Error, "expects apiServer.extraArgs as a list"},
@@ -382,6 +393,19 @@ func TestHealthyVariants(t *testing.T) {
 			a.files["authentication-config.yaml"] += "  userValidationRules:\n  - expression: \"!user.username.startsWith('system:')\"\n    message: no system users\n"
 			a.edit(t, "rbac.yaml", "name: oidc:alice@example.com", "name: system:alice@example.com")
 		}, "AS-19"},
+		// dex joins the issuer's path and /callback (server/server.go
+		// absURL), so a trailing slash on the issuer changes nothing.
+		{"dex connector redirectURI of an issuer with a trailing slash", func(t *testing.T, a *artifacts) {
+			a.edit(t, "dex.yaml", "issuer: https://dex.example.com\n", "issuer: https://dex.example.com/\n")
+			a.edit(t, "dex.yaml", "connectors:\n", "connectors:\n- type: github\n  id: github\n  config:\n    clientID: x\n    redirectURI: https://dex.example.com/callback\n")
+		}, "AS-46"},
+		// A SAML IdP posts to the ACS URL; dex serves /callback/<id> too.
+		{"saml connector posting to /callback/<id>", func(t *testing.T, a *artifacts) {
+			a.edit(t, "dex.yaml", "connectors:\n", "connectors:\n- type: saml\n  id: okta\n  config:\n    ssoURL: https://okta.example.com/sso\n    redirectURI: https://dex.example.com/callback/okta\n")
+		}, "AS-46"},
+		{"dex connector redirectURI from the environment", func(t *testing.T, a *artifacts) {
+			a.edit(t, "dex.yaml", "connectors:\n", "connectors:\n- type: github\n  id: github\n  config:\n    clientID: x\n    redirectURI: $DEX_CALLBACK\n")
+		}, "AS-46"},
 		// kube-apiserver: cookie_refresh is compared with cookie_expire
 		// only when cookie_expire is not 0 (a browser-session cookie).
 		{"session cookie with refresh", func(t *testing.T, a *artifacts) {

@@ -105,8 +105,11 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Checks are the checks that ran, with their status, in the order of the text output.
 	Checks []CheckResult `json:"checks"`
-	// Ran lists the codes of the checks that had evidence to look at, passed or not.
+	// Ran lists the codes of the checks that had evidence to look at, passed
+	// or not, in the order they ran.
 	Ran []string `json:"-"`
+	// Symptom is what doctor made of --symptom, when given.
+	Symptom *SymptomResult `json:"symptom,omitempty"`
 }
 
 // Skipped counts the checks that could not examine (all of) their evidence.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -61,104 +60,169 @@ func inputErr(file string, format string, args ...any) error {
 	return &InputError{File: file, Err: fmt.Errorf(format, args...)}
 }
 
-// Load reads every artifact named in in into a Model.
+// Load reads every artifact named in in into a Model. An artifact that
+// cannot be read or used (missing, a directory, too big, not UTF-8, not
+// valid YAML, not the kind of file its flag takes) becomes an AS-00 finding
+// naming the file, the line when known and the likely cause, and the other
+// artifacts are still read: a broken file is what users run doctor for.
 func Load(in Inputs) (*Model, error) {
 	m := &Model{Now: in.Now}
 	if m.Now.IsZero() {
 		m.Now = time.Now().UTC()
 	}
-	type loader struct {
-		path string
-		fn   func(string, []byte) error
-	}
-	loaders := []loader{
-		{in.AuthenticationConfig, m.AddAuthenticationConfig},
-		{in.APIServerManifest, m.AddAPIServerManifest},
-		{in.KubesprayVars, m.AddKubesprayVars},
-		{in.KubeadmConfig, m.AddKubeadmConfig},
-		{in.DexConfig, m.AddDexConfig},
-		{in.Kubeconfig, m.AddKubeconfig},
-		{in.JWKS, m.AddJWKS},
-	}
-	for _, p := range in.OAuth2ProxyConfigs {
-		loaders = append(loaders, loader{p, func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }})
-	}
-	for _, p := range in.Ingress {
-		loaders = append(loaders, loader{p, m.AddIngresses})
-	}
-	for _, p := range in.RBAC {
-		loaders = append(loaders, loader{p, m.AddRBAC})
-	}
-	for _, p := range in.Manifests {
-		loaders = append(loaders, loader{p, m.AddIngresses})
-	}
-	for _, l := range loaders {
-		if l.path == "" {
-			continue
-		}
-		data, err := safefile.Read(l.path)
-		if err != nil {
-			return nil, &InputError{File: l.path, Err: errors.Unwrap(err)}
-		}
-		if err := l.fn(l.path, data); err != nil {
-			f, ok := syntaxFinding(l.path, err)
-			if !ok {
-				return nil, err
-			}
-			m.Invalid = append(m.Invalid, f)
+	for _, l := range m.loaders(in) {
+		if l.path != "" {
+			m.load(l)
 		}
 	}
 	if in.Spec != "" {
-		if err := m.AddSpec(in.Spec); err != nil {
-			return nil, err
-		}
+		m.load(loader{path: in.Spec, what: "an authstack spec (-f)", fn: func(path string, _ []byte) error { return m.AddSpec(path) }})
 	}
 	if in.Token != "" {
-		var data []byte
-		var err error
-		name := in.Token
-		if in.Token == "-" {
-			name = "stdin"
-			if in.Stdin == nil {
-				return nil, inputErr(name, "no input to read the token from")
-			}
-			data, err = io.ReadAll(in.Stdin)
-		} else {
-			data, err = safefile.Read(in.Token)
-		}
-		if err != nil {
-			return nil, &InputError{File: name, Err: err}
-		}
-		t, err := ParseToken(name, data)
-		if err != nil {
-			return nil, inputErr(name, "token: %v", err)
-		}
-		m.Token = t
+		m.loadToken(in)
 	}
 	return m, nil
 }
 
-// syntaxLine finds the line of a YAML or oauth2_proxy.cfg syntax error
-// ("yaml: line 3: ...", "line 3: expected key = value").
-var syntaxLine = regexp.MustCompile(`(?:^|: )(?:yaml: )?line (\d+): (.*)$`)
+// loader is one artifact to read: what its flag takes, the function that
+// adds it to the model, and how much evidence of its kind the model holds,
+// so that a file which adds nothing (a Secret given as --dex-config, an
+// empty file) is reported instead of passing unchecked.
+type loader struct {
+	path string
+	what string
+	fn   func(string, []byte) error
+	// count is the evidence of the loader's kind in the model; nil when the
+	// loader's own errors already catch a file of another kind.
+	count func() int
+	// catchAll is a flag that takes objects of many kinds (--manifests).
+	catchAll bool
+}
 
-// syntaxFinding turns a syntax error of one artifact into a finding, so
-// that the other artifacts are still checked; other errors stay input
-// errors.
-func syntaxFinding(file string, err error) (Finding, bool) {
-	var ie *InputError
-	if !errors.As(err, &ie) {
-		return Finding{}, false
+func (m *Model) loaders(in Inputs) []loader {
+	jwts := func() int { return len(m.APIServers) }
+	ls := []loader{
+		{path: in.AuthenticationConfig, what: "an AuthenticationConfiguration (--authentication-config)", fn: m.AddAuthenticationConfig, count: jwts},
+		{path: in.APIServerManifest, what: "a kube-apiserver static Pod manifest (--apiserver-manifest)", fn: m.AddAPIServerManifest, count: jwts},
+		{path: in.KubesprayVars, what: "kubespray group_vars (--kubespray-vars)", fn: m.AddKubesprayVars, count: m.kubesprayVars},
+		{path: in.KubeadmConfig, what: "a kubeadm ClusterConfiguration (--kubeadm-config)", fn: m.AddKubeadmConfig},
+		{path: in.DexConfig, what: "a dex config with an issuer (--dex-config)", fn: m.AddDexConfig, count: m.dexIssuers},
+		{path: in.Kubeconfig, what: "a kubeconfig (--kubeconfig)", fn: m.AddKubeconfig},
+		{path: in.JWKS, what: "a JSON Web Key Set (--jwks)", fn: m.AddJWKS},
 	}
-	sm := syntaxLine.FindStringSubmatch(ie.Err.Error())
-	if sm == nil {
-		return Finding{}, false
+	for _, p := range in.OAuth2ProxyConfigs {
+		ls = append(ls, loader{path: p, what: "an oauth2-proxy config (--oauth2-proxy-config)", fn: func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }, count: m.proxySettings})
 	}
-	return Finding{
-		Message:  fmt.Sprintf("%s cannot be parsed at line %s: %s; nothing of it was checked", file, sm[1], sm[2]),
-		Evidence: []string{fmt.Sprintf("%s:%s", file, sm[1])},
-		Fix:      fmt.Sprintf("correct the syntax at %s:%s", file, sm[1]),
-	}, true
+	for _, p := range in.Ingress {
+		ls = append(ls, loader{path: p, what: "an Ingress (--ingress)", fn: m.AddIngresses, count: func() int { return len(m.Ingresses) }})
+	}
+	for _, p := range in.RBAC {
+		ls = append(ls, loader{path: p, what: "a RoleBinding, ClusterRoleBinding, Role or ClusterRole (--rbac)", fn: m.AddRBAC, count: m.rbacObjects})
+	}
+	for _, p := range in.Manifests {
+		ls = append(ls, loader{path: p, what: "an object doctor reads (--manifests: Ingress, binding, dex Deployment or Secret, oauth2-proxy ConfigMap)", fn: m.AddIngresses, catchAll: true, count: func() int {
+			n := len(m.Ingresses) + m.rbacObjects() + m.proxySettings() + m.dexIssuers()
+			if m.Dex != nil && m.Dex.ReplicasSource != "" {
+				n++ // the dex Deployment alone says how many replicas run
+			}
+			return n
+		}})
+	}
+	return ls
+}
+
+// load reads one artifact into the model, or records why it could not.
+func (m *Model) load(l loader) {
+	data, err := safefile.Read(l.path)
+	if err != nil {
+		m.invalid(l.path, nil, l.what, err)
+		return
+	}
+	if err := checkText(data); err != nil {
+		m.invalid(l.path, data, l.what, err)
+		return
+	}
+	before := 0
+	if l.count != nil {
+		before = l.count()
+	}
+	if err := l.fn(l.path, data); err != nil {
+		m.invalid(l.path, data, l.what, err)
+		return
+	}
+	if l.count != nil && l.count() == before {
+		m.invalid(l.path, data, l.what, errNothingOfKind)
+		if l.catchAll {
+			// --manifests takes whatever the user has: a file of other
+			// objects is likely, not a broken one.
+			m.Invalid[len(m.Invalid)-1].Severity = Warning
+		}
+	}
+}
+
+// loadToken reads --token, from a file or stdin.
+func (m *Model) loadToken(in Inputs) {
+	name := in.Token
+	var data []byte
+	var err error
+	if in.Token == "-" {
+		name = "stdin"
+		if in.Stdin == nil {
+			m.invalid(name, nil, "an id token (--token)", errors.New("no input to read the token from"))
+			return
+		}
+		data, err = io.ReadAll(io.LimitReader(in.Stdin, safefile.MaxSize))
+	} else {
+		data, err = safefile.Read(in.Token)
+	}
+	if err == nil {
+		err = checkText(data)
+	}
+	if err == nil {
+		m.Token, err = ParseToken(name, data)
+	}
+	if err != nil {
+		m.invalid(name, data, "an id token (--token: a raw JWT or kubelogin's ExecCredential JSON)", fmt.Errorf("token: %w", err))
+	}
+}
+
+func (m *Model) dexIssuers() int {
+	if m.Dex != nil && m.Dex.Issuer != "" {
+		return 1
+	}
+	return 0
+}
+
+func (m *Model) rbacObjects() int {
+	if m.RBAC == nil {
+		return 0
+	}
+	return len(m.RBAC.Bindings) + len(m.RBAC.Roles)
+}
+
+// proxySettings counts the oauth2-proxy configs that set anything.
+func (m *Model) proxySettings() int {
+	n := 0
+	for _, p := range m.Proxies {
+		if len(p.Keys) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// kubesprayVars is 1 when the kubespray variables hold any kube_ variable,
+// the prefix of every variable that configures the API server.
+func (m *Model) kubesprayVars() int {
+	if m.Kubespray == nil {
+		return 0
+	}
+	for k := range m.Kubespray.Vars {
+		if strings.HasPrefix(k, "kube_") {
+			return 1
+		}
+	}
+	return 0
 }
 
 func appName(path string) string {
@@ -284,9 +348,14 @@ func (m *Model) addIngress(source string, ing *networkingv1.Ingress) {
 			continue
 		}
 		for _, p := range r.HTTP.Paths {
+			// Every path counts, whatever its backend: a path to a
+			// resource backend is still served without a login when
+			// the Ingress has no auth-url (AS-21).
+			ip := IngressPath{Host: r.Host, Path: p.Path}
 			if s := p.Backend.Service; s != nil {
-				in.Paths = append(in.Paths, IngressPath{Host: r.Host, Path: p.Path, Service: s.Name, Port: s.Port.Number, PortName: s.Port.Name})
+				ip.Service, ip.Port, ip.PortName = s.Name, s.Port.Number, s.Port.Name
 			}
+			in.Paths = append(in.Paths, ip)
 		}
 	}
 	for _, t := range ing.Spec.TLS {

@@ -69,9 +69,14 @@ apiServer:
 // A manifest that is not valid YAML is a finding with its line, not the end
 // of the run.
 func TestBrokenManifestIsASyntaxFinding(t *testing.T) {
-	err := (&Model{}).AddAPIServerManifest("m.yaml", []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n"))
-	f, ok := syntaxFinding("m.yaml", err)
-	if !ok || !strings.Contains(f.Message, "line") {
-		t.Fatalf("err = %v: not a syntax finding", err)
+	data := []byte("apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n")
+	m := &Model{}
+	err := m.AddAPIServerManifest("m.yaml", data)
+	if err == nil {
+		t.Fatal("a broken manifest was accepted")
+	}
+	m.invalid("m.yaml", data, "a kube-apiserver static Pod manifest", err)
+	if f := m.Invalid[0]; !strings.Contains(f.Message, "syntax error") || !strings.HasPrefix(f.Evidence[0], "m.yaml:") {
+		t.Fatalf("err = %v gave %q (evidence %v): not a syntax finding with its line", err, f.Message, f.Evidence)
 	}
 }

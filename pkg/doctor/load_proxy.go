@@ -190,6 +190,7 @@ func (m *Model) addProxyConfig(source, app string, given *format.Config) {
 	p.SkipJWTBearer, p.ExtraJWTIssuers = c.SkipJWTBearerTokens, c.ExtraJWTIssuers
 	p.ExtraAuds, p.ProviderCAFile = c.OIDCExtraAudiences, c.ProviderCAFiles
 	p.EmailDomains, p.Upstreams = c.EmailDomains, c.Upstreams
+	p.EmailClaim = c.OIDCEmailClaim
 	if len(p.ProviderCAFile) > 0 {
 		m.IssuerCAs = append(m.IssuerCAs, p.at("provider_ca_files"))
 	}
@@ -198,10 +199,21 @@ func (m *Model) addProxyConfig(source, app string, given *format.Config) {
 
 // at names where an option of the proxy is set: the file and key, or the
 // Deployment's flag or environment variable; for an option not given,
-// the file and the key it would have.
+// the file and the key it would have. A secret taken from a Secret or
+// ConfigMap key names that key too: it is where the value is changed.
 func (p *Proxy) at(cfg string) string {
 	if p.Config != nil {
 		if w, ok := p.Config.Where(cfg); ok {
+			from := ""
+			switch cfg {
+			case "client_secret":
+				from = p.Config.ClientSecret.From
+			case "cookie_secret":
+				from = p.Config.CookieSecret.From
+			}
+			if from != "" {
+				w += " (from " + from + ")"
+			}
 			return p.Source + ": " + w
 		}
 	}

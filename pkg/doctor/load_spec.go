@@ -28,6 +28,12 @@ func (m *Model) AddSpec(path string) error {
 	if err != nil {
 		return &InputError{File: path, Err: err}
 	}
+	return m.addStack(path, stack, res)
+}
+
+// addStack reads what render wrote for a spec, with what only the spec
+// says (an external issuer is not dex).
+func (m *Model) addStack(path string, stack *config.Stack, res *render.Result) error {
 	if stack.Spec.Issuer.External != nil {
 		m.NotDex = append(m.NotDex, stack.Spec.IssuerURL())
 	}

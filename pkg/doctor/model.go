@@ -188,6 +188,9 @@ type Proxy struct {
 	ExtraJWTIssuers []string
 	ExtraAuds       []string
 	ProviderCAFile  []string
+	// EmailClaim is oidc_email_claim, oauth2-proxy's default "email"
+	// when not given.
+	EmailClaim string
 	// Config is every option as oauth2-proxy reads it, defaults included,
 	// with where each was given.
 	Config *oauth2proxy.Config

@@ -32,6 +32,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		byCode[f.Code] = append(byCode[f.Code], f)
 	}
 	var b strings.Builder
+	writeSymptom(&b, r, paint)
 	for _, cat := range Categories {
 		var lines []string
 		for _, c := range r.Checks {
@@ -68,6 +69,45 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	fmt.Fprintf(&b, "Status: %s, %s, %s, %d skipped (%d checks ran)\n", plural(r.Errors(), "error"), plural(r.Warnings(), "warning"), plural(r.count(Info), "info"), r.Skipped(), len(r.Ran))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeSymptom says first what --symptom matched and which of the checks
+// it points to found something.
+func writeSymptom(b *strings.Builder, r *Report, paint func(Severity, string) string) {
+	s := r.Symptom
+	if s == nil {
+		return
+	}
+	b.WriteString("symptom\n")
+	if !s.Known {
+		b.WriteString("  ? doctor does not know this message; every check ran\n\n")
+		return
+	}
+	status := map[string]Status{}
+	for _, c := range r.Checks {
+		status[c.Code] = c.Status
+	}
+	for _, mt := range s.Matches {
+		fmt.Fprintf(b, "  %s says %q (%s)\n", mt.Component, mt.Says, mt.Source)
+		var parts []string
+		for _, code := range mt.Codes {
+			st, ok := status[code]
+			switch {
+			case !ok:
+				parts = append(parts, code+" (no evidence)")
+			case st == StatusError || st == StatusWarning:
+				parts = append(parts, paint(Severity(st), code+" "+string(st)))
+			default:
+				parts = append(parts, code+" "+string(st))
+			}
+		}
+		b.WriteString("      checked first: " + strings.Join(parts, ", ") + "\n")
+	}
+	if len(s.Explained) == 0 {
+		b.WriteString("  none of these checks found the cause in the evidence given: give the artifacts they read, a token, or --live\n\n")
+		return
+	}
+	b.WriteString("  explained by: " + strings.Join(s.Explained, ", ") + " (below)\n\n")
 }
 
 func plural(n int, s string) string {
