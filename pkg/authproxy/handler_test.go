@@ -25,10 +25,17 @@ import (
 // counts its runs in the file the variable names.
 const execPluginEnv = "AUTHSTACK_TEST_EXEC_PLUGIN"
 
+// execTokenEnv makes the plugin print the token in the file it names, with
+// no expiry, instead of counting.
+const execTokenEnv = "AUTHSTACK_TEST_EXEC_TOKEN"
+
 // execPluginLifetime is how long the plugin's credential lives.
 const execPluginLifetime = 2 * time.Second
 
 func TestMain(m *testing.M) {
+	if file := os.Getenv(execTokenEnv); file != "" {
+		os.Exit(printToken(file))
+	}
 	if counter := os.Getenv(execPluginEnv); counter != "" {
 		os.Exit(runExecPlugin(counter))
 	}
@@ -53,6 +60,19 @@ func runExecPlugin(counter string) int {
 			"expirationTimestamp": time.Now().Add(execPluginLifetime).UTC().Format(time.RFC3339),
 		},
 	}
+	if err := json.NewEncoder(os.Stdout).Encode(cred); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func printToken(file string) int {
+	token, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cred := map[string]any{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": map[string]any{"token": string(token)}}
 	if err := json.NewEncoder(os.Stdout).Encode(cred); err != nil {
 		return 1
 	}
@@ -359,4 +379,3 @@ func TestCredentialWithoutBearerTokenIsRefusedAtStartUp(t *testing.T) {
 		})
 	}
 }
-

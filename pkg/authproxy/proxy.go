@@ -238,7 +238,7 @@ func (p *Proxy) podGone(ctx context.Context, b Backend) <-chan struct{} {
 		defer w.Stop()
 		for ev := range w.ResultChan() {
 			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok {
+			if !ok || pod.Name != b.Pod {
 				continue
 			}
 			if ev.Type == watch.Deleted || !podReady(pod) {
