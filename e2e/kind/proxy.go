@@ -161,10 +161,12 @@ func userThroughProxy(url string) (string, error) {
 // Service; Ctrl-C stops it.
 func proxyAsUser(t *testing.T, cs *kubernetes.Clientset, b *browser, cli, dir, kubeconfig, wantUser, shot string) {
 	t.Helper()
+	launched := time.Now()
 	p := startProxy(t, cli, dir, kubeconfig)
 	if got, err := userThroughProxy(p.url); err != nil || got != wantUser {
 		t.Fatalf("through the proxy the API server saw %q (%v), want %q\n%s", got, err, wantUser, p.output())
 	}
+	t.Logf("authstack proxy (%s): start to first page %s", wantUser, time.Since(launched).Round(10*time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()

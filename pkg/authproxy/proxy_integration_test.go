@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -146,6 +147,7 @@ func TestIntegrationProxyFindsTheDashboardAndInjectsATokenTheAPIServerAccepts(t 
 	fw := &recordingForwarder{addr: u.Host, got: make(chan Backend, 1)}
 
 	p := &Proxy{Config: cfg, Client: client, Forwarder: fw}
+	launched := time.Now()
 	r := startProxy(t, p, Input{Target: Target{Kind: KindDashboard}, Address: "127.0.0.1"})
 	want := Backend{Namespace: dns, Pod: "kong-b", Port: 8443, Scheme: "https", Via: "service/kubernetes-dashboard-kong-proxy port 443"}
 	if b := <-fw.got; b != want {
@@ -162,4 +164,5 @@ func TestIntegrationProxyFindsTheDashboardAndInjectsATokenTheAPIServerAccepts(t 
 	if resp.StatusCode != http.StatusOK || string(body) != "system:serviceaccount:kubernetes-dashboard:alice" {
 		t.Fatalf("the dashboard saw %d %q, want alice's identity from the API server", resp.StatusCode, body)
 	}
+	t.Logf("start to first page (exec plugin, discovery, stand-in forward): %s", time.Since(launched).Round(time.Millisecond))
 }
