@@ -79,9 +79,7 @@ func runProxy(ctx context.Context, streams IO, f *proxyFlags, arg string) error 
 	if _, err := authproxy.CheckAddress(f.address); err != nil {
 		return usageError{err}
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = f.kubeconfig
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context})
+	loader := kubeconfigLoader(f.kubeconfig, f.context)
 	cfg, err := loader.ClientConfig()
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w; pass --kubeconfig or set KUBECONFIG", err)
@@ -110,4 +108,12 @@ func runProxy(ctx context.Context, streams IO, f *proxyFlags, arg string) error 
 		Log:       streams.Err,
 	}
 	return p.Do(ctx, authproxy.Input{Target: target, Namespace: ns, Address: f.address, Port: f.port, OpenBrowser: !f.noBrowser})
+}
+
+// kubeconfigLoader reads the kubeconfig as kubectl does: path, else
+// $KUBECONFIG, else ~/.kube/config; context, else the current one.
+func kubeconfigLoader(path, context string) clientcmd.ClientConfig {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = path
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
 }
