@@ -228,26 +228,44 @@ func (p *Proxy) forward(ctx context.Context, b Backend) (string, <-chan error, e
 
 // podGone is closed when the Pod is deleted or not ready. Without the right
 // to watch Pods it never closes: a lost connection still ends the forward.
+// A watch the API server ends (they time out) is opened again; its first
+// event is the Pod as it is then, so nothing in between is missed.
 func (p *Proxy) podGone(ctx context.Context, b Backend) <-chan struct{} {
 	gone := make(chan struct{})
-	w, err := p.Client.CoreV1().Pods(b.Namespace).Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", b.Pod).String()})
-	if err != nil {
-		return gone
-	}
+	opts := metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", b.Pod).String()}
 	go func() {
-		defer w.Stop()
-		for ev := range w.ResultChan() {
-			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok || pod.Name != b.Pod {
-				continue
+		for ctx.Err() == nil {
+			w, err := p.Client.CoreV1().Pods(b.Namespace).Watch(ctx, opts)
+			if err != nil {
+				return
 			}
-			if ev.Type == watch.Deleted || !podReady(pod) {
+			if podEnded(w.ResultChan(), b.Pod) {
+				w.Stop()
 				close(gone)
+				return
+			}
+			w.Stop()
+			if !sleep(ctx, time.Second) {
 				return
 			}
 		}
 	}()
 	return gone
+}
+
+// podEnded reads events until the Pod named name is deleted or not ready
+// (true) or the watch ends (false).
+func podEnded(events <-chan watch.Event, name string) bool {
+	for ev := range events {
+		pod, ok := ev.Object.(*corev1.Pod)
+		if !ok || pod.Name != name {
+			continue
+		}
+		if ev.Type == watch.Deleted || !podReady(pod) {
+			return true
+		}
+	}
+	return false
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
