@@ -133,7 +133,9 @@ func (p *Proxy) Do(ctx context.Context, in Input) error {
 		}
 		return err
 	}
+	backoff := p.backoff()
 	for first := true; ; first = false {
+		established := time.Now()
 		upstream.Set(backend.Scheme, local)
 		fmt.Fprintf(p.Log, "forwarding to %s\n", backend)
 		if first {
@@ -159,8 +161,19 @@ func (p *Proxy) Do(ctx context.Context, in Input) error {
 				return nil
 			}
 			fmt.Fprintf(p.Log, "lost the port-forward to pod %s: %v; reconnecting\n", backend.Pod, err)
+			if time.Since(established) >= stableAfter {
+				backoff = p.backoff()
+			} else if !p.wait(ctx, &backoff, target, err) {
+				// A forward lost as soon as it is made (a Pod the
+				// EndpointSlice still lists as ready, a crash loop)
+				// counts as a failed attempt: no tight loop.
+				if ctx.Err() != nil {
+					return nil
+				}
+				return retriesUsedUp(target, err)
+			}
 		}
-		backend, local, lost, err = p.reconnect(ctx, res, target, ns)
+		backend, local, lost, err = p.reconnect(ctx, res, target, ns, &backoff)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -170,13 +183,35 @@ func (p *Proxy) Do(ctx context.Context, in Input) error {
 	}
 }
 
-// reconnect finds a ready Pod again (the old one, restarted, or a new one)
-// and forwards to it, with bounded retries and backoff.
-func (p *Proxy) reconnect(ctx context.Context, res *Resolver, target Target, ns string) (Backend, string, <-chan error, error) {
-	backoff := p.Backoff
-	if backoff.Steps == 0 {
-		backoff = DefaultBackoff
+// stableAfter is how long a forward must have worked for its loss to start
+// a fresh round of retries.
+const stableAfter = 10 * time.Second
+
+func (p *Proxy) backoff() wait.Backoff {
+	if p.Backoff.Steps == 0 {
+		return DefaultBackoff
 	}
+	return p.Backoff
+}
+
+// wait sleeps for the next backoff step; false when the retries are used up
+// or ctx is done.
+func (p *Proxy) wait(ctx context.Context, backoff *wait.Backoff, target Target, err error) bool {
+	if backoff.Steps < 1 {
+		return false
+	}
+	d := backoff.Step()
+	fmt.Fprintf(p.Log, "port-forward to %s: %v; retrying in %s\n", target, err, d.Round(time.Millisecond))
+	return sleep(ctx, d)
+}
+
+func retriesUsedUp(target Target, err error) error {
+	return fmt.Errorf("re-establish the port-forward to %s: %w", target, err)
+}
+
+// reconnect finds a ready Pod again (the old one, restarted, or a new one)
+// and forwards to it, retrying with backoff.
+func (p *Proxy) reconnect(ctx context.Context, res *Resolver, target Target, ns string, backoff *wait.Backoff) (Backend, string, <-chan error, error) {
 	for {
 		b, err := res.Resolve(ctx, target, ns)
 		if err == nil {
@@ -186,13 +221,8 @@ func (p *Proxy) reconnect(ctx context.Context, res *Resolver, target Target, ns 
 			}
 			err = ferr
 		}
-		if backoff.Steps < 1 {
-			return Backend{}, "", nil, fmt.Errorf("re-establish the port-forward to %s: %w", target, err)
-		}
-		d := backoff.Step()
-		fmt.Fprintf(p.Log, "port-forward to %s: %v; retrying in %s\n", target, err, d.Round(time.Millisecond))
-		if !sleep(ctx, d) {
-			return Backend{}, "", nil, ctx.Err()
+		if !p.wait(ctx, backoff, target, err) {
+			return Backend{}, "", nil, retriesUsedUp(target, err)
 		}
 	}
 }

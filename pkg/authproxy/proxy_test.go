@@ -60,7 +60,10 @@ func (f *fakeForwarder) Forward(ctx context.Context, b Backend) (string, <-chan 
 	go func() {
 		select {
 		case <-ctx.Done():
-			f.closed <- b.Pod
+			select {
+			case f.closed <- b.Pod:
+			default:
+			}
 			lost <- nil
 		case err := <-brk:
 			lost <- err
@@ -180,16 +183,19 @@ func TestProxyMovesToANewReadyPodWhenTheForwardIsLost(t *testing.T) {
 
 func TestProxyReconnectsWhenThePodStopsBeingReady(t *testing.T) {
 	podA := pod(ns, "web-a", "web", true, corev1.ContainerPort{Name: "http", ContainerPort: 8080})
-	client := fake.NewClientset(webService, podA, webSlice(map[string]bool{"web-a": true}))
-	fw := newFakeForwarder(t, "web-a")
+	client := fake.NewClientset(webService, podA, webSlice(map[string]bool{"web-a": true, "web-b": false}))
+	fw := newFakeForwarder(t, "web-a", "web-b")
 	p := &Proxy{Config: &rest.Config{Host: "https://k8s.example", BearerToken: "kube-token"}, Client: client, Forwarder: fw,
 		Backoff: wait.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 100}}
-	startProxy(t, p, Input{Target: Target{Kind: KindService, Name: "web"}, Namespace: ns, Address: "127.0.0.1"})
+	r := startProxy(t, p, Input{Target: Target{Kind: KindService, Name: "web"}, Namespace: ns, Address: "127.0.0.1"})
 	// The container restarts: no connection has failed yet, but the watch
 	// sees the Pod go not ready and the forward is closed and re-opened.
 	notReady := podA.DeepCopy()
 	notReady.Status.Conditions[0].Status = corev1.ConditionFalse
 	if _, err := client.CoreV1().Pods(ns).UpdateStatus(context.Background(), notReady, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.DiscoveryV1().EndpointSlices(ns).Update(context.Background(), webSlice(map[string]bool{"web-a": false, "web-b": true}), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -200,12 +206,35 @@ func TestProxyReconnectsWhenThePodStopsBeingReady(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the forward to the not-ready pod was not closed")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(fw.pods()) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("forwarded to %v, want a second forward", fw.pods())
+	eventually(t, r.url, "web-b as Bearer kube-token")
+}
+
+// A Pod the EndpointSlice still lists as ready while the Pod is not (the
+// slice lags, or the Pod crash-loops) loses each forward at once: that must
+// use up the retries, not spin forever.
+func TestProxyGivesUpOnAPodLostAsSoonAsForwarded(t *testing.T) {
+	podA := pod(ns, "web-a", "web", true, corev1.ContainerPort{Name: "http", ContainerPort: 8080})
+	client := fake.NewClientset(webService, podA, webSlice(map[string]bool{"web-a": true}))
+	fw := newFakeForwarder(t, "web-a")
+	p := &Proxy{Config: &rest.Config{Host: "https://k8s.example", BearerToken: "kube-token"}, Client: client, Forwarder: fw,
+		Backoff: wait.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3}}
+	r := startProxy(t, p, Input{Target: Target{Kind: KindService, Name: "web"}, Namespace: ns, Address: "127.0.0.1"})
+	notReady := podA.DeepCopy()
+	notReady.Status.Conditions[0].Status = corev1.ConditionFalse
+	if _, err := client.CoreV1().Pods(ns).UpdateStatus(context.Background(), notReady, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-r.done:
+		r.done <- err
+		if err == nil || !strings.Contains(err.Error(), "re-establish the port-forward to service/web") {
+			t.Fatalf("Do = %v, want an error once the retries are used up", err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if n := len(fw.pods()); n > 5 {
+			t.Errorf("forwarded %d times with 3 retries", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the proxy kept forwarding to a pod that is not ready (%d forwards)", len(fw.pods()))
 	}
 }
 
