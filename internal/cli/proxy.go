@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
@@ -16,7 +18,7 @@ import (
 type proxyFlags struct {
 	namespace, address, kubeconfig, context string
 	port                                    int
-	noBrowser                               bool
+	portSet, noBrowser                      bool
 }
 
 func newProxy(streams IO) *cobra.Command {
@@ -58,14 +60,18 @@ certificates, basic auth, impersonation) is refused at start-up.`,
 			if len(args) == 1 {
 				target = args[0]
 			}
+			f.portSet = cmd.Flags().Changed("port")
 			return runProxy(cmd.Context(), streams, f, target)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace of the target (default: the kubeconfig context's); without a target, the only namespace to look for the dashboard in (default: all)")
-	fl.StringVar(&f.address, "address", "127.0.0.1", "loopback address to listen on")
+	fl.StringVar(&f.address, "address", "127.0.0.1", "loopback address to listen on, or ADDRESS:PORT as kauthproxy takes it")
 	fl.IntVar(&f.port, "port", authproxy.DefaultPort, "port to listen on")
 	fl.BoolVar(&f.noBrowser, "no-browser", false, "print the URL without opening a browser")
+	// kauthproxy's name for --no-browser, so its users' scripts keep working.
+	fl.BoolVar(&f.noBrowser, "skip-open-browser", false, "same as --no-browser")
+	_ = fl.MarkHidden("skip-open-browser")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context (default: the current one)")
 	return cmd
@@ -75,6 +81,17 @@ func runProxy(ctx context.Context, streams IO, f *proxyFlags, arg string) error 
 	target, err := authproxy.ParseTarget(arg)
 	if err != nil {
 		return usageError{err}
+	}
+	if host, port, err := net.SplitHostPort(f.address); err == nil {
+		// kauthproxy's --address is HOST:PORT.
+		n, err := strconv.Atoi(port)
+		switch {
+		case err != nil:
+			return usageError{fmt.Errorf("--address %q: port %q is not a number", f.address, port)}
+		case f.portSet && n != f.port:
+			return usageError{fmt.Errorf("--address %q and --port %d name different ports; give one", f.address, f.port)}
+		}
+		f.address, f.port = host, n
 	}
 	if _, err := authproxy.CheckAddress(f.address); err != nil {
 		return usageError{err}

@@ -17,6 +17,8 @@ func TestProxyRefusesUnsafeOrUnclearInvocations(t *testing.T) {
 		want string
 	}{
 		{[]string{"proxy", "--address", "0.0.0.0"}, "not a loopback address"},
+		{[]string{"proxy", "--address", "0.0.0.0:18000"}, `--address "0.0.0.0" is not a loopback address`},
+		{[]string{"proxy", "--address", "127.0.0.1:18001", "--port", "18002"}, "name different ports"},
 		{[]string{"proxy", "a", "b"}, "at most one target"},
 		{[]string{"proxy", "deploy/web"}, `unknown kind "deploy"`},
 	} {
@@ -41,8 +43,11 @@ func TestProxyRefusesAClientCertificateCredentialBeforeConnecting(t *testing.T) 
 		t.Fatal(err)
 	}
 	t.Setenv("KUBECONFIG", "")
-	_, stderr, code := run(t, "proxy", "--kubeconfig", path, "--no-browser", "--port", "0")
-	if code != ExitFailure || !strings.Contains(stderr, "client certificate") {
-		t.Fatalf("exit %d, stderr %q; want a failure naming the client certificate", code, stderr)
+	// kauthproxy's flags too: --address HOST:PORT and --skip-open-browser.
+	for _, flags := range [][]string{{"--no-browser", "--port", "0"}, {"--skip-open-browser", "--address", "127.0.0.1:0"}} {
+		_, stderr, code := run(t, append([]string{"proxy", "--kubeconfig", path}, flags...)...)
+		if code != ExitFailure || !strings.Contains(stderr, "client certificate") {
+			t.Fatalf("%v: exit %d, stderr %q; want a failure naming the client certificate", flags, code, stderr)
+		}
 	}
 }
