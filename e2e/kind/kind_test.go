@@ -241,6 +241,18 @@ func TestKind(t *testing.T) {
 		}
 	})
 
+	// authstack proxy: the token-mode app stands in for the dashboard and
+	// shows who the API server says the injected token belongs to.
+	t.Run("ProxyAsTheLoggedInUser", func(t *testing.T) {
+		b := newBrowser(t, dir, e.artifacts, certFile, "127.0.0.1.nip.io")
+		alice := userKubeconfig(t, dir, out, kubeconfig, "alice@example.com", "password")
+		proxyAsUser(t, cs, b, cli, dir, alice, "oidc:alice@example.com", "kind-proxy-alice")
+		tm.mark(t, "authstack proxy (kubelogin)")
+		plugin, user := pluginKubeconfig(t, cs, dir, kubeconfig)
+		proxyAsUser(t, cs, b, cli, dir, plugin, user, "kind-proxy-exec-plugin")
+		tm.mark(t, "authstack proxy (exec plugin)")
+	})
+
 	// The login can't be skipped by calling the app, oauth2-proxy or dex
 	// from inside the cluster: the rendered NetworkPolicies let only the
 	// ingress controller's namespace in. BrowserLogin above went through

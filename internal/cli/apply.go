@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/authstack/authstack/pkg/apply"
 	"github.com/authstack/authstack/pkg/config"
@@ -135,9 +134,7 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 	if f.secretsFile == "" {
 		f.secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = f.kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context}).ClientConfig()
+	cfg, err := kubeconfigLoader(f.kubeconfig, f.context).ClientConfig()
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w; pass --kubeconfig or set KUBECONFIG", err)
 	}
