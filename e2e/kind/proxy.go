@@ -218,7 +218,10 @@ func pluginKubeconfig(t *testing.T, cs *kubernetes.Clientset, dir, adminKubeconf
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"services", "pods"}, Verbs: []string{"get", "list", "watch"}},
 			{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list"}},
-			{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"create"}},
+			// A WebSocket port-forward is a GET: the API server authorizes it
+			// as get, and since Kubernetes 1.35 also as create
+			// (AuthorizePodWebsocketUpgradeCreatePermission); SPDY is a POST.
+			{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"get", "create"}},
 		},
 	})
 	create(t, "RoleBinding "+sa, cs.RbacV1().RoleBindings(appsNamespace).Create, &rbacv1.RoleBinding{
