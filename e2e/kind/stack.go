@@ -24,6 +24,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/up"
 )
 
 const (
@@ -194,7 +196,7 @@ func deployEdge(t *testing.T, cs *kubernetes.Clientset, outDir, image, certFile,
 	if err != nil {
 		t.Fatalf("kube-dns Service: %v", err)
 	}
-	conf, err := edgeConfig(ingresses, services, dnsSvc.Spec.ClusterIP, "/etc/edge-tls/tls.crt", "/etc/edge-tls/tls.key")
+	conf, err := up.EdgeConfig(ingresses, services, dnsSvc.Spec.ClusterIP, "/etc/edge-tls/tls.crt", "/etc/edge-tls/tls.key")
 	if err != nil {
 		t.Fatalf("translate the rendered Ingresses for the edge: %v", err)
 	}
