@@ -229,7 +229,7 @@ func DeployEdge(ctx context.Context, cs kubernetes.Interface, e Edge) (string, e
 				Spec: corev1.PodSpec{
 					// The node whose port 443 kind publishes on the host.
 					NodeSelector: map[string]string{"node-role.kubernetes.io/control-plane": ""},
-					Tolerations: []corev1.Toleration{{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+					Tolerations:  []corev1.Toleration{{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 					Containers: []corev1.Container{{
 						Name:            "nginx",
 						Image:           e.Image,

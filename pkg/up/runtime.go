@@ -108,7 +108,9 @@ func (d dockerCLI) NetworkContainers(name string) ([]string, error) {
 	return strings.Fields(out.String()), nil
 }
 
-func (d dockerCLI) RemoveNetwork(name string) error { return d.run(&bytes.Buffer{}, "network", "rm", name) }
+func (d dockerCLI) RemoveNetwork(name string) error {
+	return d.run(&bytes.Buffer{}, "network", "rm", name)
+}
 
 func (d dockerCLI) LoadImages(node nodes.Node, images []string) error {
 	var archive bytes.Buffer

@@ -294,7 +294,9 @@ func demoApps(spec *v1alpha1.Spec) []DemoApp {
 		}
 		apps = append(apps, DemoApp{Namespace: a.Namespace, Service: a.Upstream.Service, Port: a.Upstream.Port, Labels: labels, Mode: mode})
 	}
-	sort.Slice(apps, func(i, j int) bool { return apps[i].Namespace+"/"+apps[i].Service < apps[j].Namespace+"/"+apps[j].Service })
+	sort.Slice(apps, func(i, j int) bool {
+		return apps[i].Namespace+"/"+apps[i].Service < apps[j].Namespace+"/"+apps[j].Service
+	})
 	return apps
 }
 

@@ -40,7 +40,10 @@ type fakeDocker struct {
 	removed  []string
 }
 
-func (d *fakeDocker) NetworkExists(name string) (bool, error) { _, ok := d.networks[name]; return ok, nil }
+func (d *fakeDocker) NetworkExists(name string) (bool, error) {
+	_, ok := d.networks[name]
+	return ok, nil
+}
 func (d *fakeDocker) NetworkContainers(name string) ([]string, error) {
 	return d.networks[name], nil
 }
