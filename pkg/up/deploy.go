@@ -86,9 +86,9 @@ func create[T any](ctx context.Context, what string, fn func(context.Context, T,
 	return nil
 }
 
-// restrictedContainer is a securityContext the restricted Pod Security
+// RestrictedContainer is a securityContext the restricted Pod Security
 // Standard accepts.
-func restrictedContainer() *corev1.SecurityContext {
+func RestrictedContainer() *corev1.SecurityContext {
 	return &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
@@ -144,7 +144,7 @@ func DeployApps(ctx context.Context, cs kubernetes.Interface, image string, apps
 							Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: app.Port}},
 							ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 								Path: "/healthz", Port: intstr.FromString("http")}}, PeriodSeconds: 2},
-							SecurityContext: restrictedContainer(),
+							SecurityContext: RestrictedContainer(),
 							VolumeMounts:    []corev1.VolumeMount{{Name: "ca", MountPath: "/etc/testapp", ReadOnly: true}},
 						}},
 						Volumes: []corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
