@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
@@ -184,6 +185,15 @@ func nodeExec(t *testing.T, node nodes.Node, script string) string {
 		t.Fatalf("node: %s: %v: %s", script, err, out.String())
 	}
 	return out.String()
+}
+
+// deployEnforcer runs the NetworkPolicy enforcer on the local node image
+// (see up.DeployEnforcer).
+func deployEnforcer(t *testing.T, cs *kubernetes.Clientset, image string) {
+	t.Helper()
+	if err := up.DeployEnforcer(context.Background(), cs, image); err != nil {
+		t.Fatalf("%v\n%s", err, podReport(cs, "kube-system"))
+	}
 }
 
 // resolveInNode maps the stack's names to 127.0.0.1 inside the node (see

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -107,6 +108,27 @@ func TestUp(t *testing.T) {
 		t.Logf("authstack up start to first browser login: %s", time.Since(start).Round(time.Second))
 		_ = os.WriteFile(filepath.Join(e.artifacts, "up-timings.txt"),
 			[]byte(fmt.Sprintf("authstack up: %s\nup start to first browser login: %s\n", took.Round(time.Second), time.Since(start).Round(time.Second))), 0o644)
+	})
+
+	// The local node image enforces NetworkPolicy only through the
+	// enforcer up deploys: a pod outside the ingress namespace must not
+	// reach the app around the login, one inside it (the control) must.
+	t.Run("PodsCannotBypassTheLogin", func(t *testing.T) {
+		rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+			&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig},
+			&clientcmd.ConfigOverrides{CurrentContext: "kind-" + name}).ClientConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := kubernetes.NewForConfigOrDie(rc)
+		create(t, "namespace "+outsiderNamespace, cs.CoreV1().Namespaces().Create, restrictedNamespace(outsiderNamespace))
+		app := "http://whoami.apps.svc.cluster.local:8080/healthz"
+		if logs, err := probe(t, cs, "ingress-nginx", app, nil); err != nil {
+			t.Fatalf("the edge's namespace cannot reach the app, so the probe proves nothing: %v\n%s", err, logs)
+		}
+		if logs, err := probe(t, cs, outsiderNamespace, app, nil, "-timeout=3s"); err == nil {
+			t.Errorf("a pod in namespace %s reached the app without logging in:\n%s", outsiderNamespace, logs)
+		}
 	})
 
 	if !networkExists(t, network) {

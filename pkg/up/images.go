@@ -26,6 +26,10 @@ type Images struct {
 	// Local says the node image is the locally built one: single node with
 	// a static bridge CNI, so kind must not install its own.
 	Local bool
+	// NetworkPolicy is the NetworkPolicy enforcer (kube-network-policies)
+	// up runs on the local node image, which has none; kind's own node
+	// image enforces NetworkPolicy with kindnetd.
+	NetworkPolicy string
 }
 
 // StockEdgeImage is upstream nginx, whose image has the auth_request module
@@ -39,6 +43,7 @@ const (
 	envEdge   = "AUTHSTACK_E2E_KIND_EDGE_IMAGE"
 	envApp    = "AUTHSTACK_E2E_KIND_APP_IMAGE"
 	envLoad   = "AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD"
+	envNetpol = "AUTHSTACK_E2E_KIND_NETPOL_IMAGE"
 )
 
 // ResolveImages reads --images-from: "" for stock images, "env" for the
@@ -81,9 +86,18 @@ func imagesFromVars(get func(string) string, where string) (Images, error) {
 		App:   get(envApp),
 		Load:  strings.Fields(get(envLoad)),
 		Local: get(envSource) == "local",
+
+		NetworkPolicy: get(envNetpol),
+	}
+	want := map[string]string{envNode: im.Node, envEdge: im.Edge, envApp: im.App}
+	if im.Local {
+		// The rendered NetworkPolicies keep pods from reaching the apps
+		// around the login; on a node that does not enforce them the
+		// stack would let in what the spec keeps out.
+		want[envNetpol] = im.NetworkPolicy
 	}
 	var missing []string
-	for k, v := range map[string]string{envNode: im.Node, envEdge: im.Edge, envApp: im.App} {
+	for k, v := range want {
 		if v == "" {
 			missing = append(missing, k)
 		}

@@ -137,6 +137,12 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if in.Images.NetworkPolicy != "" {
+		if err := DeployEnforcer(ctx, cs, in.Images.NetworkPolicy); err != nil {
+			return fail(err)
+		}
+		step("NetworkPolicy enforcer ready")
+	}
 	// One issuer URL everywhere: the browser, the API server, pods.
 	if err := ResolveInNode(node, hosts); err != nil {
 		return fail(err)

@@ -311,6 +311,7 @@ AUTHSTACK_E2E_KIND_NODE_IMAGE=authstack-e2e/node:v1
 AUTHSTACK_E2E_KIND_APP_IMAGE=authstack-e2e/testapp:dev
 AUTHSTACK_E2E_KIND_EDGE_IMAGE=authstack-e2e/edge-nginx:bookworm
 AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="a:1 b:2"
+AUTHSTACK_E2E_KIND_NETPOL_IMAGE=authstack-e2e/kube-network-policies:v0.8.0
 `
 	if err := os.WriteFile(filepath.Join(dir, "images.env"), []byte(env), 0o644); err != nil {
 		t.Fatal(err)
@@ -319,8 +320,18 @@ AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="a:1 b:2"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if im.Node != "authstack-e2e/node:v1" || im.App != "authstack-e2e/testapp:dev" || !im.Local || strings.Join(im.Load, " ") != "a:1 b:2" {
+	if im.Node != "authstack-e2e/node:v1" || im.App != "authstack-e2e/testapp:dev" || !im.Local || strings.Join(im.Load, " ") != "a:1 b:2" ||
+		im.NetworkPolicy != "authstack-e2e/kube-network-policies:v0.8.0" {
 		t.Errorf("from images.env: %+v", im)
+	}
+	// The local node image enforces no NetworkPolicy by itself: without
+	// the enforcer up refuses rather than run a stack pods can bypass.
+	noNetpol := strings.Replace(env, "AUTHSTACK_E2E_KIND_NETPOL_IMAGE=authstack-e2e/kube-network-policies:v0.8.0\n", "", 1)
+	if err := os.WriteFile(filepath.Join(dir, "images.env"), []byte(noNetpol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResolveImages(dir, "", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AUTHSTACK_E2E_KIND_NETPOL_IMAGE") {
+		t.Errorf("local images without the NetworkPolicy enforcer: got %v, want a refusal naming AUTHSTACK_E2E_KIND_NETPOL_IMAGE", err)
 	}
 	im, err = ResolveImages("", "my/node:1", func(string) string { return "" })
 	if err != nil || im.Node != "my/node:1" || im.Edge != StockEdgeImage || im.Local || len(im.Load) > 0 {
