@@ -75,6 +75,10 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 	// The API server and kubelogin trust the CA up made for the edge,
 	// whatever CA file the spec names: nothing else signed the edge's
 	// certificate.
+	if in.SpecFile != "" && stack.Spec.Issuer.Dex.CAFile != "" {
+		fmt.Fprintf(u.Log, "%s: spec.issuer.dex.caFile %s is replaced on this cluster by the CA up made for the edge, %s\n",
+			in.SpecFile, stack.Spec.Issuer.Dex.CAFile, filepath.Join(in.StateDir, caFile))
+	}
 	stack.Spec.Issuer.Dex.CAFile = filepath.Join(in.StateDir, caFile)
 
 	secretsFile := filepath.Join(in.StateDir, secretsName)

@@ -220,6 +220,28 @@ func TestUpRecordsItsStateBeforeCreating(t *testing.T) {
 	}
 }
 
+// TestUpSaysWhatItChangesInTheUsersSpec: the edge's certificate comes from
+// up's CA, so the spec's caFile cannot stay; that is said, not done silently.
+func TestUpSaysWhatItChangesInTheUsersSpec(t *testing.T) {
+	spec, err := filepath.Abs(filepath.Join("..", "..", "examples", "kind", "authstack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "dev")
+	var log bytes.Buffer
+	_, err = (&Up{Kind: &fakeKind{createErr: errors.New("stop here")}, Docker: &fakeDocker{}, Log: &log}).Do(context.Background(),
+		Input{SpecFile: spec, Name: "dev", StateDir: dir, Network: "kind", Kubeconfig: "/k"})
+	if err == nil {
+		t.Fatal("the fake create error was lost")
+	}
+	if want := "spec.issuer.dex.caFile example-ca.crt is replaced on this cluster by the CA up made for the edge"; !strings.Contains(log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, log.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, usersFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("up wrote a users file for a spec whose passwords it does not know: %v", err)
+	}
+}
+
 func TestKindConfigKeepsAnExistingHTTPSMapping(t *testing.T) {
 	data := []byte(`kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
