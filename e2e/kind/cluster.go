@@ -9,18 +9,19 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
-	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 	kindcmd "sigs.k8s.io/kind/pkg/cmd"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/pkg/up"
 )
 
 // env is what hack/kind/e2e.sh hands the tests.
@@ -168,15 +169,8 @@ func createCluster(t *testing.T, cfg *v1alpha4.Cluster, e env, kubeconfig string
 // what `kind load docker-image` does.
 func loadImages(t *testing.T, node nodes.Node, images []string) {
 	t.Helper()
-	var archive bytes.Buffer
-	var stderr bytes.Buffer
-	cmd := exec.Command("docker", append([]string{"save"}, images...)...)
-	cmd.Stdout, cmd.Stderr = &archive, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("docker save %v: %v: %s", images, err, stderr.String())
-	}
-	if err := nodeutils.LoadImageArchive(node, &archive); err != nil {
-		t.Fatalf("load %v into the node: %v", images, err)
+	if err := up.NewDocker().LoadImages(node, images); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -193,32 +187,32 @@ func nodeExec(t *testing.T, node nodes.Node, script string) string {
 	return out.String()
 }
 
-// resolveInNode maps the stack's names to 127.0.0.1 inside the node, where
-// the edge listens on host ports 80 and 443, for the API server. Where public
-// DNS resolves *.127.0.0.1.nip.io this changes nothing. The API server's pod
-// was given a copy of the node's /etc/hosts when it started, before this
-// ran, so its copy gets the line too (bind-mounted, so it sees it at once).
+// deployEnforcer runs the NetworkPolicy enforcer on the local node image
+// (see up.DeployEnforcer).
+func deployEnforcer(t *testing.T, cs *kubernetes.Clientset, image string) {
+	t.Helper()
+	if err := up.DeployEnforcer(context.Background(), cs, image); err != nil {
+		t.Fatalf("%v\n%s", err, podReport(cs, "kube-system"))
+	}
+}
+
+// resolveInNode maps the stack's names to 127.0.0.1 inside the node (see
+// up.ResolveInNode).
 func resolveInNode(t *testing.T, node nodes.Node, hosts []string) {
 	t.Helper()
-	line := "127.0.0.1 " + strings.Join(hosts, " ")
-	nodeExec(t, node, fmt.Sprintf(`set -e
-echo %[1]q >> /etc/hosts
-n=0
-for d in /var/log/pods/kube-system_kube-apiserver-*; do
-  f=/var/lib/kubelet/pods/${d##*_}/etc-hosts
-  [ -f "$f" ] && echo %[1]q >> "$f" && n=$((n+1))
-done
-[ "$n" -gt 0 ] || { echo "no kube-apiserver pod hosts file found"; exit 1; }`, line))
+	if err := up.ResolveInNode(node, hosts); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // nodeIP is the node container's address on the kind network.
 func nodeIP(t *testing.T, node nodes.Node) string {
 	t.Helper()
-	v4, _, err := node.IP()
-	if err != nil || net.ParseIP(v4) == nil {
-		t.Fatalf("node IP: %q %v", v4, err)
+	ip, err := up.NodeIP(node)
+	if err != nil || net.ParseIP(ip) == nil {
+		t.Fatalf("node IP: %q %v", ip, err)
 	}
-	return v4
+	return ip
 }
 
 // resolveOnHost makes the stack's host names resolve to 127.0.0.1 on this

@@ -77,7 +77,7 @@ func NewRoot(streams IO) *cobra.Command {
 		streams.Verbosity = new(int)
 	}
 	root.PersistentFlags().IntVarP(streams.Verbosity, "verbose", "v", 0, "log more progress on stderr: 1 the steps, 2 the files read and written, 3 everything")
-	root.AddCommand(newApply(streams), newRender(streams), newValidate(streams), newVersion(streams), newVerify(streams), newInit(streams), newKubeconfig(streams), newDoctor(streams), newImport(streams), newDiff(streams), newProxy(streams))
+	root.AddCommand(newApply(streams), newRender(streams), newValidate(streams), newVersion(streams), newVerify(streams), newInit(streams), newKubeconfig(streams), newDoctor(streams), newImport(streams), newDiff(streams), newProxy(streams), newUp(streams), newDown(streams))
 	return root
 }
 

@@ -1,11 +1,8 @@
-//go:build e2e_kind
-
-package kind
+package up
 
 import (
 	"context"
 	"fmt"
-	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -16,10 +13,10 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// enforcerName names the NetworkPolicy enforcer's objects in kube-system.
-const enforcerName = "kube-network-policies"
+// EnforcerName names the NetworkPolicy enforcer's objects in kube-system.
+const EnforcerName = "kube-network-policies"
 
-// deployEnforcer runs sigs.k8s.io/kube-network-policies (the policy engine
+// DeployEnforcer runs sigs.k8s.io/kube-network-policies (the policy engine
 // kind's kindnetd embeds) on the local node image, which has a static bridge
 // CNI and nothing else that would enforce NetworkPolicy. hack/kind/binaries.sh
 // builds it; the objects follow the upstream install.yaml (v0.8.0): a
@@ -27,29 +24,34 @@ const enforcerName = "kube-network-policies"
 // NetworkPolicies, the NRI socket and /var/run/netns mounted. It returns when
 // the DaemonSet's pod is ready, so policies are enforced before the stack is
 // applied.
-func deployEnforcer(t *testing.T, cs *kubernetes.Clientset, image string) {
-	t.Helper()
+func DeployEnforcer(ctx context.Context, cs kubernetes.Interface, image string) error {
 	const ns = "kube-system"
-	labels := map[string]string{"app": enforcerName}
-	create(t, "ServiceAccount "+enforcerName, cs.CoreV1().ServiceAccounts(ns).Create,
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: enforcerName, Namespace: ns}})
-	create(t, "ClusterRole "+enforcerName, cs.RbacV1().ClusterRoles().Create, &rbacv1.ClusterRole{
-		ObjectMeta: metav1.ObjectMeta{Name: enforcerName},
+	labels := map[string]string{"app": EnforcerName}
+	if err := create(ctx, "ServiceAccount "+EnforcerName, cs.CoreV1().ServiceAccounts(ns).Create,
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: EnforcerName, Namespace: ns}}); err != nil {
+		return err
+	}
+	if err := create(ctx, "ClusterRole "+EnforcerName, cs.RbacV1().ClusterRoles().Create, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: EnforcerName},
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"pods", "namespaces"}, Verbs: []string{"list", "watch"}},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"}, Verbs: []string{"list", "watch"}},
 		},
-	})
-	create(t, "ClusterRoleBinding "+enforcerName, cs.RbacV1().ClusterRoleBindings().Create, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: enforcerName},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: enforcerName},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: enforcerName, Namespace: ns}},
-	})
+	}); err != nil {
+		return err
+	}
+	if err := create(ctx, "ClusterRoleBinding "+EnforcerName, cs.RbacV1().ClusterRoleBindings().Create, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: EnforcerName},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: EnforcerName},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: EnforcerName, Namespace: ns}},
+	}); err != nil {
+		return err
+	}
 	hostPath := func(name, path string) corev1.Volume {
 		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path}}}
 	}
-	create(t, "DaemonSet "+enforcerName, cs.AppsV1().DaemonSets(ns).Create, &appsv1.DaemonSet{
-		ObjectMeta: metav1.ObjectMeta{Name: enforcerName, Namespace: ns, Labels: labels},
+	if err := create(ctx, "DaemonSet "+EnforcerName, cs.AppsV1().DaemonSets(ns).Create, &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: EnforcerName, Namespace: ns, Labels: labels},
 		Spec: appsv1.DaemonSetSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
@@ -57,10 +59,10 @@ func deployEnforcer(t *testing.T, cs *kubernetes.Clientset, image string) {
 				Spec: corev1.PodSpec{
 					HostNetwork:        true,
 					DNSPolicy:          corev1.DNSClusterFirst,
-					ServiceAccountName: enforcerName,
+					ServiceAccountName: EnforcerName,
 					Tolerations:        []corev1.Toleration{{Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 					Containers: []corev1.Container{{
-						Name:            enforcerName,
+						Name:            EnforcerName,
 						Image:           image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args: []string{"--hostname-override=$(MY_NODE_NAME)", "--v=2", "--nfqueue-id=98",
@@ -81,18 +83,21 @@ func deployEnforcer(t *testing.T, cs *kubernetes.Clientset, image string) {
 				},
 			},
 		},
-	})
-	err := poll(2*time.Minute, 2*time.Second, func() error {
-		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), enforcerName, metav1.GetOptions{})
+	}); err != nil {
+		return err
+	}
+	err := poll(ctx, 2*time.Minute, 2*time.Second, func() error {
+		ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, EnforcerName, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
 		if ds.Status.DesiredNumberScheduled == 0 || ds.Status.NumberReady < ds.Status.DesiredNumberScheduled {
-			return fmt.Errorf("DaemonSet %s/%s: %d of %d pods ready", ns, enforcerName, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled)
+			return fmt.Errorf("DaemonSet %s/%s: %d of %d pods ready", ns, EnforcerName, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled)
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("the NetworkPolicy enforcer did not start: %v\n%s", err, podReport(cs, ns))
+		return fmt.Errorf("the NetworkPolicy enforcer did not start: %w", err)
 	}
+	return nil
 }

@@ -1,6 +1,4 @@
-//go:build e2e_kind
-
-package kind
+package up
 
 import (
 	"fmt"
@@ -14,16 +12,17 @@ import (
 
 const annotationPrefix = "nginx.ingress.kubernetes.io/"
 
-// edgeConfig translates Ingresses into an nginx.conf the way ingress-nginx
-// does for the annotations authstack renders (ingress-nginx's controller
-// cannot be built without a registry, Debian's nginx can): auth-url becomes an
+// EdgeConfig translates Ingresses into an nginx.conf the way ingress-nginx
+// does for the annotations authstack renders, so that a plain nginx can stand
+// in for ingress-nginx on a kind cluster (ingress-nginx's controller cannot be
+// built without a registry, Debian's nginx can): auth-url becomes an
 // internal auth_request location, auth-signin the redirect of a 401,
 // auth-response-headers auth_request_set + proxy_set_header, proxy-buffer-size
 // the proxy buffers. Backends are resolved lazily through the cluster DNS
 // (resolver) so the edge can start before the Services exist. services gives
 // the port numbers of named Service ports. Every host is served with one
 // certificate on 443.
-func edgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, resolver, certFile, keyFile string) (string, error) {
+func EdgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, resolver, certFile, keyFile string) (string, error) {
 	portOf := map[string]int32{}
 	for _, s := range services {
 		for _, p := range s.Spec.Ports {
@@ -40,6 +39,9 @@ func edgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, res
 			return "", fmt.Errorf("Ingress %s/%s: ingressClassName is not nginx", ing.Namespace, ing.Name)
 		}
 		ann := ing.Annotations
+		if err := checkAnnotations(ing); err != nil {
+			return "", err
+		}
 		var common []string
 		if v := ann[annotationPrefix+"proxy-buffer-size"]; v != "" {
 			common = append(common, "proxy_buffer_size "+v+";", "proxy_buffers 4 "+v+";")
@@ -147,6 +149,46 @@ http {
 	}
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// edgeAnnotations are the ingress-nginx annotations the edge translates. Any
+// other one is refused: an access rule the edge silently ignored (an
+// allow-list, an auth snippet) would let in whom the Ingress keeps out.
+var edgeAnnotations = map[string]bool{
+	"auth-url":              true,
+	"auth-signin":           true,
+	"auth-response-headers": true,
+	"proxy-buffer-size":     true,
+	"backend-protocol":      true,
+}
+
+func checkAnnotations(ing networkingv1.Ingress) error {
+	var unknown []string
+	for k := range ing.Annotations {
+		name, ok := strings.CutPrefix(k, annotationPrefix)
+		if ok && !edgeAnnotations[name] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		return fmt.Errorf("Ingress %s/%s: the kind edge cannot honour %s (it translates only %s): remove them or run ingress-nginx itself",
+			ing.Namespace, ing.Name, strings.Join(unknown, ", "), strings.Join(sortedKeys(edgeAnnotations), ", "))
+	}
+	// ingress-nginx's default is HTTP; the edge speaks only that to backends.
+	if p := ing.Annotations[annotationPrefix+"backend-protocol"]; p != "" && !strings.EqualFold(p, "HTTP") {
+		return fmt.Errorf("Ingress %s/%s: the kind edge proxies to backends over HTTP only, not %s=%s", ing.Namespace, ing.Name, annotationPrefix+"backend-protocol", p)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func indent(s string) string {
