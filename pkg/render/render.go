@@ -97,6 +97,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		fn   func() error
 	}{
 		{"images", r.images},
+		{"namespaces", r.namespaces},
 		{"dex", r.dex},
 		{"oauth2-proxy", r.proxies},
 		{"chart", r.chart},
@@ -195,15 +196,36 @@ func (r *renderer) secret(file, name, namespace, component string, data map[stri
 	return r.add(file, s)
 }
 
-func (r *renderer) namespace(name string) error {
-	ns := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: r.labels("namespace")},
+// namespaces renders the Namespaces the spec has the stack create, once
+// each however many fields ask for one (validation saw to one level per
+// namespace). rbac renders the users' namespaces too, for verify; those
+// are skipped there, being here already.
+func (r *renderer) namespaces() error {
+	for _, n := range r.spec.StackNamespaces() {
+		if r.hasNamespace(n.Name) {
+			continue
+		}
+		ns := &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: r.labels("namespace")},
+		}
+		for k, v := range meta.PodSecurity(string(n.PodSecurity)) {
+			ns.Labels[k] = v
+		}
+		if err := r.add(namespacesFile, ns); err != nil {
+			return err
+		}
 	}
-	for k, v := range meta.RestrictedPodSecurity {
-		ns.Labels[k] = v
+	return nil
+}
+
+func (r *renderer) hasNamespace(name string) bool {
+	for _, o := range r.objects {
+		if o.Object.GetKind() == "Namespace" && o.Object.GetAPIVersion() == "v1" && o.Object.GetName() == name {
+			return true
+		}
 	}
-	return r.add(namespacesFile, ns)
+	return false
 }
 
 func (r *renderer) dex() error {
@@ -221,9 +243,6 @@ func (r *renderer) dex() error {
 	}
 	r.dexConfig = cfg
 	r.files = append(r.files, File{Path: "dex/config.yaml", Data: cfg})
-	if err := r.namespace(d.Namespace); err != nil {
-		return err
-	}
 	if d.Storage.Type == v1alpha1.StorageKubernetes {
 		for _, crd := range dex.CRDs(r.labels("dex")) {
 			if err := r.add(dexFile, crd); err != nil {
@@ -350,7 +369,10 @@ func (r *renderer) rbac() error {
 	}
 	for _, o := range objs {
 		file := rbacFile
-		if _, ok := o.(*corev1.Namespace); ok {
+		if ns, ok := o.(*corev1.Namespace); ok {
+			if r.hasNamespace(ns.Name) {
+				continue
+			}
 			file = namespacesFile
 		}
 		if err := r.add(file, o); err != nil {

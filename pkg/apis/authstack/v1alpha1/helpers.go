@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
@@ -193,4 +194,39 @@ func (s *Spec) HasRole(name, namespace string) bool {
 		}
 	}
 	return false
+}
+
+// StackNamespace is a Namespace the stack creates and owns, and the spec
+// field that asks for it.
+type StackNamespace struct {
+	Name        string
+	PodSecurity PodSecurityLevel
+	// Field asks for the namespace (createNamespace, or the namespace field).
+	Field *field.Path
+}
+
+// StackNamespaces lists every Namespace the spec has authstack create, in
+// spec order, one entry per asking field: dex's, the users', and those of
+// the apps and teams with createNamespace. Authstack's own namespaces
+// enforce restricted, which its pods meet.
+func (s *Spec) StackNamespaces() []StackNamespace {
+	var out []StackNamespace
+	spec := field.NewPath("spec")
+	if d := s.Issuer.Dex; d != nil {
+		out = append(out, StackNamespace{d.Namespace, PodSecurityRestricted, spec.Child("issuer", "dex", "namespace")})
+	}
+	for i, u := range s.RBAC.UserNamespaces {
+		out = append(out, StackNamespace{u.Namespace, PodSecurityRestricted, spec.Child("rbac", "userNamespaces").Index(i).Child("namespace")})
+	}
+	for i, a := range s.Apps {
+		if a.CreateNamespace {
+			out = append(out, StackNamespace{a.Namespace, a.PodSecurity, spec.Child("apps").Index(i).Child("podSecurity")})
+		}
+	}
+	for i, t := range s.RBAC.Teams {
+		if t.CreateNamespace {
+			out = append(out, StackNamespace{t.Namespace, t.PodSecurity, spec.Child("rbac", "teams").Index(i).Child("podSecurity")})
+		}
+	}
+	return out
 }

@@ -378,8 +378,30 @@ type App struct {
 	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
-	TLSSecretName    string `json:"tlsSecretName,omitempty"`
-	AppNetworkPolicy `json:",inline"`
+	TLSSecretName     string `json:"tlsSecretName,omitempty"`
+	AppNetworkPolicy  `json:",inline"`
+	NamespaceCreation `json:",inline"`
+}
+
+// PodSecurityLevel is a Pod Security Standard level, as the Pod Security
+// admission labels name it.
+type PodSecurityLevel string
+
+const (
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityPrivileged PodSecurityLevel = "privileged"
+)
+
+// NamespaceCreation lets authstack create the namespace of an app or team.
+type NamespaceCreation struct {
+	// CreateNamespace renders the Namespace as part of the stack (default false: the namespace
+	// exists already). apply creates it only when it does not exist or is the stack's own; a
+	// namespace someone else made is left as it is, and --prune deletes it only with --prune-namespaces.
+	CreateNamespace bool `json:"createNamespace,omitempty"`
+	// PodSecurity is the Pod Security Standard the created namespace enforces: restricted
+	// (default), baseline or privileged (both warned about). Only with createNamespace.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
 }
 
 // Upstream is the Service of the app.
@@ -501,7 +523,8 @@ type Team struct {
 	// Namespace the team roles apply to.
 	Namespace string `json:"namespace"`
 	// Roles to bind (default all four templates).
-	Roles []TeamRole `json:"roles,omitempty"`
+	Roles             []TeamRole `json:"roles,omitempty"`
+	NamespaceCreation `json:",inline"`
 }
 
 // Images overrides the container images.
