@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -37,6 +39,10 @@ type Options struct {
 	Secrets secrets.Source
 	// KustomizeDir overrides spec.kustomize.dir.
 	KustomizeDir string
+	// OutputDir is the directory the files will be written to, if any:
+	// files that name other rendered files (the kind config's mounts) then
+	// name them by absolute path.
+	OutputDir string
 }
 
 // Object is a rendered Kubernetes object and the manifest file it belongs to.
@@ -384,6 +390,13 @@ func (r *renderer) rbac() error {
 
 func (r *renderer) apiServer() error {
 	in := apiserver.Input{Spec: r.spec, CAPEM: r.issuerCA}
+	if r.opts.OutputDir != "" {
+		dir, err := filepath.Abs(r.opts.OutputDir)
+		if err != nil {
+			return fmt.Errorf("output directory: %w", err)
+		}
+		in.MountDir = dir
+	}
 	if r.issuerCA != "" {
 		r.files = append(r.files, File{Path: apiserver.CAFile, Data: []byte(r.issuerCA)})
 	}
@@ -430,6 +443,13 @@ func (r *renderer) kubeconfig() error {
 	// client's secret stays out of it (see kubeconfig.ErrSharedClientSecret).
 	in := kubeconfig.Input{Spec: r.spec, ClusterCA: r.clusterCA, IssuerCA: []byte(r.issuerCA)}
 	data, err := kubeconfig.Render(in)
+	if errors.Is(err, kubeconfig.ErrNoServer) {
+		// The rest of the stack does not need the server: render it, and
+		// say why the kubeconfig is missing rather than write one that
+		// points nowhere.
+		r.warnings = append(r.warnings, "kubeconfig.yaml not rendered: "+err.Error())
+		return nil
+	}
 	if err != nil {
 		return err
 	}

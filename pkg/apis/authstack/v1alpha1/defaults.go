@@ -33,6 +33,9 @@ func SetDefaults(s *AuthStack) {
 	if s.Metadata.Name == "" {
 		s.Metadata.Name = spec.Cluster.Name
 	}
+	if spec.Cluster.Installer == InstallerKind {
+		defaultString(&spec.Cluster.Server, DefaultKindServer)
+	}
 	if d := spec.Issuer.Dex; d != nil {
 		defaultString(&d.Namespace, DefaultDexNamespace)
 		defaultString(&d.IngressClassName, DefaultIngressClass)

@@ -3,6 +3,8 @@ package v1alpha1
 import (
 	"fmt"
 	"net"
+	"net/url"
+	"strconv"
 	"slices"
 	"strings"
 	"unicode"
@@ -229,4 +231,30 @@ func (s *Spec) StackNamespaces() []StackNamespace {
 		}
 	}
 	return out
+}
+
+// DefaultKindServer is the API server URL of a kind cluster unless the spec
+// names another: kind binds its API server to a random port of 127.0.0.1
+// unless networking.apiServerPort is set
+// (kind.sigs.k8s.io/docs/user/configuration/#api-server), so the rendered
+// kind config pins the port the kubeconfig names.
+const DefaultKindServer = "https://127.0.0.1:6443"
+
+// KindAPIServer is the address and port the kind config binds the API
+// server to, from the server URL: kind's apiServerAddress is an IP address
+// of this machine, not a name.
+func (c *Cluster) KindAPIServer() (string, int32, error) {
+	u, err := url.Parse(c.Server)
+	if err != nil {
+		return "", 0, err
+	}
+	host, port := u.Hostname(), u.Port()
+	if net.ParseIP(host) == nil || port == "" || u.Scheme != "https" || (u.Path != "" && u.Path != "/") {
+		return "", 0, fmt.Errorf("kind binds the API server to an IP address and port of this machine: use https://IP:PORT, such as %s", DefaultKindServer)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, fmt.Errorf("port %q is not a port number", port)
+	}
+	return host, int32(n), nil
 }

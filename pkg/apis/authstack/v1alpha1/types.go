@@ -59,7 +59,9 @@ type Cluster struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// Installer decides which API server file authstack renders and patches.
 	Installer Installer `json:"installer"`
-	// Server is the API server URL users reach, for the kubeconfig.
+	// Server is the API server URL users reach, for the kubeconfig (required for the kubeconfig;
+	// default for installer kind https://127.0.0.1:6443, an address of this machine that the rendered
+	// kind config binds the API server to).
 	Server string `json:"server,omitempty"`
 	// CertificateAuthority is a local path to the cluster CA bundle, embedded in the kubeconfig.
 	CertificateAuthority string `json:"certificateAuthority,omitempty"`

@@ -62,6 +62,11 @@ func validateCluster(c *Cluster, p *field.Path) field.ErrorList {
 	if c.Server != "" {
 		errs = append(errs, httpsURL(c.Server, p.Child("server"))...)
 	}
+	if c.Installer == InstallerKind && c.Server != "" {
+		if _, _, err := c.KindAPIServer(); err != nil {
+			errs = append(errs, field.Invalid(p.Child("server"), c.Server, err.Error()))
+		}
+	}
 	return errs
 }
 

@@ -491,3 +491,29 @@ func TestCreatedNamespacesHaveOneCheckedPodSecurityLevel(t *testing.T) {
 		t.Errorf("an app created in dex's namespace at the same level: %v", errs)
 	}
 }
+
+// A kind cluster's API server URL is known at render time: the rendered
+// kind config pins it, so it must be an address kind can bind.
+func TestKindServerIsPinnedAndBindable(t *testing.T) {
+	s := validSpec()
+	s.Spec.Cluster.Installer = InstallerKind
+	SetDefaults(s)
+	if errs := Validate(s); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if s.Spec.Cluster.Server != DefaultKindServer {
+		t.Errorf("kind server defaulted to %q, want %s", s.Spec.Cluster.Server, DefaultKindServer)
+	}
+	if addr, port, err := s.Spec.Cluster.KindAPIServer(); err != nil || addr != "127.0.0.1" || port != 6443 {
+		t.Errorf("KindAPIServer = %s %d %v, want 127.0.0.1 6443", addr, port, err)
+	}
+	for _, bad := range []string{"https://kind.example.com:6443", "https://127.0.0.1", "https://127.0.0.1:6443/prefix"} {
+		wantError(t, validate(func(s *AuthStack) {
+			s.Spec.Cluster.Installer = InstallerKind
+			s.Spec.Cluster.Server = bad
+		}), "spec.cluster.server", "https://IP:PORT")
+	}
+	if errs := validate(func(s *AuthStack) { s.Spec.Cluster.Server = "" }); len(errs) > 0 {
+		t.Errorf("kubeadm without a server is a valid spec (only the kubeconfig needs it): %v", errs)
+	}
+}
