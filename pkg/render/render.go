@@ -110,6 +110,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		{"rbac", r.rbac},
 		{"api server", r.apiServer},
 		{"kubeconfig", r.kubeconfig},
+		{"coredns", r.coreDNS},
 		{"kustomize", r.kustomize},
 		// Last, so that no image a kustomization sets escapes the check.
 		{"image digests", r.checkPinned},
