@@ -143,6 +143,7 @@ type renderer struct {
 
 	apiServerInput apiserver.Input
 	dexConfig      []byte
+	nsRendered     map[string]bool
 }
 
 func (r *renderer) readCAs() error {
@@ -209,7 +210,7 @@ func (r *renderer) secret(file, name, namespace, component string, data map[stri
 // are skipped there, being here already.
 func (r *renderer) namespaces() error {
 	for _, n := range r.spec.StackNamespaces() {
-		if r.hasNamespace(n.Name) {
+		if r.seenNamespace(n.Name) {
 			continue
 		}
 		ns := &corev1.Namespace{
@@ -226,12 +227,16 @@ func (r *renderer) namespaces() error {
 	return nil
 }
 
-func (r *renderer) hasNamespace(name string) bool {
-	for _, o := range r.objects {
-		if o.Object.GetKind() == "Namespace" && o.Object.GetAPIVersion() == "v1" && o.Object.GetName() == name {
-			return true
-		}
+// seenNamespace reports whether the Namespace is rendered already, and
+// counts it as rendered from now on.
+func (r *renderer) seenNamespace(name string) bool {
+	if r.nsRendered[name] {
+		return true
 	}
+	if r.nsRendered == nil {
+		r.nsRendered = map[string]bool{}
+	}
+	r.nsRendered[name] = true
 	return false
 }
 
@@ -377,7 +382,7 @@ func (r *renderer) rbac() error {
 	for _, o := range objs {
 		file := rbacFile
 		if ns, ok := o.(*corev1.Namespace); ok {
-			if r.hasNamespace(ns.Name) {
+			if r.seenNamespace(ns.Name) {
 				continue
 			}
 			file = namespacesFile
