@@ -74,9 +74,10 @@ func repoRoot() string {
 }
 
 // kindConfig reads the rendered kind config strictly, the way kind would,
-// and adapts what only the test harness knows: absolute mount paths (the
-// rendered ones are relative to the output directory), the host ports the
-// edge listens on, and, for a node image without kindnetd, no default CNI.
+// checks that it works as it is (absolute mounts, the edge's ports on
+// loopback, the ingress-ready node label), and adapts only what the test
+// harness decides: the cluster's name and, for a node image without
+// kindnetd, no default CNI.
 func kindConfig(t *testing.T, outDir string, e env) *v1alpha4.Cluster {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(outDir, "apiserver", "kind-cluster.yaml"))
@@ -98,17 +99,18 @@ func kindConfig(t *testing.T, outDir string, e env) *v1alpha4.Cluster {
 		// The local node image is single-node with a static bridge CNI.
 		cfg.Networking.DisableDefaultCNI = true
 	}
-	for i := range cfg.Nodes {
-		n := &cfg.Nodes[i]
-		for j := range n.ExtraMounts {
-			if !filepath.IsAbs(n.ExtraMounts[j].HostPath) {
-				n.ExtraMounts[j].HostPath = filepath.Join(outDir, n.ExtraMounts[j].HostPath)
-			}
+	n := cfg.Nodes[0]
+	for _, m := range n.ExtraMounts {
+		if !filepath.IsAbs(m.HostPath) {
+			t.Errorf("rendered kind config mounts %s by a relative path: kind would resolve it against its working directory", m.HostPath)
 		}
-		if n.Role == v1alpha4.ControlPlaneRole && i == 0 {
-			n.ExtraPortMappings = append(n.ExtraPortMappings,
-				v1alpha4.PortMapping{ContainerPort: 443, HostPort: 443, ListenAddress: "127.0.0.1", Protocol: v1alpha4.PortMappingProtocolTCP})
-		}
+	}
+	has443 := false
+	for _, p := range n.ExtraPortMappings {
+		has443 = has443 || (p.HostPort == 443 && p.ContainerPort == 443 && p.ListenAddress == "127.0.0.1")
+	}
+	if !has443 || n.Labels["ingress-ready"] != "true" {
+		t.Errorf("rendered kind config's first node lacks the edge's loopback port 443 or the ingress-ready label: %+v", n)
 	}
 	return &cfg
 }

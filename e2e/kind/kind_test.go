@@ -644,9 +644,10 @@ func kubectlPath() string {
 	return "kubectl"
 }
 
-// userKubeconfig is the rendered kubeconfig pointed at the kind cluster (the
-// render cannot know kind's random API server port) with kubelogin switched
-// to the password grant, the way a CI job logs in without a browser.
+// userKubeconfig is the rendered kubeconfig, whose server the rendered kind
+// config pinned, with the cluster CA kind made (which no render knows) and
+// kubelogin switched to the password grant, the way a CI job logs in
+// without a browser.
 func userKubeconfig(t *testing.T, dir, out, adminKubeconfig, user, password string) string {
 	t.Helper()
 	rendered, err := clientcmd.LoadFromFile(filepath.Join(out, "kubeconfig.yaml"))
@@ -663,6 +664,9 @@ func userKubeconfig(t *testing.T, dir, out, adminKubeconfig, user, password stri
 		t.Fatalf("rendered kubeconfig has no current context %q", rendered.CurrentContext)
 	}
 	cl := rendered.Clusters[ctx.Cluster]
+	if cl.Server != adminCluster.Server {
+		t.Errorf("rendered kubeconfig's server %s is not the kind cluster's %s", cl.Server, adminCluster.Server)
+	}
 	cl.Server, cl.CertificateAuthorityData, cl.CertificateAuthority = adminCluster.Server, adminCluster.CertificateAuthorityData, ""
 	au := rendered.AuthInfos[ctx.AuthInfo]
 	if au == nil || au.Exec == nil {

@@ -22,6 +22,7 @@ type applyFlags struct {
 	diff, prune, force, wait   bool
 	pruneNamespaces, pruneCRDs bool
 	adopt                      bool
+	coreDNSRewrite             bool
 	allowUnprefixed            bool
 	timeout                    time.Duration
 	files                      apply.Files
@@ -84,6 +85,7 @@ func bindApplyFlags(fl *pflag.FlagSet, f *applyFlags) {
 	fl.BoolVar(&f.prune, "prune", false, "delete objects of this stack's ApplySet that the spec no longer renders")
 	fl.BoolVar(&f.pruneNamespaces, "prune-namespaces", false, "let --prune delete Namespaces of this stack, with everything in them")
 	fl.BoolVar(&f.pruneCRDs, "prune-crds", false, "let --prune delete CustomResourceDefinitions of this stack, with all their custom resources")
+	fl.BoolVar(&f.coreDNSRewrite, "coredns-rewrite", false, "put the stack's host rewrites into kube-system/coredns's Corefile so pods reach dex and the apps through the ingress controller (kind: *.127.0.0.1.nip.io is the pod itself); refuses a Corefile it cannot edit safely")
 	fl.BoolVar(&f.adopt, "adopt", false, "make existing objects the spec renders members of this stack's ApplySet (apply takes them over; --prune may delete them later)")
 	fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 	fl.StringVar(&f.files.APIServerManifest, "apiserver-manifest", "", "edit this kube-apiserver static pod manifest (on a control-plane node)")
@@ -151,6 +153,7 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 		PruneNamespaces: f.pruneNamespaces,
 		PruneCRDs:       f.pruneCRDs,
 		Adopt:           f.adopt,
+		CoreDNSRewrite:  f.coreDNSRewrite,
 		ForceConflicts:  f.force,
 		Wait:            f.wait,
 		Timeout:         f.timeout,

@@ -292,3 +292,17 @@ func TestKubeconfigMergeRefusesToReplaceAnotherUser(t *testing.T) {
 		t.Error("--force did not replace the user")
 	}
 }
+
+// A spec without spec.cluster.server gets no kubeconfig pointing nowhere:
+// the command fails naming the field, and writes nothing.
+func TestKubeconfigWithoutServerNamesTheField(t *testing.T) {
+	spec := example(t, "prometheus-headers")
+	out := filepath.Join(t.TempDir(), "user.kubeconfig")
+	_, stderr, code := run(t, "kubeconfig", "-f", spec, "-o", out)
+	if code == ExitOK || !strings.Contains(stderr, "spec.cluster.server") {
+		t.Fatalf("exit %d, stderr %q: want a failure naming spec.cluster.server", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a kubeconfig was written anyway (stat: %v)", err)
+	}
+}

@@ -84,7 +84,7 @@ func runRender(streams IO, f *renderFlags) error {
 	if store.Path == "" {
 		store.Path = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
-	res, err := render.Render(stack, render.Options{Secrets: store, KustomizeDir: f.kustomizeDir})
+	res, err := render.Render(stack, render.Options{Secrets: store, KustomizeDir: f.kustomizeDir, OutputDir: f.outDir})
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,11 @@ type Options struct {
 	// AllowUnprefixed applies a spec without username or groups prefix.
 	AllowUnprefixed bool
 	Files           Files
+	// CoreDNSRewrite puts the stack's name rewrites (render.CoreDNSRewrites)
+	// into the Corefile of kube-system/coredns, so that pods reach the
+	// issuer and the apps through the ingress controller; the rest of the
+	// Corefile stays as it is.
+	CoreDNSRewrite bool
 	// Workers bounds concurrent requests (default 16).
 	Workers int
 	// Out receives diffs; Log receives progress (stderr).
@@ -270,6 +275,12 @@ func (a *applier) run(ctx context.Context) error {
 	if err := a.claim(ctx, lists, all); err != nil {
 		return err
 	}
+	var coreDNS *coreDNSEdit
+	if a.opts.CoreDNSRewrite {
+		if coreDNS, err = a.planCoreDNS(ctx); err != nil {
+			return err
+		}
+	}
 
 	// The parent's type: every member points at the parent.
 	crd := &item{obj: parentCRD()}
@@ -341,6 +352,11 @@ func (a *applier) run(ctx context.Context) error {
 	}
 	if err := a.applyItems(ctx, phase1); err != nil {
 		return err
+	}
+	if a.opts.CoreDNSRewrite {
+		if err := a.writeCoreDNS(ctx, coreDNS); err != nil {
+			return err
+		}
 	}
 
 	if a.opts.Prune {

@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -37,6 +39,10 @@ type Options struct {
 	Secrets secrets.Source
 	// KustomizeDir overrides spec.kustomize.dir.
 	KustomizeDir string
+	// OutputDir is the directory the files will be written to, if any:
+	// files that name other rendered files (the kind config's mounts) then
+	// name them by absolute path.
+	OutputDir string
 }
 
 // Object is a rendered Kubernetes object and the manifest file it belongs to.
@@ -97,12 +103,14 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		fn   func() error
 	}{
 		{"images", r.images},
+		{"namespaces", r.namespaces},
 		{"dex", r.dex},
 		{"oauth2-proxy", r.proxies},
 		{"chart", r.chart},
 		{"rbac", r.rbac},
 		{"api server", r.apiServer},
 		{"kubeconfig", r.kubeconfig},
+		{"coredns", r.coreDNS},
 		{"kustomize", r.kustomize},
 		// Last, so that no image a kustomization sets escapes the check.
 		{"image digests", r.checkPinned},
@@ -135,6 +143,7 @@ type renderer struct {
 
 	apiServerInput apiserver.Input
 	dexConfig      []byte
+	nsRendered     map[string]bool
 }
 
 func (r *renderer) readCAs() error {
@@ -195,15 +204,40 @@ func (r *renderer) secret(file, name, namespace, component string, data map[stri
 	return r.add(file, s)
 }
 
-func (r *renderer) namespace(name string) error {
-	ns := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: r.labels("namespace")},
+// namespaces renders the Namespaces the spec has the stack create, once
+// each however many fields ask for one (validation saw to one level per
+// namespace). rbac renders the users' namespaces too, for verify; those
+// are skipped there, being here already.
+func (r *renderer) namespaces() error {
+	for _, n := range r.spec.StackNamespaces() {
+		if r.seenNamespace(n.Name) {
+			continue
+		}
+		ns := &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: r.labels("namespace")},
+		}
+		for k, v := range meta.PodSecurity(string(n.PodSecurity)) {
+			ns.Labels[k] = v
+		}
+		if err := r.add(namespacesFile, ns); err != nil {
+			return err
+		}
 	}
-	for k, v := range meta.RestrictedPodSecurity {
-		ns.Labels[k] = v
+	return nil
+}
+
+// seenNamespace reports whether the Namespace is rendered already, and
+// counts it as rendered from now on.
+func (r *renderer) seenNamespace(name string) bool {
+	if r.nsRendered[name] {
+		return true
 	}
-	return r.add(namespacesFile, ns)
+	if r.nsRendered == nil {
+		r.nsRendered = map[string]bool{}
+	}
+	r.nsRendered[name] = true
+	return false
 }
 
 func (r *renderer) dex() error {
@@ -221,9 +255,6 @@ func (r *renderer) dex() error {
 	}
 	r.dexConfig = cfg
 	r.files = append(r.files, File{Path: "dex/config.yaml", Data: cfg})
-	if err := r.namespace(d.Namespace); err != nil {
-		return err
-	}
 	if d.Storage.Type == v1alpha1.StorageKubernetes {
 		for _, crd := range dex.CRDs(r.labels("dex")) {
 			if err := r.add(dexFile, crd); err != nil {
@@ -350,7 +381,10 @@ func (r *renderer) rbac() error {
 	}
 	for _, o := range objs {
 		file := rbacFile
-		if _, ok := o.(*corev1.Namespace); ok {
+		if ns, ok := o.(*corev1.Namespace); ok {
+			if r.seenNamespace(ns.Name) {
+				continue
+			}
 			file = namespacesFile
 		}
 		if err := r.add(file, o); err != nil {
@@ -362,6 +396,13 @@ func (r *renderer) rbac() error {
 
 func (r *renderer) apiServer() error {
 	in := apiserver.Input{Spec: r.spec, CAPEM: r.issuerCA}
+	if r.opts.OutputDir != "" {
+		dir, err := filepath.Abs(r.opts.OutputDir)
+		if err != nil {
+			return fmt.Errorf("output directory: %w", err)
+		}
+		in.MountDir = dir
+	}
 	if r.issuerCA != "" {
 		r.files = append(r.files, File{Path: apiserver.CAFile, Data: []byte(r.issuerCA)})
 	}
@@ -408,6 +449,13 @@ func (r *renderer) kubeconfig() error {
 	// client's secret stays out of it (see kubeconfig.ErrSharedClientSecret).
 	in := kubeconfig.Input{Spec: r.spec, ClusterCA: r.clusterCA, IssuerCA: []byte(r.issuerCA)}
 	data, err := kubeconfig.Render(in)
+	if errors.Is(err, kubeconfig.ErrNoServer) {
+		// The rest of the stack does not need the server: render it, and
+		// say why the kubeconfig is missing rather than write one that
+		// points nowhere.
+		r.warnings = append(r.warnings, "kubeconfig.yaml not rendered: "+err.Error())
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,11 @@ package apiserver
 
 import (
 	"fmt"
+	"net"
 	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/version"
@@ -22,6 +26,9 @@ type Input struct {
 	CAPEM string
 	// AuthConfig is the rendered AuthenticationConfiguration (authentication-config mode).
 	AuthConfig []byte
+	// MountDir is the absolute directory the rendered files are written
+	// to, for the kind config's mounts; empty when not known (stdout).
+	MountDir string
 }
 
 func (in Input) hasCA() bool { return in.CAPEM != "" }
@@ -196,23 +203,46 @@ func clusterConfiguration(apiVersion string, in Input) (map[string]any, error) {
 }
 
 // Paths of the files the kind config mounts, relative to the render output
-// directory (kind resolves relative host paths from where it runs).
+// directory.
 const (
 	AuthConfigFile = "apiserver/authentication-config.yaml"
 	CAFile         = "apiserver/oidc-ca.crt"
 )
 
+// IngressReadyLabel is the node label ingress-nginx's kind manifests select
+// the controller's node by (deploy/static/provider/kind: nodeSelector
+// ingress-ready: "true"), the node whose ports 80 and 443 kind maps.
+const IngressReadyLabel = "ingress-ready"
+
 // KindCluster renders a kind cluster config whose API server trusts the
-// issuer. Run kind from the render output directory.
+// issuer and whose node serves the edge: kind create cluster --config works
+// with it as it is when in.MountDir is set.
 func KindCluster(in Input) ([]byte, error) {
 	spec := in.Spec
 	a := spec.APIServer
-	node := kindv1alpha4.Node{Role: kindv1alpha4.ControlPlaneRole}
-	if a.Mode == v1alpha1.ModeAuthConfig {
-		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: "./" + AuthConfigFile, ContainerPath: a.AuthenticationConfigPath, Readonly: true})
-	} else if in.hasCA() {
-		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: "./" + CAFile, ContainerPath: a.IssuerCAPath, Readonly: true})
+	addr, port, err := spec.Cluster.KindAPIServer()
+	if err != nil {
+		return nil, fmt.Errorf("spec.cluster.server: %w", err)
 	}
+	node := kindv1alpha4.Node{
+		Role:   kindv1alpha4.ControlPlaneRole,
+		Labels: map[string]string{IngressReadyLabel: "true"},
+	}
+	// kind resolves a relative hostPath against the directory it runs in
+	// (kind v0.33 providers/docker/provision.go: filepath.Abs), not the
+	// config's: an absolute path works from anywhere.
+	mount := func(file string) string {
+		if in.MountDir != "" {
+			return filepath.Join(in.MountDir, filepath.FromSlash(file))
+		}
+		return "./" + file
+	}
+	if a.Mode == v1alpha1.ModeAuthConfig {
+		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: mount(AuthConfigFile), ContainerPath: a.AuthenticationConfigPath, Readonly: true})
+	} else if in.hasCA() {
+		node.ExtraMounts = append(node.ExtraMounts, kindv1alpha4.Mount{HostPath: mount(CAFile), ContainerPath: a.IssuerCAPath, Readonly: true})
+	}
+	node.ExtraPortMappings = edgePorts(spec)
 	doc, err := clusterConfiguration(kindKubeadmAPIVersion(spec), in)
 	if err != nil {
 		return nil, err
@@ -222,16 +252,58 @@ func KindCluster(in Input) ([]byte, error) {
 		return nil, err
 	}
 	c := kindv1alpha4.Cluster{
-		TypeMeta:             kindv1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
-		Name:                 spec.Cluster.Name,
-		Nodes:                []kindv1alpha4.Node{node},
+		TypeMeta: kindv1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
+		Name:     spec.Cluster.Name,
+		Nodes:    []kindv1alpha4.Node{node},
+		// Pinned, so the rendered kubeconfig's server is this cluster's.
+		Networking:           kindv1alpha4.Networking{APIServerAddress: addr, APIServerPort: port},
 		KubeadmConfigPatches: []string{string(patch)},
 	}
 	out, err := yaml.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte("# kind cluster whose API server accepts the stack's tokens; run kind from this directory.\n"), out...), nil
+	head := "# kind cluster whose API server accepts the stack's tokens: kind create cluster --config THIS-FILE\n"
+	if in.MountDir == "" {
+		head = "# kind cluster whose API server accepts the stack's tokens. The mounted paths are relative to\n" +
+			"# the render output directory: run kind there, or render with -o DIR for absolute paths.\n"
+	}
+	return append([]byte(head), out...), nil
+}
+
+// edgePorts maps the ports the stack's hosts name (443 unless a host says
+// otherwise) to the node's 443, where ingress-nginx's kind deployment
+// listens (hostPort), and 80 to 80 for its redirect. Only on loopback: the
+// edge of a laptop cluster (static test users, known passwords) is not for
+// the network.
+func edgePorts(spec *v1alpha1.Spec) []kindv1alpha4.PortMapping {
+	hosts := []string{}
+	if d := spec.Issuer.Dex; d != nil {
+		hosts = append(hosts, d.Host)
+	}
+	for _, app := range spec.Apps {
+		hosts = append(hosts, app.Host)
+	}
+	var ports []int32
+	for _, h := range hosts {
+		port := int32(443)
+		if _, p, err := net.SplitHostPort(h); err == nil {
+			if n, err := strconv.ParseUint(p, 10, 16); err == nil {
+				port = int32(n)
+			}
+		}
+		if !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+	}
+	if len(ports) == 0 {
+		ports = []int32{443}
+	}
+	m := []kindv1alpha4.PortMapping{{ContainerPort: 80, HostPort: 80, ListenAddress: "127.0.0.1", Protocol: kindv1alpha4.PortMappingProtocolTCP}}
+	for _, p := range ports {
+		m = append(m, kindv1alpha4.PortMapping{ContainerPort: 443, HostPort: p, ListenAddress: "127.0.0.1", Protocol: kindv1alpha4.PortMappingProtocolTCP})
+	}
+	return m
 }
 
 // FlagsFile lists the API server flags, one per line, for installers that

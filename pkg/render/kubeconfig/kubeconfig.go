@@ -5,6 +5,7 @@ package kubeconfig
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 
 	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
@@ -84,6 +85,11 @@ func loginName(person string) string {
 	return "oidc-" + v1alpha1.DNSLabel(person)
 }
 
+// ErrNoServer is Render's error for a spec without spec.cluster.server: a
+// kubeconfig with a made-up server works for nobody.
+var ErrNoServer = errors.New("spec.cluster.server is empty: set it to the API server URL users reach " +
+	"(what kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' prints for an admin of the cluster)")
+
 // Render returns the kubeconfig YAML.
 func Render(in Input) ([]byte, error) {
 	spec := in.Spec
@@ -92,7 +98,7 @@ func Render(in Input) ([]byte, error) {
 	user := UserName(spec, in.User)
 	server := spec.Cluster.Server
 	if server == "" {
-		server = "https://kubernetes.invalid:6443"
+		return nil, ErrNoServer
 	}
 	cfg := clientcmdv1.Config{
 		Kind:       "Config",
@@ -122,9 +128,6 @@ func Render(in Input) ([]byte, error) {
 		return nil, err
 	}
 	head := []byte("# kubeconfig rendered by authstack: kubectl logs in through kubelogin (" + ExecCommand + ").\n")
-	if spec.Cluster.Server == "" {
-		head = append(head, "# Set spec.cluster.server in authstack.yaml to fill in the API server URL.\n"...)
-	}
 	if p := spec.Kubectl.Public; p != nil && !*p && in.ClientSecret == "" {
 		head = append(head, "# The kubectl client is confidential and this kubeconfig, meant to be handed out, has no secret:\n"+
 			"# each user runs authstack kubeconfig --merge, or set spec.kubectl.public: true.\n"...)

@@ -7,10 +7,18 @@ const FieldManager = "authstack"
 
 // RestrictedPodSecurity labels a namespace to enforce the restricted Pod
 // Security Standard.
-var RestrictedPodSecurity = map[string]string{
-	"pod-security.kubernetes.io/enforce": "restricted",
-	"pod-security.kubernetes.io/warn":    "restricted",
-	"pod-security.kubernetes.io/audit":   "restricted",
+var RestrictedPodSecurity = PodSecurity("restricted")
+
+// PodSecurity labels a namespace to enforce, warn about and audit one Pod
+// Security Standard level (privileged, baseline or restricted), with the
+// labels Pod Security admission reads
+// (kubernetes.io/docs/concepts/security/pod-security-admission).
+func PodSecurity(level string) map[string]string {
+	return map[string]string{
+		"pod-security.kubernetes.io/enforce": level,
+		"pod-security.kubernetes.io/warn":    level,
+		"pod-security.kubernetes.io/audit":   level,
+	}
 }
 
 // Labels returns the labels of every object of the stack named instance.

@@ -33,6 +33,9 @@ func SetDefaults(s *AuthStack) {
 	if s.Metadata.Name == "" {
 		s.Metadata.Name = spec.Cluster.Name
 	}
+	if spec.Cluster.Installer == InstallerKind {
+		defaultString(&spec.Cluster.Server, DefaultKindServer)
+	}
 	if d := spec.Issuer.Dex; d != nil {
 		defaultString(&d.Namespace, DefaultDexNamespace)
 		defaultString(&d.IngressClassName, DefaultIngressClass)
@@ -147,10 +150,22 @@ func SetDefaults(s *AuthStack) {
 		if len(t.Roles) == 0 {
 			t.Roles = []TeamRole{TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward}
 		}
+		t.NamespaceCreation.setDefaults()
+	}
+	for i := range spec.Apps {
+		spec.Apps[i].NamespaceCreation.setDefaults()
 	}
 	defaultString(&spec.NetworkPolicy.IngressNamespace, DefaultIngressNamespace)
 	defaultString(&spec.Images.Dex, images.Dex)
 	defaultString(&spec.Images.OAuth2Proxy, images.OAuth2Proxy)
+}
+
+// setDefaults sets the level of a namespace authstack creates; a level
+// without createNamespace stays for validation to refuse.
+func (n *NamespaceCreation) setDefaults() {
+	if n.CreateNamespace && n.PodSecurity == "" {
+		n.PodSecurity = PodSecurityRestricted
+	}
 }
 
 func defaultString(p *string, v string) {

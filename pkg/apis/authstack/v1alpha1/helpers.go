@@ -3,11 +3,14 @@ package v1alpha1
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
@@ -193,4 +196,65 @@ func (s *Spec) HasRole(name, namespace string) bool {
 		}
 	}
 	return false
+}
+
+// StackNamespace is a Namespace the stack creates and owns, and the spec
+// field that asks for it.
+type StackNamespace struct {
+	Name        string
+	PodSecurity PodSecurityLevel
+	// Field asks for the namespace (createNamespace, or the namespace field).
+	Field *field.Path
+}
+
+// StackNamespaces lists every Namespace the spec has authstack create, in
+// spec order, one entry per asking field: dex's, the users', and those of
+// the apps and teams with createNamespace. Authstack's own namespaces
+// enforce restricted, which its pods meet.
+func (s *Spec) StackNamespaces() []StackNamespace {
+	var out []StackNamespace
+	spec := field.NewPath("spec")
+	if d := s.Issuer.Dex; d != nil {
+		out = append(out, StackNamespace{d.Namespace, PodSecurityRestricted, spec.Child("issuer", "dex", "namespace")})
+	}
+	for i, u := range s.RBAC.UserNamespaces {
+		out = append(out, StackNamespace{u.Namespace, PodSecurityRestricted, spec.Child("rbac", "userNamespaces").Index(i).Child("namespace")})
+	}
+	for i, a := range s.Apps {
+		if a.CreateNamespace {
+			out = append(out, StackNamespace{a.Namespace, a.PodSecurity, spec.Child("apps").Index(i).Child("podSecurity")})
+		}
+	}
+	for i, t := range s.RBAC.Teams {
+		if t.CreateNamespace {
+			out = append(out, StackNamespace{t.Namespace, t.PodSecurity, spec.Child("rbac", "teams").Index(i).Child("podSecurity")})
+		}
+	}
+	return out
+}
+
+// DefaultKindServer is the API server URL of a kind cluster unless the spec
+// names another: kind binds its API server to a random port of 127.0.0.1
+// unless networking.apiServerPort is set
+// (kind.sigs.k8s.io/docs/user/configuration/#api-server), so the rendered
+// kind config pins the port the kubeconfig names.
+const DefaultKindServer = "https://127.0.0.1:6443"
+
+// KindAPIServer is the address and port the kind config binds the API
+// server to, from the server URL: kind's apiServerAddress is an IP address
+// of this machine, not a name.
+func (c *Cluster) KindAPIServer() (string, int32, error) {
+	u, err := url.Parse(c.Server)
+	if err != nil {
+		return "", 0, err
+	}
+	host, port := u.Hostname(), u.Port()
+	if net.ParseIP(host) == nil || port == "" || u.Scheme != "https" || (u.Path != "" && u.Path != "/") {
+		return "", 0, fmt.Errorf("kind binds the API server to an IP address and port of this machine: use https://IP:PORT, such as %s", DefaultKindServer)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, fmt.Errorf("port %q is not a port number", port)
+	}
+	return host, int32(n), nil
 }

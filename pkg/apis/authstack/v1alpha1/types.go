@@ -59,7 +59,9 @@ type Cluster struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// Installer decides which API server file authstack renders and patches.
 	Installer Installer `json:"installer"`
-	// Server is the API server URL users reach, for the kubeconfig.
+	// Server is the API server URL users reach, for the kubeconfig (required for the kubeconfig;
+	// default for installer kind https://127.0.0.1:6443, an address of this machine that the rendered
+	// kind config binds the API server to).
 	Server string `json:"server,omitempty"`
 	// CertificateAuthority is a local path to the cluster CA bundle, embedded in the kubeconfig.
 	CertificateAuthority string `json:"certificateAuthority,omitempty"`
@@ -378,8 +380,30 @@ type App struct {
 	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
 	// TLSSecretName of the app Ingress (default <name>-tls).
-	TLSSecretName    string `json:"tlsSecretName,omitempty"`
-	AppNetworkPolicy `json:",inline"`
+	TLSSecretName     string `json:"tlsSecretName,omitempty"`
+	AppNetworkPolicy  `json:",inline"`
+	NamespaceCreation `json:",inline"`
+}
+
+// PodSecurityLevel is a Pod Security Standard level, as the Pod Security
+// admission labels name it.
+type PodSecurityLevel string
+
+const (
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityPrivileged PodSecurityLevel = "privileged"
+)
+
+// NamespaceCreation lets authstack create the namespace of an app or team.
+type NamespaceCreation struct {
+	// CreateNamespace renders the Namespace as part of the stack (default false: the namespace
+	// exists already). apply creates it only when it does not exist or is the stack's own; a
+	// namespace someone else made is left as it is, and --prune deletes it only with --prune-namespaces.
+	CreateNamespace bool `json:"createNamespace,omitempty"`
+	// PodSecurity is the Pod Security Standard the created namespace enforces: restricted
+	// (default), baseline or privileged (both warned about). Only with createNamespace.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
 }
 
 // Upstream is the Service of the app.
@@ -501,7 +525,8 @@ type Team struct {
 	// Namespace the team roles apply to.
 	Namespace string `json:"namespace"`
 	// Roles to bind (default all four templates).
-	Roles []TeamRole `json:"roles,omitempty"`
+	Roles             []TeamRole `json:"roles,omitempty"`
+	NamespaceCreation `json:",inline"`
 }
 
 // Images overrides the container images.

@@ -35,6 +35,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
 	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
 	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
+	errs = append(errs, validateNamespaces(&s.Spec)...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -60,6 +61,11 @@ func validateCluster(c *Cluster, p *field.Path) field.ErrorList {
 	}
 	if c.Server != "" {
 		errs = append(errs, httpsURL(c.Server, p.Child("server"))...)
+	}
+	if c.Installer == InstallerKind && c.Server != "" {
+		if _, _, err := c.KindAPIServer(); err != nil {
+			errs = append(errs, field.Invalid(p.Child("server"), c.Server, err.Error()))
+		}
 	}
 	return errs
 }
@@ -546,6 +552,49 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 // knownClusterRole refuses a binding to a ClusterRole nothing creates: the
 // API server accepts such a binding and it silently grants nothing, until
 // someone creates a role of that name, with whatever rules they choose.
+// podSecurityLevels are the Pod Security Standard levels the admission
+// labels take (kubernetes.io/docs/concepts/security/pod-security-admission:
+// pod-security.kubernetes.io/<MODE>: <LEVEL>, LEVEL one of privileged,
+// baseline, restricted).
+var podSecurityLevels = []PodSecurityLevel{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
+
+// validateNamespaces checks the namespaces the stack creates: a level only
+// where authstack creates the namespace (an existing one keeps its own
+// labels, so the level would be dropped silently), and one level per
+// namespace however many fields ask for it.
+func validateNamespaces(s *Spec) field.ErrorList {
+	var errs field.ErrorList
+	check := func(n NamespaceCreation, p *field.Path) {
+		switch {
+		case !n.CreateNamespace && n.PodSecurity != "":
+			errs = append(errs, field.Invalid(p.Child("podSecurity"), n.PodSecurity,
+				"applies only to a namespace authstack creates: set createNamespace: true, or remove podSecurity (an existing namespace keeps its own Pod Security labels)"))
+		case n.CreateNamespace && !slices.Contains(podSecurityLevels, n.PodSecurity):
+			errs = append(errs, field.NotSupported(p.Child("podSecurity"), n.PodSecurity, podSecurityLevels))
+		}
+	}
+	spec := field.NewPath("spec")
+	for i := range s.Apps {
+		check(s.Apps[i].NamespaceCreation, spec.Child("apps").Index(i))
+	}
+	for i := range s.RBAC.Teams {
+		check(s.RBAC.Teams[i].NamespaceCreation, spec.Child("rbac", "teams").Index(i))
+	}
+	first := map[string]StackNamespace{}
+	for _, n := range s.StackNamespaces() {
+		f, ok := first[n.Name]
+		if !ok {
+			first[n.Name] = n
+			continue
+		}
+		if f.PodSecurity != n.PodSecurity {
+			errs = append(errs, field.Invalid(n.Field, n.Name, fmt.Sprintf(
+				"namespace %s is created with Pod Security %s here and %s by %s; a namespace has one level: give both the same podSecurity", n.Name, n.PodSecurity, f.PodSecurity, f.Field)))
+		}
+	}
+	return errs
+}
+
 func knownClusterRole(name string, known sets.Set[string], p *field.Path) field.ErrorList {
 	if name == "" || known.Has(name) {
 		return nil
@@ -872,6 +921,17 @@ func Warnings(s *AuthStack) []Warning {
 			ws = append(ws, Warning{
 				Field:   field.NewPath("spec", "rbac", "roles").Index(i).String(),
 				Message: fmt.Sprintf("role %s is allowed to escalate (allowEscalation): %s", role.Name, strings.Join(whys, "; ")),
+			})
+		}
+	}
+	// A namespace that enforces less than restricted admits pods that can
+	// reach the node (privileged) or run as root (baseline) next to
+	// authstack's proxy and its secrets.
+	for _, n := range s.Spec.StackNamespaces() {
+		if n.PodSecurity != PodSecurityRestricted {
+			ws = append(ws, Warning{
+				Field:   n.Field.String(),
+				Message: fmt.Sprintf("namespace %s is created with Pod Security %s, not restricted: it admits pods that restricted refuses; keep restricted unless the workloads there need more", n.Name, n.PodSecurity),
 			})
 		}
 	}

@@ -447,3 +447,73 @@ func TestExternalIssuerKubectlScopes(t *testing.T) {
 	wantError(t, errs, "spec.issuer.external.scopes[0]", "one scope")
 	wantError(t, errs, "spec.issuer.external.scopes", "openid")
 }
+
+// A namespace authstack creates enforces restricted unless the spec says
+// otherwise; a weaker level is valid but warned about, a level where
+// authstack creates nothing is refused (it would be dropped), and one
+// namespace cannot be asked for at two levels.
+func TestCreatedNamespacesHaveOneCheckedPodSecurityLevel(t *testing.T) {
+	app := func(ns string, n NamespaceCreation) App {
+		return App{Name: "grafana-" + ns, Host: "app-" + ns + ".example.com", Namespace: ns, Upstream: Upstream{Service: "grafana", Port: 80}, Identity: IdentityHeaders, AllowedGroups: []string{"sre"}, NamespaceCreation: n}
+	}
+	s := validSpec()
+	s.Spec.Apps = []App{app("monitoring", NamespaceCreation{CreateNamespace: true})}
+	s.Spec.RBAC.Teams = []Team{{Namespace: "team-a", NamespaceCreation: NamespaceCreation{CreateNamespace: true, PodSecurity: PodSecurityPrivileged}}}
+	SetDefaults(s)
+	if errs := Validate(s); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got := s.Spec.Apps[0].PodSecurity; got != PodSecurityRestricted {
+		t.Errorf("default level = %q, want restricted", got)
+	}
+	ws := Warnings(s)
+	if len(ws) != 1 || ws[0].Field != "spec.rbac.teams[0].podSecurity" || !strings.Contains(ws[0].Message, "privileged") {
+		t.Errorf("warnings = %v, want one about team-a's privileged level", ws)
+	}
+
+	wantError(t, validate(func(s *AuthStack) {
+		s.Spec.Apps = []App{app("monitoring", NamespaceCreation{PodSecurity: PodSecurityBaseline})}
+	}), "spec.apps[0].podSecurity", "set createNamespace: true")
+	wantError(t, validate(func(s *AuthStack) {
+		s.Spec.RBAC.Teams = []Team{{Namespace: "team-a", NamespaceCreation: NamespaceCreation{CreateNamespace: true, PodSecurity: "Restricted"}}}
+	}), "spec.rbac.teams[0].podSecurity", "supported values")
+	wantError(t, validate(func(s *AuthStack) {
+		s.Spec.Apps = []App{app("monitoring", NamespaceCreation{CreateNamespace: true}), app("monitoring", NamespaceCreation{CreateNamespace: true, PodSecurity: PodSecurityBaseline})}
+		s.Spec.Apps[1].Name = "prometheus"
+	}), "spec.apps[1].podSecurity", "restricted by spec.apps[0].podSecurity")
+	// dex's namespace is restricted: an app there cannot lower it.
+	wantError(t, validate(func(s *AuthStack) {
+		s.Spec.Apps = []App{app("dex", NamespaceCreation{CreateNamespace: true, PodSecurity: PodSecurityPrivileged})}
+	}), "spec.apps[0].podSecurity", "by spec.issuer.dex.namespace")
+	if errs := validate(func(s *AuthStack) {
+		s.Spec.Apps = []App{app("dex", NamespaceCreation{CreateNamespace: true})}
+	}); len(errs) > 0 {
+		t.Errorf("an app created in dex's namespace at the same level: %v", errs)
+	}
+}
+
+// A kind cluster's API server URL is known at render time: the rendered
+// kind config pins it, so it must be an address kind can bind.
+func TestKindServerIsPinnedAndBindable(t *testing.T) {
+	s := validSpec()
+	s.Spec.Cluster.Installer = InstallerKind
+	SetDefaults(s)
+	if errs := Validate(s); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if s.Spec.Cluster.Server != DefaultKindServer {
+		t.Errorf("kind server defaulted to %q, want %s", s.Spec.Cluster.Server, DefaultKindServer)
+	}
+	if addr, port, err := s.Spec.Cluster.KindAPIServer(); err != nil || addr != "127.0.0.1" || port != 6443 {
+		t.Errorf("KindAPIServer = %s %d %v, want 127.0.0.1 6443", addr, port, err)
+	}
+	for _, bad := range []string{"https://kind.example.com:6443", "https://127.0.0.1", "https://127.0.0.1:6443/prefix"} {
+		wantError(t, validate(func(s *AuthStack) {
+			s.Spec.Cluster.Installer = InstallerKind
+			s.Spec.Cluster.Server = bad
+		}), "spec.cluster.server", "https://IP:PORT")
+	}
+	if errs := validate(func(s *AuthStack) { s.Spec.Cluster.Server = "" }); len(errs) > 0 {
+		t.Errorf("kubeadm without a server is a valid spec (only the kubeconfig needs it): %v", errs)
+	}
+}
