@@ -83,6 +83,8 @@ func NewRoot(streams IO) *cobra.Command {
 	}
 	root.PersistentFlags().IntVarP(streams.Verbosity, "verbose", "v", 0, "log more progress on stderr: 1 the steps, 2 the files read and written, 3 everything")
 	root.AddCommand(newApply(streams), newRender(streams), newValidate(streams), newVersion(streams), newVerify(streams), newInit(streams), newKubeconfig(streams), newDoctor(streams), newImport(streams), newDiff(streams), newProxy(streams))
+	completeWith(root, "verbose", "0", "1", "2", "3")
+	registerCompletions(root)
 	return root
 }
 
