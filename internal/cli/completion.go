@@ -121,23 +121,37 @@ func completeContexts(cmd *cobra.Command, _ []string, _ string) ([]string, cobra
 	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
-// completeNamespaces lists the namespaces of the cluster the command would
-// talk to. Any failure (no kubeconfig, an expired login, no list permission,
-// the timeout) offers nothing rather than an error: completion must not
-// prompt for a login or print on the terminal.
-func completeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+// completionClient is a client for the cluster the command would talk to,
+// bounded by clusterCompletionTimeout, with the namespace of its context.
+// An exec credential plugin or auth provider is not run: it may open a
+// browser or ask on the terminal (kubelogin), not while the shell completes
+// a word. Any failure gives ok false, and the completion offers nothing
+// rather than an error.
+func completionClient(cmd *cobra.Command) (client kubernetes.Interface, namespace string, ok bool) {
 	path, kubeContext := kubeconfigOf(cmd)
-	cfg, err := kubeconfigLoader(path, kubeContext).ClientConfig()
+	loader := kubeconfigLoader(path, kubeContext)
+	cfg, err := loader.ClientConfig()
 	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return nil, "", false
 	}
 	cfg.Timeout = clusterCompletionTimeout
-	// An exec credential plugin may open a browser or ask on the terminal
-	// (kubelogin): not while the shell completes a word.
 	cfg.ExecProvider = nil
 	cfg.AuthProvider = nil
-	client, err := kubernetes.NewForConfig(cfg)
+	client, err = kubernetes.NewForConfig(cfg)
 	if err != nil {
+		return nil, "", false
+	}
+	namespace, _, _ = loader.Namespace()
+	if ns, _ := cmd.Flags().GetString("namespace"); ns != "" {
+		namespace = ns
+	}
+	return client, namespace, true
+}
+
+// completeNamespaces lists the namespaces of the cluster.
+func completeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	client, _, ok := completionClient(cmd)
+	if !ok {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), clusterCompletionTimeout)
@@ -149,6 +163,29 @@ func completeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]string, cob
 	names := make([]string, 0, len(list.Items))
 	for _, ns := range list.Items {
 		names = append(names, ns.Name)
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeServices lists the Services of the namespace the command targets
+// (-n, else the context's), for proxy's SERVICE argument.
+func completeServices(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	client, namespace, ok := completionClient(cmd)
+	if !ok {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), clusterCompletionTimeout)
+	defer cancel()
+	list, err := client.CoreV1().Services(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, svc := range list.Items {
+		names = append(names, svc.Name)
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
 }

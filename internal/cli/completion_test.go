@@ -75,22 +75,36 @@ func TestCompletionOfContexts(t *testing.T) {
 	}
 }
 
-// -n lists the namespaces of the cluster of the chosen context; an API
-// server that does not answer offers nothing instead of hanging the shell.
+// -n lists the namespaces of the cluster of the chosen context, proxy's
+// target the Services of the namespace; an API server that does not answer
+// offers nothing instead of hanging the shell.
 func TestCompletionOfNamespaces(t *testing.T) {
 	// TLS: clientcmd sends credentials only over TLS.
 	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v1/namespaces" || r.Header.Get("Authorization") != "Bearer t" {
-			http.NotFound(w, r)
+		if r.Header.Get("Authorization") != "Bearer t" {
+			http.Error(w, "no token", http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"kind":"NamespaceList","apiVersion":"v1","items":[{"metadata":{"name":"default"}},{"metadata":{"name":"kubernetes-dashboard"}}]}`)
+		switch r.URL.Path {
+		case "/api/v1/namespaces":
+			fmt.Fprint(w, `{"kind":"NamespaceList","apiVersion":"v1","items":[{"metadata":{"name":"default"}},{"metadata":{"name":"kubernetes-dashboard"}}]}`)
+		case "/api/v1/namespaces/kubernetes-dashboard/services":
+			fmt.Fprint(w, `{"kind":"ServiceList","apiVersion":"v1","items":[{"metadata":{"name":"kubernetes-dashboard-kong-proxy"}},{"metadata":{"name":"kubernetes-dashboard-web"}}]}`)
+		default:
+			http.NotFound(w, r)
+		}
 	}))
 	defer api.Close()
-	got, directive := complete(t, "proxy", "--kubeconfig", testKubeconfig(t, api.URL), "--context", "kind-dev", "-n", "")
+	kubeconfig := testKubeconfig(t, api.URL)
+	got, directive := complete(t, "proxy", "--kubeconfig", kubeconfig, "--context", "kind-dev", "-n", "")
 	if strings.Join(got, ",") != "default,kubernetes-dashboard" || directive != ":4" {
 		t.Errorf("got %q %s", got, directive)
+	}
+	// proxy's target: the Services of the namespace -n names.
+	got, directive = complete(t, "proxy", "--kubeconfig", kubeconfig, "-n", "kubernetes-dashboard", "")
+	if strings.Join(got, ",") != "kubernetes-dashboard-kong-proxy,kubernetes-dashboard-web" || directive != ":4" {
+		t.Errorf("proxy target: got %q %s", got, directive)
 	}
 
 	hung := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
