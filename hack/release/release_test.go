@@ -29,13 +29,15 @@ type archive struct {
 	Files        []string `json:"files"`
 }
 
+type extraFile struct {
+	Glob string `json:"glob"`
+}
+
 type goreleaser struct {
 	Builds   []build   `json:"builds"`
 	Archives []archive `json:"archives"`
 	Release  struct {
-		ExtraFiles []struct {
-			Glob string `json:"glob"`
-		} `json:"extra_files"`
+		ExtraFiles []extraFile `json:"extra_files"`
 	} `json:"release"`
 	HomebrewCasks []struct {
 		IDs      []string `json:"ids"`
@@ -171,11 +173,7 @@ func TestReleaseShipsSchemaAndHomebrewCask(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, schema)); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(g.Release.ExtraFiles, func(f struct {
-		Glob string `json:"glob"`
-	}) bool {
-		return filepath.Clean(f.Glob) == schema
-	}) {
+	if !slices.ContainsFunc(g.Release.ExtraFiles, func(f extraFile) bool { return filepath.Clean(f.Glob) == schema }) {
 		t.Errorf("release.extra_files lacks %s", schema)
 	}
 	for _, a := range g.Archives {
