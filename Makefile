@@ -12,7 +12,7 @@ FUZZ_TARGETS := ./pkg/config:FuzzParse:60000 ./pkg/patch/kubespray:FuzzKubespray
 	./internal/safefile:FuzzWrite:2500 ./pkg/formats/oauth2proxy:FuzzPrintParse:20000 \
 	./pkg/patch/staticpod:FuzzStaticPodPatch:3000
 
-.PHONY: build test unit vet vulncheck fuzz golden bench example clean
+.PHONY: build test unit vet vulncheck fuzz golden generate bench example clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/authstack
@@ -49,6 +49,11 @@ fuzz:
 ## golden: rewrite golden files after an intended output change; review the diff.
 golden:
 	$(GO) test ./... -run 'Golden|Patch|Merge' -update
+
+## generate: docs/spec.md and schema/authstack.v1alpha1.json from the spec's Go
+## types (hack/specdoc's tests fail when a committed file is stale).
+generate:
+	$(GO) generate ./pkg/apis/...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/render

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times the whole `authstack render` process against `helm template` of the
-# upstream dex and oauth2-proxy charts, side by side in one hyperfine run.
+# upstream dex and oauth2-proxy charts, side by side in one hyperfine run,
+# with `authstack version` for the start-up cost every command pays.
 # Needs: hyperfine (Debian), a helm binary and the two upstream chart
 # directories (set HELM, DEX_CHART, OAUTH2_PROXY_CHART). The oauth2-proxy
 # chart's optional redis-ha dependency is dropped from a scratch copy, since
@@ -32,6 +33,8 @@ apps = "".join(f"""    - name: app{i}
         service: app{i}
         port: 8080
       identity: token
+      podSelector:
+        app: app{i}
 """ for i in range(3))
 s = s.replace("  rbac:\n", apps + "  rbac:\n    users:\n" + "".join(f"      - name: user{i:04d}@example.com\n        clusterRoles: [view]\n" for i in range(1000)), 1)
 open(p, "w").write(s)
@@ -43,6 +46,7 @@ echo "objects in the large stack: $("$work/authstack" render -f "$work/large/aut
 echo "objects from the two charts: $(( $("$HELM" template dex "$DEX_CHART" -f hack/bench/dex-values.yaml | grep -c '^kind: ') + $("$HELM" template oauth2-proxy "$work/oauth2-proxy" -f hack/bench/oauth2-proxy-values.yaml | grep -c '^kind: ') ))"
 
 hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-markdown "${OUT:-/dev/stdout}" \
+  -n "authstack version" "$work/authstack version" \
   -n "authstack render (kind example, whole stack)" "$work/authstack render -f $work/kind/authstack.yaml" \
   -n "authstack render (5 apps, 1,000 users)" "$work/authstack render -f $work/large/authstack.yaml" \
   -n "helm template dex (upstream chart)" "$HELM template dex $DEX_CHART -f hack/bench/dex-values.yaml" \

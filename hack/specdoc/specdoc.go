@@ -21,15 +21,21 @@ type structType struct {
 	fields    []field
 }
 
-// Generate renders the field reference of every struct reachable from AuthStack.
-func Generate(path string) ([]byte, error) {
+// source is what the schema and the reference read from types.go: each
+// struct with its doc comments, and the string constants of each named type
+// (the enums).
+type source struct {
+	types  map[string]*structType
+	consts map[string][]string
+}
+
+func parseTypes(path string) (*source, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
 	if err != nil {
 		return nil, err
 	}
-	types := map[string]*structType{}
-	consts := map[string][]string{}
+	src := &source{types: map[string]*structType{}, consts: map[string][]string{}}
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok {
@@ -46,16 +52,26 @@ func Generate(path string) ([]byte, error) {
 				if s.Doc != nil {
 					doc = s.Doc
 				}
-				types[s.Name.Name] = &structType{name: s.Name.Name, doc: text(doc), fields: fields(st)}
+				src.types[s.Name.Name] = &structType{name: s.Name.Name, doc: text(doc), fields: fields(st)}
 			case *ast.ValueSpec:
 				if id, ok := s.Type.(*ast.Ident); ok && len(s.Values) == 1 {
 					if lit, ok := s.Values[0].(*ast.BasicLit); ok {
-						consts[id.Name] = append(consts[id.Name], lit.Value)
+						src.consts[id.Name] = append(src.consts[id.Name], lit.Value)
 					}
 				}
 			}
 		}
 	}
+	return src, nil
+}
+
+// Generate renders the field reference of every struct reachable from AuthStack.
+func Generate(path string) ([]byte, error) {
+	src, err := parseTypes(path)
+	if err != nil {
+		return nil, err
+	}
+	types, consts := src.types, src.consts
 	var b bytes.Buffer
 	b.WriteString("# authstack.yaml reference\n\n")
 	b.WriteString("Generated from `pkg/apis/authstack/v1alpha1/types.go` by `go run ./hack/specdoc`; do not edit.\n")

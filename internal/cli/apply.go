@@ -69,6 +69,7 @@ files are checked before any is written.`,
 	bindApplyFlags(cmd.Flags(), f)
 	fl := cmd.Flags()
 	fl.StringVar(&f.dryRun, "dry-run", string(apply.DryRunNone), "none, client (send nothing) or server (the API server checks, stores nothing)")
+	completeWith(cmd, "dry-run", string(apply.DryRunNone), string(apply.DryRunClient), string(apply.DryRunServer))
 	fl.BoolVar(&f.diff, "diff", false, "print what would change as a unified diff on stdout (Secret values hidden)")
 	fl.BoolVar(&f.wait, "wait", false, "wait until the Deployments are available")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")

@@ -26,7 +26,7 @@ func TestApplyPrintsSpecWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, _ := run(t, "apply", "-f", file, "--kubeconfig", kubeconfig, "--timeout", "1s")
-	want := "warning: " + file + ": line 41: spec.apps[1]: app grafana admits every user"
+	want := "warning: " + file + ": line 42: spec.apps[1]: app grafana admits every user"
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}

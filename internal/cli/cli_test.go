@@ -238,7 +238,7 @@ func TestWarningsGoToStderrWithoutFailing(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", cmd, code, errOut)
 		}
-		want := "warning: " + file + ": line 41: spec.apps[1]: app grafana admits every user the issuer https://keycloak.example.com/realms/ops accepts"
+		want := "warning: " + file + ": line 42: spec.apps[1]: app grafana admits every user the issuer https://keycloak.example.com/realms/ops accepts"
 		if !strings.Contains(errOut, want) {
 			t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
 		}

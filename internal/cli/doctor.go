@@ -66,6 +66,7 @@ Secrets and token signatures are never printed.`,
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit of the --live checks")
 	fl.StringVar(&f.symptom, "symptom", "", "a log line or error message you see (kube-apiserver, kubectl, dex, oauth2-proxy, ingress-nginx): the checks that explain it run first")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	completeWith(cmd, "output", "text", "json")
 	return cmd
 }
 

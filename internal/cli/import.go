@@ -68,6 +68,7 @@ Then compare with the cluster and take over what exists:
 	fl.StringVar(&f.opts.Server, "server", "", "the API server URL users reach, for the kubeconfig")
 	fl.StringVar(&f.opts.DexNamespace, "dex-namespace", "", "the namespace dex runs in, when its config came from a file (default dex)")
 	fl.StringVarP(&f.output, "output", "o", "authstack.yaml", "where to write the spec")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFiles(yamlFiles...))
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "where to keep the imported secrets (default: authstack.secrets.yaml beside the spec)")
 	fl.StringVar(&f.report, "report", "", "write the report of what the spec cannot express to this file instead of stderr")
 	fl.BoolVar(&f.force, "force", false, "replace an existing spec (a backup is kept)")

@@ -71,6 +71,7 @@ file that holds each one when you render.`,
 	fl.BoolVar(&f.fromEnv, "from-env", false, "take answers from AUTHSTACK_* environment variables (implies --non-interactive; flags win)")
 	initspec.BindFlags(fl, &f.answers)
 	fl.SortFlags = false
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFiles(yamlFiles...))
 	completeWith(cmd, initspec.FlagInstaller, installerNames()...)
 	completeWith(cmd, initspec.FlagConnector, initspec.Connectors...)
 	completeWith(cmd, initspec.FlagApp, presetCompletions()...)

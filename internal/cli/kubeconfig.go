@@ -70,6 +70,8 @@ The matching snippet is printed on stderr, or written with --kuberc FILE.`,
 	fl.BoolVar(&f.force, "force", false, "with --merge, replace existing clusters, users and contexts of the same names whose settings differ (default: refuse and write nothing)")
 	fl.StringVar(&f.kuberc, "kuberc", "", "write the kuberc credential plugin allowlist to this file instead of stderr")
 	fl.StringVar(&f.format, "format", "yaml", "output format: yaml or json")
+	completeWith(cmd, "format", "yaml", "json")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFiles())
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "secrets file of authstack render, for a confidential kubectl client (default: authstack.secrets.yaml next to the spec)")
 	completeWith(cmd, "format", "yaml", "json")
 	return cmd

@@ -55,6 +55,7 @@ certificates, basic auth, impersonation) is refused at start-up.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: completeServices,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := ""
 			if len(args) == 1 {

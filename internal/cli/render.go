@@ -56,6 +56,7 @@ not a symbolic link: authstack never writes through links.`,
 	fl.StringVarP(&f.file, "file", "f", "authstack.yaml", "the spec file")
 	fl.StringVarP(&f.outDir, "output-dir", "o", "", "write files under this directory instead of stdout")
 	fl.StringVar(&f.format, "format", render.FormatYAML, "output directory format: yaml; kustomize (a base for Git: kustomization.yaml with a secretGenerator reading secrets/, kept out of Git by .gitignore); or kustomize-external (the same without Secrets, for an external secret manager: SECRETS.md lists them)")
+	completeWith(cmd, "format", render.FormatYAML, render.FormatKustomize, render.FormatKustomizeExternal)
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "where generated secrets are kept (default: authstack.secrets.yaml next to the spec)")
 	fl.StringVar(&f.kustomizeDir, "kustomize", "", "a directory with a kustomization.yaml applied to the manifests (overrides spec.kustomize.dir)")
 	fl.StringVar(&f.kubesprayVars, "kubespray-vars", "", "patch this kubespray group_vars/k8s_cluster/k8s-cluster.yml")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -69,6 +71,9 @@ func NewRoot(streams IO) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	if name := displayName(os.Args[0]); name != "" {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
+	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
@@ -78,7 +83,21 @@ func NewRoot(streams IO) *cobra.Command {
 	}
 	root.PersistentFlags().IntVarP(streams.Verbosity, "verbose", "v", 0, "log more progress on stderr: 1 the steps, 2 the files read and written, 3 everything")
 	root.AddCommand(newApply(streams), newRender(streams), newValidate(streams), newVersion(streams), newVerify(streams), newInit(streams), newKubeconfig(streams), newDoctor(streams), newImport(streams), newDiff(streams), newProxy(streams), newUp(streams), newDown(streams))
+	completeWith(root, "verbose", "0", "1", "2", "3")
+	registerCompletions(root)
 	return root
+}
+
+// displayName is how help and usage name the command when the binary runs as
+// a kubectl plugin (kubectl-authstack, as krew installs it): users typed
+// `kubectl authstack`, so that is what the examples and errors say.
+func displayName(argv0 string) string {
+	// Either separator: filepath.Base only knows the running OS's.
+	base := strings.TrimSuffix(argv0[strings.LastIndexAny(argv0, `/\`)+1:], ".exe")
+	if plugin, ok := strings.CutPrefix(base, "kubectl-"); ok {
+		return "kubectl " + plugin
+	}
+	return ""
 }
 
 // noArgs rejects positional arguments as a usage error.

@@ -54,6 +54,7 @@ code is 0 only when every hop passed. The password and tokens are never printed.
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the user's password from stdin")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "a kubeconfig locating the API server (default: spec.cluster.server and certificateAuthority)")
 	fl.StringVarP(&f.output, "output", "o", "text", "text or json")
+	completeWith(cmd, "output", "text", "json")
 	fl.StringVar(&f.secretsFile, "secrets-file", "", "generated secrets, for a confidential kubectl client (default: authstack.secrets.yaml next to the spec)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "timeout of each request")
 	return cmd

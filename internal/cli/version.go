@@ -37,5 +37,6 @@ advisory against a released binary.`,
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	completeWith(cmd, "output", "text", "json")
 	return cmd
 }

@@ -80,3 +80,16 @@ func TestVersionRefusesAnUnknownFormat(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want a failure naming the formats", code, errOut)
 	}
 }
+
+func TestKubectlPluginNamesItselfAsKubectlUsersTypeIt(t *testing.T) {
+	for argv0, want := range map[string]string{
+		"/usr/local/bin/kubectl-authstack":  "kubectl authstack",
+		`C:\krew\bin\kubectl-authstack.exe`: "kubectl authstack",
+		"/usr/local/bin/authstack":          "",
+		"authstack":                         "",
+	} {
+		if got := displayName(argv0); got != want {
+			t.Errorf("displayName(%q) = %q, want %q", argv0, got, want)
+		}
+	}
+}

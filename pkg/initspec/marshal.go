@@ -22,7 +22,8 @@ const Header = `# authstack.yaml written by authstack init.
 func Marshal(s *v1alpha1.AuthStack) ([]byte, error) { return MarshalWithHeader(s, Header) }
 
 // MarshalWithHeader is Marshal with another comment on top, for specs that
-// other commands write (import).
+// other commands write (import). Every spec starts with
+// v1alpha1.SchemaComment, above the header.
 func MarshalWithHeader(s *v1alpha1.AuthStack, header string) ([]byte, error) {
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -34,6 +35,9 @@ func MarshalWithHeader(s *v1alpha1.AuthStack, header string) ([]byte, error) {
 	}
 	clean(&doc)
 	var b bytes.Buffer
+	// The schema comment comes first so editors complete and check the
+	// spec as soon as it is opened.
+	b.WriteString(v1alpha1.SchemaComment)
 	b.WriteString(header)
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

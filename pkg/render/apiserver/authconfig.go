@@ -82,12 +82,13 @@ func AuthenticationConfiguration(spec *v1alpha1.Spec, caPEM string) ([]byte, err
 	return out, nil
 }
 
-var (
-	scheme = runtime.NewScheme()
-	codecs = serializer.NewCodecFactory(scheme, serializer.EnableStrict)
-)
-
-func init() { install.Install(scheme) }
+// codecs decode the API server's configuration types. Built on first use,
+// not at package initialisation, which every command pays (even version).
+var codecs = sync.OnceValue(func() serializer.CodecFactory {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	return serializer.NewCodecFactory(scheme, serializer.EnableStrict)
+})
 
 // celCompiler is built once per process: building its CEL environment costs
 // more than validating a configuration with it.
@@ -96,7 +97,7 @@ var celCompiler = sync.OnceValue(authenticationcel.NewDefaultCompiler)
 // Validate decodes an AuthenticationConfiguration file strictly and applies
 // the validation the API server runs at start-up.
 func Validate(data []byte) error {
-	obj, _, err := codecs.UniversalDecoder().Decode(data, nil, &apiserverapi.AuthenticationConfiguration{})
+	obj, _, err := codecs().UniversalDecoder().Decode(data, nil, &apiserverapi.AuthenticationConfiguration{})
 	if err != nil {
 		return fmt.Errorf("authentication configuration: %w", err)
 	}

@@ -180,6 +180,17 @@ func validateConnector(c *Connector, p *field.Path) field.ErrorList {
 		if l.GroupSearch.BaseDN != "" && len(l.GroupSearch.UserMatchers) == 0 {
 			errs = append(errs, field.Required(lp.Child("groupSearch", "userMatchers"), "how a group names its members, such as {userAttr: DN, groupAttr: member}"))
 		}
+		// dex builds the group filter from both attributes: with one empty
+		// it matches no group, and users would lose their groups silently.
+		for i, m := range l.GroupSearch.UserMatchers {
+			mp := lp.Child("groupSearch", "userMatchers").Index(i)
+			if m.UserAttr == "" {
+				errs = append(errs, field.Required(mp.Child("userAttr"), "the user attribute a group lists, such as DN or uid"))
+			}
+			if m.GroupAttr == "" {
+				errs = append(errs, field.Required(mp.Child("groupAttr"), "the group attribute listing members, such as member or memberUid"))
+			}
+		}
 	case c.GitHub != nil:
 		g, gp := c.GitHub, p.Child("github")
 		if g.ClientID == "" {
@@ -189,6 +200,13 @@ func validateConnector(c *Connector, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(gp.Child("clientSecret"), "the OAuth app's secret (env or file)"))
 		}
 		errs = append(errs, secretRef(g.ClientSecret, gp.Child("clientSecret"))...)
+		// An org without a name matches no account: a typo that locks
+		// everyone out rather than a restriction anyone meant.
+		for i, o := range g.Orgs {
+			if o.Name == "" {
+				errs = append(errs, field.Required(gp.Child("orgs").Index(i).Child("name"), "the GitHub organization whose members may log in"))
+			}
+		}
 	case c.OIDC != nil:
 		o, op := c.OIDC, p.Child("oidc")
 		errs = append(errs, httpsURL(o.Issuer, op.Child("issuer"))...)

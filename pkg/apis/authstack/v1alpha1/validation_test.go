@@ -517,3 +517,18 @@ func TestKindServerIsPinnedAndBindable(t *testing.T) {
 		t.Errorf("kubeadm without a server is a valid spec (only the kubeconfig needs it): %v", errs)
 	}
 }
+
+// An org without a name matches no GitHub account and a user matcher without
+// its attributes finds no group: both are mistakes that would lock users out
+// or strip their groups without a word, so they are refused.
+func TestGitHubOrgsAndLDAPUserMatchersNeedTheirNames(t *testing.T) {
+	errs := validate(func(s *AuthStack) {
+		s.Spec.Issuer.Dex.Connectors = append(s.Spec.Issuer.Dex.Connectors, Connector{GitHub: &GitHubConnector{
+			ClientID: "id", ClientSecret: &SecretRef{Env: "GITHUB_SECRET"}, Orgs: []GitHubOrg{{Teams: []string{"admins"}}},
+		}})
+		s.Spec.Issuer.Dex.Connectors[0].LDAP.GroupSearch = LDAPGroupSearch{BaseDN: "ou=groups,dc=example,dc=com", UserMatchers: []UserMatcher{{}}}
+	})
+	wantError(t, errs, "spec.issuer.dex.connectors[1].github.orgs[0].name", "Required")
+	wantError(t, errs, "spec.issuer.dex.connectors[0].ldap.groupSearch.userMatchers[0].userAttr", "Required")
+	wantError(t, errs, "spec.issuer.dex.connectors[0].ldap.groupSearch.userMatchers[0].groupAttr", "Required")
+}
