@@ -295,11 +295,15 @@ func (r *renderer) proxies() error {
 		if err != nil {
 			return err
 		}
+		annotations, err := oauth2proxy.Annotations(app)
+		if err != nil {
+			return err
+		}
 		r.values.Proxies = append(r.values.Proxies, chart.ProxyValues{
 			App: app.Name, Namespace: app.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(app.Host),
 			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Secret: name,
 			Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
-			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: oauth2proxy.Annotations(app),
+			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: annotations,
 			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector},
 		})
 	}
