@@ -70,9 +70,9 @@ type Auth struct {
 	AllowlistSourceRange []string
 	DenylistSourceRange  []string
 	Satisfy              string
-	// Snippets holds auth-snippet, configuration-snippet and
-	// server-snippet by name: raw nginx configuration that ingress-nginx
-	// does not validate. Parse keeps them for doctor and import to judge;
+	// Snippets holds auth-snippet, configuration-snippet, server-snippet
+	// and every other *-snippet by name: raw nginx configuration that
+	// ingress-nginx does not validate. Parse keeps them for doctor and import to judge;
 	// authstack never prints one (Annotations refuses).
 	Snippets map[string]string
 
@@ -119,17 +119,17 @@ var (
 	nginxSize      = regexp.MustCompile(`^\d+[kKmMgG]?$`)
 	methods        = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
 	protocols      = []string{"HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI"}
-	snippetNames   = []string{AuthSnippet, ConfigurationSnippet, ServerSnippet}
 	satisfyValues  = []string{"any", "all"}
 	truthy, falsey = []string{"true", "True", "TRUE", "1", "t", "T"}, []string{"false", "False", "FALSE", "0", "f", "F"}
 )
 
 // Parse reads the auth-related annotations out of an Ingress's
-// annotations; keys without Prefix and other annotations are ignored. It
-// returns every field it could read and, joined, one *AnnotationError per
-// value ingress-nginx would refuse: for those, ingress-nginx denies the
-// location (authreq returns LocationDenied, and the location answers 503),
-// so the value never takes effect as written.
+// annotations; keys without Prefix and other annotations are ignored. The
+// fields hold the values as written (lists trimmed), so doctor can show
+// them; the error joins one *AnnotationError per value ingress-nginx
+// refuses. For those ingress-nginx does not apply the value as written: the
+// authreq and source-range parsers deny the location (LocationDenied, the
+// location answers 503), others fall back to a default.
 func Parse(annotations map[string]string) (*Auth, error) {
 	a := &Auth{set: map[string]bool{}}
 	var errs []error
@@ -146,49 +146,46 @@ func Parse(annotations map[string]string) (*Auth, error) {
 	if v, ok := get(AuthURL); ok {
 		// ingress-nginx parser.StringToURL: a scheme and a host are
 		// required, and a host with ".." is refused.
+		a.URL = v
 		if err := absoluteURL(v); err != nil {
 			fail(AuthURL, "%v", err)
-		} else {
-			a.URL = v
 		}
 	}
 	if v, ok := get(AuthSignin); ok {
 		// nginx redirects to auth-signin as written; a relative one stays
 		// on the app's host, which ingress-nginx accepts.
+		a.Signin = v
 		if err := absoluteURL(v); v != "" && strings.Contains(v, "://") && err != nil {
 			fail(AuthSignin, "%v", err)
-		} else {
-			a.Signin = v
 		}
 	}
 	a.SigninRedirectParam, _ = get(AuthSigninRedirectParam)
 	if v, ok := get(AuthMethod); ok && v != "" {
+		a.Method = v
 		if !contains(methods, v) {
 			fail(AuthMethod, "%q is not an HTTP method (one of %s)", v, strings.Join(methods, ", "))
-		} else {
-			a.Method = v
 		}
 	}
 	if v, ok := get(AuthResponseHeaders); ok {
-		hs, bad := splitHeaders(v)
+		var bad []string
+		a.ResponseHeaders = splitList(v)
+		for _, h := range a.ResponseHeaders {
+			if !headerName.MatchString(h) {
+				bad = append(bad, h)
+			}
+		}
 		if len(bad) > 0 {
 			fail(AuthResponseHeaders, "invalid header names %q: ingress-nginx refuses the whole list (letters, digits, - and _ only)", bad)
-		} else {
-			a.ResponseHeaders = hs
 		}
 	}
 	a.RequestRedirect, _ = get(AuthRequestRedirect)
 	a.CacheKey, _ = get(AuthCacheKey)
 	if v, ok := get(AuthCacheDuration); ok {
-		for _, d := range strings.Split(v, ",") {
-			if d = strings.TrimSpace(d); d == "" {
-				continue
-			}
+		a.CacheDuration = splitList(v)
+		for _, d := range a.CacheDuration {
 			if !validCacheDuration(d) {
 				fail(AuthCacheDuration, "invalid cache duration %q: want [status codes] time, as \"200 202 10m\"", d)
-				continue
 			}
-			a.CacheDuration = append(a.CacheDuration, d)
 		}
 	}
 	if v, ok := get(AuthAlwaysSetCookie); ok {
@@ -202,19 +199,17 @@ func Parse(annotations map[string]string) (*Auth, error) {
 		a.KeepaliveShareVars = parseBool(AuthKeepaliveShareVars, v, fail)
 	}
 	if v, ok := get(ProxyBufferSize); ok {
+		a.ProxyBufferSize = v
 		if !nginxSize.MatchString(strings.TrimSpace(v)) {
 			fail(ProxyBufferSize, "%q is not an nginx size (as 16k)", v)
-		} else {
-			a.ProxyBufferSize = v
 		}
 	}
 	if v, ok := get(BackendProtocol); ok {
 		// ingress-nginx falls back to HTTP on an unknown value
 		// (backendprotocol/main.go), which is not what the user meant.
+		a.BackendProtocol = v
 		if !contains(protocols, strings.ToUpper(strings.TrimSpace(v))) {
 			fail(BackendProtocol, "%q is not one of %s", v, strings.Join(protocols, ", "))
-		} else {
-			a.BackendProtocol = v
 		}
 	}
 	for _, r := range []struct {
@@ -227,30 +222,28 @@ func Parse(annotations map[string]string) (*Auth, error) {
 		}
 		// ipallowlist/ipdenylist: a list of CIDRs or addresses; one bad
 		// entry denies the location.
-		for _, c := range strings.Split(v, ",") {
-			if c = strings.TrimSpace(c); c == "" {
-				continue
-			}
+		*r.into = splitList(v)
+		for _, c := range *r.into {
 			if !validRange(c) {
 				fail(r.name, "%q is not an IP address or CIDR", c)
-				continue
 			}
-			*r.into = append(*r.into, c)
 		}
 	}
 	if v, ok := get(Satisfy); ok {
+		a.Satisfy = v
 		if v != "" && !contains(satisfyValues, v) {
 			fail(Satisfy, "%q is not any or all", v)
-		} else {
-			a.Satisfy = v
 		}
 	}
-	for _, s := range snippetNames {
-		if v, ok := get(s); ok {
+	// Every *-snippet annotation (configuration, server, auth, stream,
+	// modsecurity) is raw nginx configuration.
+	for k, v := range annotations {
+		if name, ok := strings.CutPrefix(k, Prefix); ok && strings.HasSuffix(name, "-snippet") {
+			a.set[name] = true
 			if a.Snippets == nil {
 				a.Snippets = map[string]string{}
 			}
-			a.Snippets[s] = v
+			a.Snippets[name] = v
 		}
 	}
 	return a, errors.Join(errs...)
@@ -308,6 +301,29 @@ func (a *Auth) Annotations() (map[string]string, error) {
 	return out, nil
 }
 
+// ParseSize reads an nginx size ("16k", "1m", "4096") in bytes
+// (nginx ngx_parse_size: k, m and g suffixes, either case).
+func ParseSize(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if !nginxSize.MatchString(s) {
+		return 0, false
+	}
+	mult := 1
+	switch s[len(s)-1] {
+	case 'k':
+		mult = 1 << 10
+	case 'm':
+		mult = 1 << 20
+	case 'g':
+		mult = 1 << 30
+	}
+	n, err := strconv.Atoi(strings.TrimRight(s, "kmg"))
+	if err != nil {
+		return 0, false
+	}
+	return n * mult, true
+}
+
 // absoluteURL is ingress-nginx's parser.StringToURL rule.
 func absoluteURL(v string) error {
 	u, err := url.Parse(v)
@@ -324,18 +340,16 @@ func absoluteURL(v string) error {
 	return nil
 }
 
-func splitHeaders(v string) (headers, bad []string) {
-	for _, h := range strings.Split(v, ",") {
-		if h = strings.TrimSpace(h); h == "" {
-			continue
+// splitList reads ingress-nginx's comma lists: entries trimmed, empty ones
+// skipped.
+func splitList(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
 		}
-		if !headerName.MatchString(h) {
-			bad = append(bad, h)
-			continue
-		}
-		headers = append(headers, h)
 	}
-	return headers, bad
+	return out
 }
 
 // validCacheDuration is authreq's ValidCacheDuration: status codes, then at

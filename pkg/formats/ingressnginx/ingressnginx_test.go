@@ -49,8 +49,9 @@ func TestParseKeepsTheOtherAnnotationsWhenOneIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), Key(AuthResponseHeaders)) || !strings.Contains(err.Error(), Key(AuthMethod)) {
 		t.Fatalf("Parse error = %v, want both refused annotations named", err)
 	}
-	if !a.Guarded() || a.ResponseHeaders != nil {
-		t.Errorf("Parse kept URL %q and headers %q, want the URL and no headers", a.URL, a.ResponseHeaders)
+	// doctor shows the refused values as written.
+	if !a.Guarded() || !reflect.DeepEqual(a.ResponseHeaders, []string{"Bad Header"}) || a.Method != "nope" {
+		t.Errorf("Parse kept URL %q, headers %q, method %q; want all as written", a.URL, a.ResponseHeaders, a.Method)
 	}
 }
 
@@ -115,5 +116,18 @@ func TestHasTellsEmptyFromAbsent(t *testing.T) {
 	out, _ := a.Annotations()
 	if v, ok := out[Key(AuthCacheKey)]; !ok || v != "" {
 		t.Errorf("an empty auth-cache-key did not print back: %v", out)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int{"4096": 4096, "16k": 16 << 10, "8K": 8 << 10, "1m": 1 << 20, "1g": 1 << 30} {
+		if got, ok := ParseSize(in); !ok || got != want {
+			t.Errorf("ParseSize(%q) = %d, %t; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "16 kb", "k", "-1k"} {
+		if got, ok := ParseSize(in); ok {
+			t.Errorf("ParseSize(%q) = %d, want refused", in, got)
+		}
 	}
 }
