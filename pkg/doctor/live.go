@@ -19,8 +19,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/formats/dexconfig"
 	"github.com/authstack/authstack/pkg/render"
@@ -48,13 +48,8 @@ const managedBy = "app.kubernetes.io/managed-by=authstack"
 func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	cfg, client := opts.Config, opts.Client
 	if cfg == nil {
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		if opts.Kubeconfig != "" {
-			rules.ExplicitPath = opts.Kubeconfig
-		}
-		cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: opts.Context})
 		var err error
-		if cfg, err = cc.ClientConfig(); err != nil {
+		if cfg, err = kubeclient.RESTConfig(opts.Kubeconfig, opts.Context); err != nil {
 			return &InputError{File: "kubeconfig", Err: fmt.Errorf("--live needs a cluster: %w", err)}
 		}
 	}
