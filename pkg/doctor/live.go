@@ -122,7 +122,7 @@ func (l *liveCollector) components(ctx context.Context) {
 		src := "live: Secret " + key + " " + dexconfig.ConfigKey
 		if want, ok := l.m.rendered["dex"]; ok {
 			// Drift is a byte comparison with the rendered file.
-			if string(want) != byName[key][dexconfig.ConfigKey] {
+			if got, _, _ := dexconfig.ConfigText(s); string(want) != string(got) {
 				l.add("AS-95", Warning, "the running dex config differs from what authstack renders for the spec", []string{src}, "run authstack apply -f <spec>, or update the spec to what runs")
 			} else {
 				l.m.Live.Passed["AS-95"] = true

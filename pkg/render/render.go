@@ -231,7 +231,7 @@ func (r *renderer) dex() error {
 			}
 		}
 	}
-	if err := r.secret(secretsFile, DexConfigSecret, d.Namespace, "dex", map[string]string{"config.yaml": string(cfg)}); err != nil {
+	if err := r.secret(secretsFile, DexConfigSecret, d.Namespace, "dex", map[string]string{dexconfig.ConfigKey: string(cfg)}); err != nil {
 		return err
 	}
 	if err := r.secret(secretsFile, DexEnvSecret, d.Namespace, "dex", out.Env); err != nil {

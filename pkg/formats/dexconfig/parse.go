@@ -120,36 +120,38 @@ func Parse(data []byte) (*Config, Form, error) {
 
 // ParseObject reads dex's config out of a Secret or ConfigMap that is
 // already decoded (from a manifest stream or the API server): the file in
-// its config.yaml key. A Secret's stringData wins over its data, as the
-// API server merges them.
+// its config.yaml key.
 func ParseObject(obj any) (*Config, error) {
-	var text string
-	var found bool
-	var form Form
-	switch o := obj.(type) {
-	case *corev1.Secret:
-		form = FormSecret
-		var b []byte
-		if b, found = o.Data[ConfigKey]; found {
-			text = string(b)
+	text, form, ok := ConfigText(obj)
+	if !ok {
+		if form == "" {
+			return nil, fmt.Errorf("%T does not carry a dex config", obj)
 		}
-		if s, ok := o.StringData[ConfigKey]; ok {
-			text, found = s, true
-		}
-	case *corev1.ConfigMap:
-		form = FormConfigMap
-		text, found = o.Data[ConfigKey]
-	default:
-		return nil, fmt.Errorf("%T does not carry a dex config", obj)
-	}
-	if !found {
 		return nil, fmt.Errorf("the %s has no %s key, which is where dex's config goes", form, ConfigKey)
 	}
-	c, _, err := parseFile([]byte(text), FormFile)
+	c, _, err := parseFile(text, FormFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ConfigKey, err)
 	}
 	return c, nil
+}
+
+// ConfigText is the file in a decoded Secret's or ConfigMap's config.yaml
+// key, and the object's form; ok is false when there is none. A Secret's
+// stringData wins over its data, as the API server merges them.
+func ConfigText(obj any) (text []byte, form Form, ok bool) {
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		if s, found := o.StringData[ConfigKey]; found {
+			return []byte(s), FormSecret, true
+		}
+		text, ok = o.Data[ConfigKey]
+		return text, FormSecret, ok
+	case *corev1.ConfigMap:
+		s, found := o.Data[ConfigKey]
+		return []byte(s), FormConfigMap, found
+	}
+	return nil, "", false
 }
 
 // parseFile reads dex's own config file.
