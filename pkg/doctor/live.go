@@ -23,6 +23,7 @@ import (
 	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/formats/dexconfig"
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 	"github.com/authstack/authstack/pkg/render"
 )
 
@@ -151,7 +152,7 @@ func (l *liveCollector) components(ctx context.Context) {
 	}
 	for i := range cms.Items {
 		cm := &cms.Items[i]
-		cfg, ok := cm.Data["oauth2_proxy.cfg"]
+		cfg, ok := cm.Data[oauth2proxy.ConfigKey]
 		if !ok {
 			continue
 		}

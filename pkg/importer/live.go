@@ -14,6 +14,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/doctor"
 	"github.com/authstack/authstack/pkg/formats/dexconfig"
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // Live is what CollectLive read besides the model.
@@ -83,7 +84,7 @@ func CollectLive(ctx context.Context, m *doctor.Model, client kubernetes.Interfa
 	for i := range cms.Items {
 		cm := &cms.Items[i]
 		dexConfig("ConfigMap", cm.Namespace, cm.Name, cm)
-		if _, ok := cm.Data["oauth2_proxy.cfg"]; !ok {
+		if _, ok := cm.Data[oauth2proxy.ConfigKey]; !ok {
 			continue
 		}
 		if err := add(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, cm); err != nil {
