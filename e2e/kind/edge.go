@@ -10,9 +10,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-)
 
-const annotationPrefix = "nginx.ingress.kubernetes.io/"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
+)
 
 // edgeConfig translates Ingresses into an nginx.conf the way ingress-nginx
 // does for the annotations authstack renders (ingress-nginx's controller
@@ -39,13 +39,23 @@ func edgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, res
 		if c := ing.Spec.IngressClassName; c == nil || *c != "nginx" {
 			return "", fmt.Errorf("Ingress %s/%s: ingressClassName is not nginx", ing.Namespace, ing.Name)
 		}
-		ann := ing.Annotations
+		// The translator reads the annotations as doctor and render do, and
+		// refuses what ingress-nginx refuses or what it does not translate,
+		// so a test never passes on an Ingress the real controller treats
+		// differently.
+		ann, err := ingressnginx.Parse(ing.Annotations)
+		if err != nil {
+			return "", fmt.Errorf("Ingress %s/%s: %w", ing.Namespace, ing.Name, err)
+		}
+		if len(ann.Snippets) > 0 {
+			return "", fmt.Errorf("Ingress %s/%s: snippet annotations are not translated", ing.Namespace, ing.Name)
+		}
 		var common []string
-		if v := ann[annotationPrefix+"proxy-buffer-size"]; v != "" {
+		if v := ann.ProxyBufferSize; v != "" {
 			common = append(common, "proxy_buffer_size "+v+";", "proxy_buffers 4 "+v+";")
 		}
 		var authLoc string
-		if authURL := ann[annotationPrefix+"auth-url"]; authURL != "" {
+		if authURL := ann.URL; authURL != "" {
 			n++
 			name := fmt.Sprintf("/_authstack_auth_%d", n)
 			authLoc = fmt.Sprintf(`  location = %s {
@@ -63,13 +73,13 @@ func edgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, res
   }
 `, name, n, authURL, n, strings.Join(common, " "))
 			common = append(common, "auth_request "+name+";")
-			for i, h := range splitList(ann[annotationPrefix+"auth-response-headers"]) {
+			for i, h := range ann.ResponseHeaders {
 				v := fmt.Sprintf("$authresp_%d_%d", n, i)
 				common = append(common,
 					fmt.Sprintf("auth_request_set %s $upstream_http_%s;", v, strings.ReplaceAll(strings.ToLower(h), "-", "_")),
 					fmt.Sprintf("proxy_set_header %s %s;", h, v))
 			}
-			if signin := ann[annotationPrefix+"auth-signin"]; signin != "" {
+			if signin := ann.Signin; signin != "" {
 				// ingress-nginx fills $escaped_request_uri with set-misc,
 				// which Debian's nginx-light lacks; the tests request "/".
 				signin = strings.ReplaceAll(signin, "$escaped_request_uri", "$request_uri")
@@ -155,14 +165,4 @@ func indent(s string) string {
 		lines[i] = "  " + l
 	}
 	return strings.Join(lines, "\n") + "\n"
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

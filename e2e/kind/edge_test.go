@@ -66,3 +66,20 @@ func TestEdgeConfigFromRenderedIngresses(t *testing.T) {
 		t.Fatalf("nginx -t: %v\n%s\n%s", err, o, conf)
 	}
 }
+
+// The edge refuses an Ingress the real controller would deny or treat
+// differently, instead of translating part of it.
+func TestEdgeConfigRefusesWhatIngressNginxRefuses(t *testing.T) {
+	class := "nginx"
+	for name, ann := range map[string]string{
+		"nginx.ingress.kubernetes.io/auth-response-headers": "Authorization X-User",
+		"nginx.ingress.kubernetes.io/configuration-snippet": "more_set_input_headers X-User: admin;",
+	} {
+		ing := networkingv1.Ingress{Spec: networkingv1.IngressSpec{IngressClassName: &class}}
+		ing.Name, ing.Namespace = "app", "apps"
+		ing.Annotations = map[string]string{"nginx.ingress.kubernetes.io/auth-url": "http://oauth2-proxy-app.apps.svc.cluster.local:4180/oauth2/auth", name: ann}
+		if _, err := edgeConfig([]networkingv1.Ingress{ing}, nil, "10.96.0.10", "tls.crt", "tls.key"); err == nil || !strings.Contains(err.Error(), "apps/app") {
+			t.Errorf("%s: err = %v, want the Ingress refused", name, err)
+		}
+	}
+}
