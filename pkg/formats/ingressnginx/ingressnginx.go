@@ -113,12 +113,14 @@ func (e *AnnotationError) Unwrap() error { return e.Err }
 // statusCodeRegex, durationRegex, methods; proxy/main.go size values
 // follow nginx's size syntax).
 var (
-	headerName     = regexp.MustCompile(`^[a-zA-Z\d\-_]+$`)
-	statusCode     = regexp.MustCompile(`^\d{3}$`)
-	nginxDuration  = regexp.MustCompile(`^\d+(ms|s|m|h|d|w|M|y)$`)
-	nginxSize      = regexp.MustCompile(`^\d+[kKmMgG]?$`)
-	methods        = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
-	protocols      = []string{"HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI"}
+	headerName    = regexp.MustCompile(`^[a-zA-Z\d\-_]+$`)
+	statusCode    = regexp.MustCompile(`^\d{3}$`)
+	nginxDuration = regexp.MustCompile(`^\d+(ms|s|m|h|d|w|M|y)$`)
+	nginxSize     = regexp.MustCompile(`^\d+[bBkKmMgG]?$`)
+	methods       = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
+	// backendprotocol/main.go validProtocols, the union over releases
+	// (AJP in older ones, FCGI in newer ones).
+	protocols      = []string{"HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "AJP", "FCGI"}
 	satisfyValues  = []string{"any", "all"}
 	truthy, falsey = []string{"true", "True", "TRUE", "1", "t", "T"}, []string{"false", "False", "FALSE", "0", "f", "F"}
 )
@@ -205,8 +207,10 @@ func Parse(annotations map[string]string) (*Auth, error) {
 		}
 	}
 	if v, ok := get(BackendProtocol); ok {
-		// ingress-nginx falls back to HTTP on an unknown value
-		// (backendprotocol/main.go), which is not what the user meant.
+		// ingress-nginx upper-cases the value and falls back to HTTP on an
+		// unknown one, logging "is not a valid value for the
+		// backend-protocol annotation. Using HTTP as protocol"
+		// (backendprotocol/main.go): not what the user meant.
 		a.BackendProtocol = v
 		if !contains(protocols, strings.ToUpper(strings.TrimSpace(v))) {
 			fail(BackendProtocol, "%q is not one of %s", v, strings.Join(protocols, ", "))
@@ -301,8 +305,9 @@ func (a *Auth) Annotations() (map[string]string, error) {
 	return out, nil
 }
 
-// ParseSize reads an nginx size ("16k", "1m", "4096") in bytes
-// (nginx ngx_parse_size: k, m and g suffixes, either case).
+// ParseSize reads an nginx size ("16k", "1m", "4096") in bytes: the
+// syntax ingress-nginx's annotation validation accepts (parser.SizeRegex,
+// b, k, m and g suffixes, either case).
 func ParseSize(s string) (int, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if !nginxSize.MatchString(s) {
@@ -317,7 +322,7 @@ func ParseSize(s string) (int, bool) {
 	case 'g':
 		mult = 1 << 30
 	}
-	n, err := strconv.Atoi(strings.TrimRight(s, "kmg"))
+	n, err := strconv.Atoi(strings.TrimRight(s, "bkmg"))
 	if err != nil {
 		return 0, false
 	}

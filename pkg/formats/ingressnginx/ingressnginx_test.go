@@ -120,7 +120,7 @@ func TestHasTellsEmptyFromAbsent(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int{"4096": 4096, "16k": 16 << 10, "8K": 8 << 10, "1m": 1 << 20, "1g": 1 << 30} {
+	for in, want := range map[string]int{"4096": 4096, "16k": 16 << 10, "8K": 8 << 10, "1m": 1 << 20, "1g": 1 << 30, "512b": 512} {
 		if got, ok := ParseSize(in); !ok || got != want {
 			t.Errorf("ParseSize(%q) = %d, %t; want %d", in, got, ok, want)
 		}
