@@ -16,9 +16,8 @@ import (
 
 	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 )
-
-const annotationPrefix = "nginx.ingress.kubernetes.io/"
 
 // nginxConfig translates the applied Ingresses into an nginx configuration
 // the way ingress-nginx does for the annotations authstack uses: auth-url
@@ -44,9 +43,19 @@ func nginxConfig(prefix string, stack *config.Stack, ingresses []networkingv1.In
 		if !ok {
 			return "", fmt.Errorf("Ingress %s/%s belongs to no app of the spec", ing.Namespace, ing.Name)
 		}
-		ann := ing.Annotations
+		// The translator reads the annotations as doctor and render do, and
+		// refuses what ingress-nginx refuses or what it does not translate,
+		// so a test never passes on an Ingress the real controller treats
+		// differently.
+		ann, err := ingressnginx.Parse(ing.Annotations)
+		if err != nil {
+			return "", fmt.Errorf("Ingress %s/%s: %w", ing.Namespace, ing.Name, err)
+		}
+		if len(ann.Snippets) > 0 {
+			return "", fmt.Errorf("Ingress %s/%s: snippet annotations are not translated", ing.Namespace, ing.Name)
+		}
 		var common []string
-		if v := ann[annotationPrefix+"proxy-buffer-size"]; v != "" {
+		if v := ann.ProxyBufferSize; v != "" {
 			common = append(common, "proxy_buffer_size "+v+";", "proxy_buffers 4 "+v+";")
 		}
 		for _, rule := range ing.Spec.Rules {
@@ -66,7 +75,7 @@ func nginxConfig(prefix string, stack *config.Stack, ingresses []networkingv1.In
 				loc = append(loc, common...)
 				authName := fmt.Sprintf("/_external_auth_%d", n)
 				signinName := fmt.Sprintf("@signin_%d", n)
-				if authURL := ann[annotationPrefix+"auth-url"]; authURL != "" {
+				if authURL := ann.URL; authURL != "" {
 					target, err := localAuthURL(authURL, backends)
 					if err != nil {
 						return "", fmt.Errorf("Ingress %s/%s: %w", ing.Namespace, ing.Name, err)
@@ -85,12 +94,12 @@ func nginxConfig(prefix string, stack *config.Stack, ingresses []networkingv1.In
         proxy_buffers 4 16k;
     }`, authName, target))
 					loc = append(loc, "auth_request "+authName+";", "auth_request_set $auth_cookie $upstream_http_set_cookie;", "add_header Set-Cookie $auth_cookie;")
-					for i, h := range splitList(ann[annotationPrefix+"auth-response-headers"]) {
+					for i, h := range ann.ResponseHeaders {
 						v := fmt.Sprintf("$authHeader%d_%d", n, i)
 						variable := "$upstream_http_" + strings.ToLower(strings.ReplaceAll(h, "-", "_"))
 						loc = append(loc, fmt.Sprintf("auth_request_set %s %s;", v, variable), fmt.Sprintf("proxy_set_header %s %s;", h, v))
 					}
-					if signin := ann[annotationPrefix+"auth-signin"]; signin != "" {
+					if signin := ann.Signin; signin != "" {
 						loc = append(loc, "error_page 401 = "+signinName+";")
 						// ingress-nginx sets $escaped_request_uri with the
 						// set-misc module, which Debian's nginx lacks; the
@@ -165,16 +174,6 @@ func localAuthURL(raw string, backends map[string]string) (string, error) {
 	}
 	u.Host = addr
 	return u.String(), nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // startNginx writes the translated configuration and runs Debian's nginx

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/pkg/apply"
 	"github.com/authstack/authstack/pkg/config"
 )
@@ -137,7 +138,7 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 	if f.secretsFile == "" {
 		f.secretsFile = filepath.Join(stack.Dir, "authstack.secrets.yaml")
 	}
-	cfg, err := kubeconfigLoader(f.kubeconfig, f.context).ClientConfig()
+	cfg, err := kubeclient.RESTConfig(f.kubeconfig, f.context)
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w; pass --kubeconfig or set KUBECONFIG", err)
 	}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/pkg/config"
 )
 
@@ -110,7 +111,7 @@ func kubeconfigOf(cmd *cobra.Command) (path, context string) {
 
 func completeContexts(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 	path, _ := kubeconfigOf(cmd)
-	raw, err := kubeconfigLoader(path, "").RawConfig()
+	raw, err := kubeclient.Loader(path, "").RawConfig()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -130,7 +131,7 @@ func completeContexts(cmd *cobra.Command, _ []string, _ string) ([]string, cobra
 // rather than an error.
 func completionClient(cmd *cobra.Command) (client kubernetes.Interface, namespace string, ok bool) {
 	path, kubeContext := kubeconfigOf(cmd)
-	loader := kubeconfigLoader(path, kubeContext)
+	loader := kubeclient.Loader(path, kubeContext)
 	cfg, err := loader.ClientConfig()
 	if err != nil {
 		return nil, "", false

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/internal/safefile"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/doctor"
@@ -104,9 +104,7 @@ func runImport(ctx context.Context, streams IO, f *importFlags) error {
 		}
 		ctx, cancel := context.WithTimeout(ctx, f.timeout)
 		defer cancel()
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		rules.ExplicitPath = f.liveKubeconfig
-		cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: f.context}).ClientConfig()
+		cfg, err := kubeclient.RESTConfig(f.liveKubeconfig, f.context)
 		if err != nil {
 			return fmt.Errorf("load kubeconfig: %w; pass --live-kubeconfig or set KUBECONFIG", err)
 		}

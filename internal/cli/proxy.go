@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/pkg/authproxy"
 )
 
@@ -97,7 +97,7 @@ func runProxy(ctx context.Context, streams IO, f *proxyFlags, arg string) error 
 	if _, err := authproxy.CheckAddress(f.address); err != nil {
 		return usageError{err}
 	}
-	loader := kubeconfigLoader(f.kubeconfig, f.context)
+	loader := kubeclient.Loader(f.kubeconfig, f.context)
 	cfg, err := loader.ClientConfig()
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w; pass --kubeconfig or set KUBECONFIG", err)
@@ -126,12 +126,4 @@ func runProxy(ctx context.Context, streams IO, f *proxyFlags, arg string) error 
 		Log:       streams.Err,
 	}
 	return p.Do(ctx, authproxy.Input{Target: target, Namespace: ns, Address: f.address, Port: f.port, OpenBrowser: !f.noBrowser})
-}
-
-// kubeconfigLoader reads the kubeconfig as kubectl does: path, else
-// $KUBECONFIG, else ~/.kube/config; context, else the current one.
-func kubeconfigLoader(path, context string) clientcmd.ClientConfig {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = path
-	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
 }

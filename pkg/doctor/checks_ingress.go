@@ -4,16 +4,9 @@ import (
 	"fmt"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
-)
 
-// ingress-nginx annotations doctor reads.
-const (
-	annAuthURL         = "nginx.ingress.kubernetes.io/auth-url"
-	annAuthSignin      = "nginx.ingress.kubernetes.io/auth-signin"
-	annResponseHeaders = "nginx.ingress.kubernetes.io/auth-response-headers"
-	annBufferSize      = "nginx.ingress.kubernetes.io/proxy-buffer-size"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 )
 
 func (in *Ingress) ref() string { return fmt.Sprintf("Ingress %s/%s", in.Namespace, in.Name) }
@@ -34,14 +27,7 @@ func (m *Model) proxyFor(in *Ingress) *Proxy {
 	return nil
 }
 
-func forwardsAuthorization(in *Ingress) bool {
-	for _, h := range strings.Split(in.Annotations[annResponseHeaders], ",") {
-		if strings.EqualFold(strings.TrimSpace(h), "Authorization") {
-			return true
-		}
-	}
-	return false
-}
+func forwardsAuthorization(in *Ingress) bool { return in.nginx().ResponseHeader("Authorization") }
 
 // passesIdentityHeaders reports whether an Ingress copies oauth2-proxy's
 // X-Auth-Request-* headers to its app: a headers-mode app. Such an app also
@@ -50,8 +36,8 @@ func forwardsAuthorization(in *Ingress) bool {
 // without set_authorization_header returns none), which is not a token
 // that went missing.
 func passesIdentityHeaders(in *Ingress) bool {
-	for _, h := range strings.Split(in.Annotations[annResponseHeaders], ",") {
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(h)), "x-auth-request-") {
+	for _, h := range in.nginx().ResponseHeaders {
+		if strings.HasPrefix(strings.ToLower(h), "x-auth-request-") {
 			return true
 		}
 	}
@@ -69,7 +55,7 @@ var _ = register(Check{
 		var out []Finding
 		examined := 0
 		for _, in := range m.Ingresses {
-			if in.Annotations[annAuthURL] == "" {
+			if !in.nginx().Guarded() {
 				continue
 			}
 			p := m.proxyFor(in)
@@ -81,13 +67,13 @@ var _ = register(Check{
 			case p != nil && p.SetAuthz && !fwd:
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("oauth2-proxy %s sets the Authorization header but %s does not pass it to the app", p.App, in.ref()),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " = true"},
-					Fix:      fmt.Sprintf("add Authorization to %s on %s", annResponseHeaders, in.ref()),
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)]), p.at("set_authorization_header") + " = true"},
+					Fix:      fmt.Sprintf("add Authorization to %s on %s", ingressnginx.Key(ingressnginx.AuthResponseHeaders), in.ref()),
 				})
 			case p != nil && !p.SetAuthz && fwd && !passesIdentityHeaders(in):
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s passes the Authorization header to the app, but oauth2-proxy %s does not set it", in.ref(), p.App),
-					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), p.at("set_authorization_header") + " is not true"},
+					Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)]), p.at("set_authorization_header") + " is not true"},
 					Fix:      fmt.Sprintf("set set_authorization_header = true in %s", p.Source),
 				})
 			}
@@ -98,23 +84,6 @@ var _ = register(Check{
 		return out
 	},
 })
-
-// parseSize reads an nginx size ("16k", "1m", "4096") in bytes.
-func parseSize(s string) (int, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "k"):
-		mult, s = 1024, strings.TrimSuffix(s, "k")
-	case strings.HasSuffix(s, "m"):
-		mult, s = 1024*1024, strings.TrimSuffix(s, "m")
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, false
-	}
-	return n * mult, true
-}
 
 // neededBuffer estimates the response header buffer the session cookie
 // needs: oauth2-proxy stores the id, access and refresh tokens encrypted
@@ -148,12 +117,12 @@ var _ = register(Check{
 		examined := 0
 		for _, in := range m.Ingresses {
 			isProxy := strings.HasPrefix(in.Name, "oauth2-proxy")
-			if in.Annotations[annAuthURL] == "" && !isProxy {
+			if !in.nginx().Guarded() && !isProxy {
 				continue
 			}
 			examined++
 			need := m.neededBuffer(forwardsAuthorization(in))
-			got, ok := parseSize(in.Annotations[annBufferSize])
+			got, ok := ingressnginx.ParseSize(in.nginx().ProxyBufferSize)
 			if !ok {
 				got = 4096
 			}
@@ -171,8 +140,8 @@ var _ = register(Check{
 			out = append(out, Finding{
 				Severity: sev,
 				Message:  fmt.Sprintf("%s's proxy buffer is %dk, the session cookie needs about %dk", in.ref(), got/1024, need/1024),
-				Evidence: []string{in.ann("proxy-buffer-size") + " = " + q(in.Annotations[annBufferSize])},
-				Fix:      fmt.Sprintf("set %s: %dk on %s", annBufferSize, need/1024, in.ref()),
+				Evidence: []string{in.ann("proxy-buffer-size") + " = " + q(in.nginx().ProxyBufferSize)},
+				Fix:      fmt.Sprintf("set %s: %dk on %s", ingressnginx.Key(ingressnginx.ProxyBufferSize), need/1024, in.ref()),
 			})
 		}
 		if examined == 0 {
@@ -193,14 +162,14 @@ var _ = register(Check{
 		var out []Finding
 		examined := 0
 		for _, in := range m.Ingresses {
-			if in.Annotations[annAuthURL] != "" {
+			if in.nginx().Guarded() {
 				examined++
 			}
-			if in.Annotations[annAuthURL] == "" {
+			if !in.nginx().Guarded() {
 				continue
 			}
 			host := first(in.Hosts)
-			if signin := in.Annotations[annAuthSignin]; signin != "" {
+			if signin := in.nginx().Signin; signin != "" {
 				// oauth2-proxy sets its session cookie for the host of its
 				// redirect_url: a sign-in on another host logs the user in
 				// there, and this host's auth-url never sees the cookie.
@@ -208,15 +177,15 @@ var _ = register(Check{
 					out = append(out, Finding{
 						Message:  fmt.Sprintf("%s sends users to the login on %s, but its oauth2-proxy %s logs them in on %s", in.ref(), hostOf(signin), p.App, hostOf(p.RedirectURL)),
 						Evidence: []string{in.ann("auth-signin") + " = " + q(signin), p.Source + ": redirect_url = " + q(p.RedirectURL)},
-						Fix:      fmt.Sprintf("set %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, hostOf(p.RedirectURL)),
+						Fix:      fmt.Sprintf("set %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", ingressnginx.Key(ingressnginx.AuthSignin), hostOf(p.RedirectURL)),
 					})
 				}
 				continue
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("%s checks logins (auth-url) but does not redirect to the login (no auth-signin)", in.ref()),
-				Evidence: []string{in.ann("auth-url") + " = " + q(in.Annotations[annAuthURL]), in.ann("auth-signin") + " is not set"},
-				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", annAuthSignin, host),
+				Evidence: []string{in.ann("auth-url") + " = " + q(in.nginx().URL), in.ann("auth-signin") + " is not set"},
+				Fix:      fmt.Sprintf("add %s: https://%s/oauth2/start?rd=$scheme://$host$escaped_request_uri", ingressnginx.Key(ingressnginx.AuthSignin), host),
 			})
 		}
 		if examined == 0 {
@@ -260,21 +229,20 @@ var _ = register(Check{
 	Run: func(m *Model) []Finding {
 		var out []Finding
 		for _, in := range m.Ingresses {
-			var keys []string
-			for k := range in.Annotations {
-				if strings.HasSuffix(k, "-snippet") {
-					keys = append(keys, k)
-				}
+			snippets := in.nginx().Snippets
+			var names []string
+			for name := range snippets {
+				names = append(names, name)
 			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				short := k[strings.LastIndex(k, "/")+1:]
-				if hs := snippetHeaders(in.Annotations[k]); len(hs) > 0 {
+			sort.Strings(names)
+			for _, short := range names {
+				k := ingressnginx.Key(short)
+				if hs := snippetHeaders(snippets[short]); len(hs) > 0 {
 					out = append(out, Finding{
 						Severity: Error,
 						Message:  fmt.Sprintf("%s's %s names identity headers (%s): nginx, not oauth2-proxy, then decides who the user is", in.ref(), short, strings.Join(hs, ", ")),
 						Evidence: []string{in.ann(short) + " (names " + strings.Join(hs, ", ") + ")"},
-						Fix:      fmt.Sprintf("remove %s from %s; pass identity headers with %s from oauth2-proxy's answer", k, in.ref(), annResponseHeaders),
+						Fix:      fmt.Sprintf("remove %s from %s; pass identity headers with %s from oauth2-proxy's answer", k, in.ref(), ingressnginx.Key(ingressnginx.AuthResponseHeaders)),
 					})
 					continue
 				}
@@ -355,12 +323,12 @@ var _ = register(Check{
 				continue
 			}
 			examined++
-			authURL := in.Annotations[annAuthURL]
+			authURL := in.nginx().URL
 			if authURL == "" {
 				f := Finding{
 					Message:  fmt.Sprintf("%s serves %s without auth-url: its app answers without a login, although oauth2-proxy %s guards this host", in.ref(), first(in.Hosts), p.App),
 					Evidence: []string{in.ann("auth-url") + " is not set", p.Source + ": redirect_url = " + q(p.RedirectURL)},
-					Fix:      fmt.Sprintf("set %s on %s to oauth2-proxy %s's /oauth2/auth", annAuthURL, in.ref(), p.App),
+					Fix:      fmt.Sprintf("set %s on %s to oauth2-proxy %s's /oauth2/auth", ingressnginx.Key(ingressnginx.AuthURL), in.ref(), p.App),
 				}
 				if !coversRoot(in) {
 					// Public sub-paths (assets, health checks) may be meant.
@@ -374,7 +342,7 @@ var _ = register(Check{
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s on %s asks oauth2-proxy %s (auth-url), not %s that serves this host: %s's checks and cookie apply", in.ref(), first(in.Hosts), o.App, p.App, o.App),
 					Evidence: []string{in.ann("auth-url") + " = " + q(authURL), o.Source + ": redirect_url = " + q(o.RedirectURL), p.Source + ": redirect_url = " + q(p.RedirectURL)},
-					Fix:      fmt.Sprintf("point %s on %s to oauth2-proxy %s", annAuthURL, in.ref(), p.App),
+					Fix:      fmt.Sprintf("point %s on %s to oauth2-proxy %s", ingressnginx.Key(ingressnginx.AuthURL), in.ref(), p.App),
 				})
 			}
 		}

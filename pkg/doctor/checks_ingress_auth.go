@@ -1,26 +1,13 @@
 package doctor
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-)
 
-const (
-	annAuthCacheKey = "nginx.ingress.kubernetes.io/auth-cache-key"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 )
-
-// authResponseHeaders are the headers an Ingress copies from the auth
-// response to the app.
-func authResponseHeaders(in *Ingress) []string {
-	var out []string
-	for _, h := range strings.Split(in.Annotations[annResponseHeaders], ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			out = append(out, h)
-		}
-	}
-	return out
-}
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
@@ -43,13 +30,13 @@ var _ = register(Check{
 		examined := 0
 		for _, in := range m.Ingresses {
 			p := m.proxyFor(in)
-			if in.Annotations[annAuthURL] == "" || p == nil || p.Config == nil {
+			if !in.nginx().Guarded() || p == nil || p.Config == nil {
 				continue
 			}
 			examined++
 			sent := p.Config.ResponseHeaders()
 			var missing []string
-			for _, h := range authResponseHeaders(in) {
+			for _, h := range in.nginx().ResponseHeaders {
 				if strings.HasPrefix(strings.ToLower(h), "x-auth-request-") && !containsFold(sent, h) {
 					missing = append(missing, h)
 				}
@@ -63,7 +50,7 @@ var _ = register(Check{
 			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("%s passes %s to the app, but oauth2-proxy %s does not send them: the app sees no user", in.ref(), strings.Join(missing, ", "), p.App),
-				Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[annResponseHeaders]), fmt.Sprintf("%s = %t", p.at(key), key == "pass_access_token" && p.Config.PassAccessToken || key == "set_xauthrequest" && p.Config.SetXAuthRequest)},
+				Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)]), fmt.Sprintf("%s = %t", p.at(key), key == "pass_access_token" && p.Config.PassAccessToken || key == "set_xauthrequest" && p.Config.SetXAuthRequest)},
 				Fix:      fmt.Sprintf("set %s = true in %s", key, p.Source),
 			})
 		}
@@ -91,7 +78,7 @@ var _ = register(Check{
 		var out []Finding
 		examined := 0
 		for _, in := range m.Ingresses {
-			raw := in.Annotations[annAuthURL]
+			raw := in.nginx().URL
 			if raw == "" {
 				continue
 			}
@@ -118,7 +105,7 @@ var _ = register(Check{
 			f := Finding{
 				Message:  fmt.Sprintf("%s asks oauth2-proxy at %s, which is not its auth endpoint %s/auth: ingress-nginx answers 500 to every request", in.ref(), u.Path, prefix),
 				Evidence: []string{in.ann("auth-url") + " = " + q(raw)},
-				Fix:      fmt.Sprintf("set %s to %s", annAuthURL, strings.TrimSuffix(raw, u.RequestURI())+prefix+"/auth"),
+				Fix:      fmt.Sprintf("set %s to %s", ingressnginx.Key(ingressnginx.AuthURL), strings.TrimSuffix(raw, u.RequestURI())+prefix+"/auth"),
 			}
 			if path == ping || path == ready {
 				f.Message = fmt.Sprintf("%s asks oauth2-proxy's health endpoint %s, which answers 200 to anyone: every request gets in without a login", in.ref(), u.Path)
@@ -143,8 +130,9 @@ var _ = register(Check{
 		var out []Finding
 		examined := 0
 		for _, in := range m.Ingresses {
-			key, ok := in.Annotations[annAuthCacheKey]
-			if !ok || in.Annotations[annAuthURL] == "" {
+			a := in.nginx()
+			key := a.CacheKey
+			if !a.Has(ingressnginx.AuthCacheKey) || !a.Guarded() {
 				continue
 			}
 			examined++
@@ -156,13 +144,13 @@ var _ = register(Check{
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s caches auth answers under %q, which does not hold the whole session cookie: one user's answer lets others in", in.ref(), key),
 					Evidence: []string{in.ann("auth-cache-key") + " = " + q(key)},
-					Fix:      fmt.Sprintf("remove %s from %s, or set it to $http_cookie$http_authorization", annAuthCacheKey, in.ref()),
+					Fix:      fmt.Sprintf("remove %s from %s, or set it to $http_cookie$http_authorization", ingressnginx.Key(ingressnginx.AuthCacheKey), in.ref()),
 				})
 			case bearer && !strings.Contains(lower, "$http_authorization"):
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s caches auth answers under %q, but oauth2-proxy %s also lets in bearer tokens (skip_jwt_bearer_tokens), which the key does not hold", in.ref(), key, p.App),
 					Evidence: []string{in.ann("auth-cache-key") + " = " + q(key), p.at("skip_jwt_bearer_tokens") + " = true"},
-					Fix:      fmt.Sprintf("set %s to $http_cookie$http_authorization on %s", annAuthCacheKey, in.ref()),
+					Fix:      fmt.Sprintf("set %s to $http_cookie$http_authorization on %s", ingressnginx.Key(ingressnginx.AuthCacheKey), in.ref()),
 				})
 			}
 		}
@@ -172,3 +160,42 @@ var _ = register(Check{
 		return out
 	},
 })
+
+var _ = register(Check{
+	Code: "AS-22", Name: "ingress-annotation-invalid", Category: CatIngress, Severity: Error,
+	Title:   "ingress-nginx accepts every auth annotation as written",
+	Symptom: "every request to the path gets 503 Service Temporarily Unavailable from ingress-nginx, or a setting (backend protocol, keepalive, cache duration) silently falls back to its default; the controller logs \"error reading ExternalAuth annotation in Ingress <namespace>/<name>: ...\" (internal/ingress/annotations/annotations.go Extract).",
+	Cause:   "ingress-nginx refuses an annotation value it cannot parse: auth-url must be an absolute URL (parser.StringToURL; doctor also refuses an auth-signin URL without a host, which nginx cannot redirect to), auth-response-headers must list header names of letters, digits, - and _ (authreq ValidHeader), auth-method must be an HTTP method, auth-cache-duration must be status codes then an nginx time (authreq ValidCacheDuration), source ranges must be addresses or CIDRs (ipallowlist). For the auth and source-range annotations it denies the location (LocationDenied: the location answers 503); others fall back to defaults.",
+	Fix:     "Correct the annotation value named in the finding (ingress-nginx docs, user-guide/nginx-configuration/annotations.md).",
+	Needs:   []Need{NeedIngress},
+	Run: func(m *Model) []Finding {
+		var out []Finding
+		for _, in := range m.Ingresses {
+			_, err := in.Auth()
+			for _, ae := range annotationErrors(err) {
+				name := strings.TrimPrefix(ae.Key, ingressnginx.Prefix)
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("%s: ingress-nginx refuses %s: %v", in.ref(), name, ae.Err),
+					Evidence: []string{in.ann(name) + " = " + q(in.Annotations[ae.Key])},
+					Fix:      fmt.Sprintf("correct %s on %s", ae.Key, in.ref()),
+				})
+			}
+		}
+		return out
+	},
+})
+
+// annotationErrors unpacks the per-annotation errors ingressnginx.Parse
+// joins.
+func annotationErrors(err error) []*ingressnginx.AnnotationError {
+	var out []*ingressnginx.AnnotationError
+	var ae *ingressnginx.AnnotationError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, annotationErrors(e)...)
+		}
+	} else if errors.As(err, &ae) {
+		out = append(out, ae)
+	}
+	return out
+}

@@ -121,7 +121,7 @@ func (m *Model) appHosts(p *Proxy) []string {
 		hosts = append(hosts, h)
 	}
 	for _, in := range m.Ingresses {
-		signin := in.Annotations["nginx.ingress.kubernetes.io/auth-signin"]
+		signin := in.nginx().Signin
 		if signin == "" {
 			continue
 		}

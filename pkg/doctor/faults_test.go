@@ -156,6 +156,15 @@ var faults = []fault{
 	{"snippet in general", func(t *testing.T, a *artifacts) {
 		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/server-snippet: |\n      more_clear_input_headers X-Remote-User;\n      gzip on;\n")
 	}, "AS-63", Warning, "server-snippet"},
+	{"auth-response-headers with a header name ingress-nginx refuses", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "auth-response-headers: Authorization", "auth-response-headers: Authorization X-User")
+	}, "AS-22", Error, "auth-response-headers"},
+	{"auth-url that is not an absolute URL", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "auth-url: http://oauth2-proxy-dashboard.kubernetes-dashboard.svc.cluster.local:4180/oauth2/auth", "auth-url: /oauth2/auth")
+	}, "AS-22", Error, "the scheme is empty"},
+	{"auth-cache-duration without a time", func(t *testing.T, a *artifacts) {
+		a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n", "    nginx.ingress.kubernetes.io/backend-protocol: HTTPS\n    nginx.ingress.kubernetes.io/auth-cache-duration: 200 202\n")
+	}, "AS-22", Error, "auth-cache-duration"},
 	{"cluster-admin for system:authenticated", func(t *testing.T, a *artifacts) {
 		a.edit(t, "rbac.yaml", "  name: oidc:platform", "  name: oidc:platform\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:authenticated")
 	}, "AS-34", Error, "system:authenticated ClusterRole cluster-admin"},

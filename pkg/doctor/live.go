@@ -19,9 +19,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/internal/safefile"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
+	"github.com/authstack/authstack/pkg/render"
 )
 
 // LiveOptions say which cluster --live inspects.
@@ -46,13 +49,8 @@ const managedBy = "app.kubernetes.io/managed-by=authstack"
 func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	cfg, client := opts.Config, opts.Client
 	if cfg == nil {
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		if opts.Kubeconfig != "" {
-			rules.ExplicitPath = opts.Kubeconfig
-		}
-		cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: opts.Context})
 		var err error
-		if cfg, err = cc.ClientConfig(); err != nil {
+		if cfg, err = kubeclient.RESTConfig(opts.Kubeconfig, opts.Context); err != nil {
 			return &InputError{File: "kubeconfig", Err: fmt.Errorf("--live needs a cluster: %w", err)}
 		}
 	}
@@ -116,15 +114,16 @@ func (l *liveCollector) components(ctx context.Context) {
 		s := &secrets.Items[i]
 		byName[s.Namespace+"/"+s.Name] = secretData(s)
 	}
-	for key, data := range byName {
-		cfg, ok := data["config.yaml"]
-		if !ok || !strings.HasSuffix(key, "/dex-config") {
+	for i := range secrets.Items {
+		s := &secrets.Items[i]
+		if s.Name != render.DexConfigSecret {
 			continue
 		}
-		ns := strings.TrimSuffix(key, "/dex-config")
-		src := "live: Secret " + key + " config.yaml"
+		key := s.Namespace + "/" + s.Name
+		src := "live: Secret " + key + " " + dexconfig.ConfigKey
 		if want, ok := l.m.rendered["dex"]; ok {
-			if string(want) != cfg {
+			// Drift is a byte comparison with the rendered file.
+			if got, _, _ := dexconfig.ConfigText(s); string(want) != string(got) {
 				l.add("AS-95", Warning, "the running dex config differs from what authstack renders for the spec", []string{src}, "run authstack apply -f <spec>, or update the spec to what runs")
 			} else {
 				l.m.Live.Passed["AS-95"] = true
@@ -134,7 +133,7 @@ func (l *liveCollector) components(ctx context.Context) {
 		if l.m.Dex != nil && l.m.Dex.Issuer != "" {
 			continue // the dex config given as a file is the evidence
 		}
-		if err := l.m.addDex(src, []byte(cfg), byName[ns+"/dex-env"]); err != nil {
+		if err := l.m.addDexSecret(src, s, byName[s.Namespace+"/"+render.DexEnvSecret]); err != nil {
 			l.add("AS-95", Warning, "the running dex config cannot be read: "+err.Error(), []string{src}, "")
 		}
 	}
@@ -153,7 +152,7 @@ func (l *liveCollector) components(ctx context.Context) {
 	}
 	for i := range cms.Items {
 		cm := &cms.Items[i]
-		cfg, ok := cm.Data["oauth2_proxy.cfg"]
+		cfg, ok := cm.Data[oauth2proxy.ConfigKey]
 		if !ok {
 			continue
 		}

@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/internal/safefile"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
+	"github.com/authstack/authstack/pkg/render"
 )
 
 // Inputs names the artifacts to read; every one is optional.
@@ -291,6 +293,7 @@ func (m *Model) addManifests(source string, data []byte) error {
 	}
 	// Secrets first: the configs that follow take their secret values from them.
 	secretsByName := map[string]map[string]string{}
+	secretObjs := map[string]*corev1.Secret{}
 	var objs []*unstructured.Unstructured
 	for i, d := range docs {
 		u := &unstructured.Unstructured{Object: d}
@@ -303,11 +306,11 @@ func (m *Model) addManifests(source string, data []byte) error {
 			return inputErr(source, "document %d: %v", i+1, err)
 		}
 		secretsByName[s.Namespace+"/"+s.Name] = secretData(&s)
+		secretObjs[s.Namespace+"/"+s.Name] = &s
 	}
-	for key, data := range secretsByName {
-		if cfg, ok := data["config.yaml"]; ok && strings.HasSuffix(key, "/dex-config") && (m.Dex == nil || m.Dex.Issuer == "") {
-			ns := strings.TrimSuffix(key, "/dex-config")
-			if err := m.addDex(fmt.Sprintf("%s: Secret %s config.yaml", source, key), []byte(cfg), secretsByName[ns+"/dex-env"]); err != nil {
+	for key, s := range secretObjs {
+		if ns, ok := strings.CutSuffix(key, "/"+render.DexConfigSecret); ok && (m.Dex == nil || m.Dex.Issuer == "") {
+			if err := m.addDexSecret(fmt.Sprintf("%s: Secret %s %s", source, key, dexconfig.ConfigKey), s, secretsByName[ns+"/"+render.DexEnvSecret]); err != nil {
 				return err
 			}
 			m.Dex.Namespace = ns

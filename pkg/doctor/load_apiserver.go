@@ -215,15 +215,9 @@ func (m *Model) AddKubesprayVars(source string, data []byte) error {
 		m.addFlags(source, flags, field)
 	}
 	if structured {
-		jwt, _ := vars[kubeapiserver.KubesprayJWT].([]any)
-		doc := map[string]any{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": jwt}
-		b, err := yaml.Marshal(doc)
+		cfg, b, err := kubeapiserver.KubesprayAuthConfig(vars)
 		if err != nil {
-			return inputErr(source, "kube_apiserver_authentication_config_jwt: %v", err)
-		}
-		var cfg apiserverv1.AuthenticationConfiguration
-		if err := yaml.Unmarshal(b, &cfg); err != nil {
-			return inputErr(source, "kube_apiserver_authentication_config_jwt: %v", err)
+			return inputErr(source, "%v", err)
 		}
 		a := &APIServer{Source: source, Mode: "authentication-config", Validated: true, Invalid: apiserver.Validate(b)}
 		for i, j := range cfg.JWT {

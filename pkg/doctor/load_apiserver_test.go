@@ -80,3 +80,15 @@ func TestBrokenManifestIsASyntaxFinding(t *testing.T) {
 		t.Fatalf("err = %v gave %q (evidence %v): not a syntax finding with its line", err, f.Message, f.Evidence)
 	}
 }
+
+// kubespray writes kube_apiserver_authentication_config_jwt as the file's
+// jwt list; a map there is not an API server without authenticators to
+// check but a broken inventory, named as such.
+func TestKubesprayJWTThatIsNotAListIsAnInputError(t *testing.T) {
+	m := &Model{Now: testNow}
+	vars := "kube_apiserver_use_authentication_config_file: true\nkube_apiserver_authentication_config_jwt:\n  issuer: {url: https://dex.example.com, audiences: [kubernetes]}\n"
+	err := m.AddKubesprayVars("k8s-cluster.yml", []byte(vars))
+	if err == nil || !strings.Contains(err.Error(), "kube_apiserver_authentication_config_jwt") || !strings.Contains(err.Error(), "k8s-cluster.yml") {
+		t.Fatalf("err = %v, want the file and the variable named", err)
+	}
+}

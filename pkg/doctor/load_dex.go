@@ -3,6 +3,8 @@ package doctor
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/authstack/authstack/pkg/formats/dexconfig"
 )
 
@@ -22,6 +24,20 @@ func (m *Model) addDex(source string, data []byte, env map[string]string) error 
 	if err != nil {
 		return inputErr(source, "not a dex config: %v", err)
 	}
+	return m.addDexConfig(source, f, env)
+}
+
+// addDexSecret reads dex's config out of a decoded Secret (a manifest
+// stream's or the API server's) through the format package's Secret form.
+func (m *Model) addDexSecret(source string, s *corev1.Secret, env map[string]string) error {
+	f, err := dexconfig.ParseObject(s)
+	if err != nil {
+		return inputErr(source, "not a dex config: %v", err)
+	}
+	return m.addDexConfig(source, f, env)
+}
+
+func (m *Model) addDexConfig(source string, f *dexconfig.Config, env map[string]string) error {
 	d := &Dex{Source: source, Issuer: f.Issuer, StorageType: f.Storage.Type, IDTokenLifetime: dexDefaultIDTokens, PasswordDB: f.EnablePasswordDB, Keys: map[string]bool{}, WebHTTPS: f.Web.HTTPS}
 	for _, k := range f.Keys {
 		d.Keys[k] = true

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 	"github.com/authstack/authstack/pkg/render"
 	"github.com/authstack/authstack/pkg/secrets"
 )
@@ -106,7 +107,7 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 	}
 	for _, o := range res.Objects {
 		if o.Object.GetKind() == "ConfigMap" {
-			if cfg, ok, _ := unstructured.NestedString(o.Object.Object, "data", "oauth2_proxy.cfg"); ok {
+			if cfg, ok, _ := unstructured.NestedString(o.Object.Object, "data", oauth2proxy.ConfigKey); ok {
 				m.remember("proxy/"+o.Object.GetNamespace()+"/"+o.Object.GetName(), []byte(cfg))
 			}
 		}
@@ -151,7 +152,7 @@ func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsBy
 		if err := fromUnstructured(u, &cm); err != nil {
 			return err
 		}
-		if cfg, ok := cm.Data["oauth2_proxy.cfg"]; ok && !mounted[cm.Namespace+"/"+cm.Name] {
+		if cfg, ok := cm.Data[oauth2proxy.ConfigKey]; ok && !mounted[cm.Namespace+"/"+cm.Name] {
 			app := strings.TrimPrefix(cm.Name, "oauth2-proxy-")
 			if err := m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name]); err != nil {
 				return err

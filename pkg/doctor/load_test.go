@@ -291,3 +291,13 @@ jwt:
 		t.Errorf("claim rules = %+v, want the CEL rule", r)
 	}
 }
+
+// authstack's dex config Secret without its config.yaml is a broken
+// artifact, named as such, not a Secret doctor passes over in silence.
+func TestDexConfigSecretWithoutItsConfigIsNamed(t *testing.T) {
+	m := &Model{Now: testNow}
+	err := m.AddIngresses("dump.yaml", []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: dex-config, namespace: dex}\nstringData: {config: \"issuer: x\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), "no config.yaml key") || !strings.Contains(err.Error(), "dex/dex-config") {
+		t.Fatalf("err = %v, want the Secret dex/dex-config named with its missing config.yaml", err)
+	}
+}

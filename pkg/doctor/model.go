@@ -6,6 +6,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	rbacv1 "k8s.io/api/rbac/v1"
 
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
@@ -213,6 +214,19 @@ type Ingress struct {
 	// Paths are the rules' backends; TLSSecrets maps a host to its secretName.
 	Paths      []IngressPath
 	TLSSecrets map[string]string
+}
+
+// Auth reads the Ingress's auth-related ingress-nginx annotations through
+// the one model render prints them with; the error names each value
+// ingress-nginx refuses (AS-22). It parses Annotations on every call, so
+// an edited Annotations map is always what the checks see.
+func (in *Ingress) Auth() (*ingressnginx.Auth, error) { return ingressnginx.Parse(in.Annotations) }
+
+// nginx is Auth without the error: the values as written, for the checks
+// that judge their meaning; AS-22 reports the refused ones.
+func (in *Ingress) nginx() *ingressnginx.Auth {
+	a, _ := in.Auth()
+	return a
 }
 
 // IngressPath is one path of an Ingress rule and the Service behind it.

@@ -61,6 +61,7 @@ func TestNearEmptyInputsPassNothingUnexamined(t *testing.T) {
 		"AS-58": "skip_jwt_bearer_tokens is off by default",
 		"AS-59": "an empty whitelist_domains has no wildcard",
 		"AS-63": "the Ingress has no snippet annotation",
+		"AS-22": "the Ingress's annotations were read: none is refused",
 	}
 	a := &artifacts{files: map[string]string{
 		"authentication-config.yaml": "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n",

@@ -78,6 +78,7 @@ var symptomRules = []SymptomRule{
 	rule("ingress-nginx", `auth request unexpected status: 500`, "nginx src/http/modules/ngx_http_auth_request_module.c", `auth request unexpected status`, false, "AS-61", "AS-62", "AS-68", "AS-60", "AS-42", "AS-14"),
 	rule("ingress-nginx", `upstream sent too big header while reading response header from upstream`, "nginx src/http/ngx_http_upstream.c", `upstream sent too big header`, false, "AS-61"),
 	rule("ingress-nginx", `401 Authorization Required`, "nginx src/http/ngx_http_special_response.c", `401 authorization required`, false, "AS-62"),
+	rule("ingress-nginx", `error reading ExternalAuth annotation in Ingress .../...: ...`, "ingress-nginx internal/ingress/annotations/annotations.go Extract; authreq/main.go", `error reading \w+ annotation in ingress`, false, "AS-22"),
 }
 
 // Symptoms returns the table of messages doctor recognizes.

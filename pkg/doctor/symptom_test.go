@@ -56,6 +56,7 @@ func TestSymptomsMapToTheirChecks(t *testing.T) {
   missing setting for email validation: email-domain or authenticated-emails-file required.
       use email-domain=* to authorize all email addresses`, []string{"AS-65"}, nil},
 		{`2026/11/25 12:00:00 [error] 42#42: *7 auth request unexpected status: 500`, []string{"AS-68"}, nil},
+		{`E1125 12:00:00.000000       7 annotations.go:170] error reading ExternalAuth annotation in Ingress apps/dash: location denied, reason: invalid headers list`, []string{"AS-22"}, nil},
 		{`[cookies.go:84] Warning: request host is "dashboard.example.com" but using configured cookie domain of "example.org"`, []string{"AS-66"}, nil},
 	}
 	for _, c := range cases {

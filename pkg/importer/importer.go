@@ -13,8 +13,10 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/doctor"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 	"github.com/authstack/authstack/pkg/render"
 	"github.com/authstack/authstack/pkg/render/dex"
+	"github.com/authstack/authstack/pkg/render/oauth2proxy"
 )
 
 // Options are what the artifacts may not say.
@@ -290,7 +292,7 @@ func (im *importer) issuer() error {
 	}
 	for _, ing := range im.m.Ingresses {
 		for _, p := range ing.Paths {
-			if p.Host == u.Host && ing.Annotations["nginx.ingress.kubernetes.io/auth-url"] == "" {
+			if p.Host == u.Host && !nginx(ing).Guarded() {
 				x.IngressClassName = ing.ClassName
 				x.TLS.SecretName = ing.TLSSecrets[u.Host]
 			}
@@ -373,12 +375,12 @@ var proxyRestrictions = map[string]bool{
 	"bitbucket_repository": true, "htpasswd_user_group": true,
 }
 
-const (
-	annAuthURL     = "nginx.ingress.kubernetes.io/auth-url"
-	annAuthSignin  = "nginx.ingress.kubernetes.io/auth-signin"
-	annRespHeaders = "nginx.ingress.kubernetes.io/auth-response-headers"
-	annBackend     = "nginx.ingress.kubernetes.io/backend-protocol"
-)
+// nginx is an Ingress's auth annotations as written; app refuses an
+// Ingress whose values ingress-nginx refuses.
+func nginx(ing *doctor.Ingress) *ingressnginx.Auth {
+	a, _ := ing.Auth()
+	return a
+}
 
 func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, bool) {
 	var app v1alpha1.App
@@ -401,6 +403,12 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		return app, false
 	}
 	src := fmt.Sprintf("%s: Ingress %s/%s", ing.Source, ing.Namespace, ing.Name)
+	ann, err := ing.Auth()
+	if err != nil {
+		// ingress-nginx denies the location on these values (AS-22): what
+		// runs is not what the annotations say, so nothing safe to import.
+		im.refuse(src, "metadata.annotations", "%v; correct the Ingress and import again", err)
+	}
 	base := dnsLabel(ing.Name)
 	if base == "" {
 		base = "app"
@@ -429,7 +437,7 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 			im.gap(src, "rules.http.paths.path", "%q: the spec protects the whole host", path.Path)
 		}
 	}
-	if strings.EqualFold(ing.Annotations[annBackend], "HTTPS") {
+	if strings.EqualFold(ann.BackendProtocol, "HTTPS") {
 		app.Upstream.Protocol = "HTTPS"
 	}
 	switch ing.ClassName {
@@ -447,11 +455,11 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 	if p.SetAuthz || p.Keys["pass_authorization_header"] {
 		app.Identity = v1alpha1.IdentityToken
 	}
-	if h := ing.Annotations[annRespHeaders]; app.Identity == v1alpha1.IdentityToken && !containsFold(splitList(h), "Authorization") {
-		im.gap(src, annRespHeaders, "%q does not pass Authorization, yet the proxy sets it: the spec renders a token app, which forwards the id token to the app", h)
+	if app.Identity == v1alpha1.IdentityToken && !ann.ResponseHeader("Authorization") {
+		im.gap(src, ingressnginx.Key(ingressnginx.AuthResponseHeaders), "%q does not pass Authorization, yet the proxy sets it: the spec renders a token app, which forwards the id token to the app", strings.Join(ann.ResponseHeaders, ","))
 	}
-	im.annotations(src, ing)
-	im.authQuery(src, ing, &app)
+	im.annotations(src, ing, ann)
+	im.authQuery(src, ann, &app)
 	if sel := im.opts.PodSelectors[app.Namespace+"/"+app.Upstream.Service]; len(sel) > 0 {
 		app.PodSelector = sel
 	} else {
@@ -500,7 +508,7 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 // authentication (auth-url), as the guides and authstack write it.
 func (im *importer) guard(host string) *doctor.Ingress {
 	for _, ing := range im.m.Ingresses {
-		if ing.Annotations[annAuthURL] == "" {
+		if !nginx(ing).Guarded() {
 			continue
 		}
 		for _, h := range ing.Hosts {
@@ -514,42 +522,54 @@ func (im *importer) guard(host string) *doctor.Ingress {
 
 // annotations reports the ingress-nginx annotations of an app's Ingress that
 // the spec does not render: authstack writes auth-url (the proxy's Service),
-// auth-signin and auth-response-headers (by identity) itself
-// (pkg/render/oauth2proxy Annotations).
-func (im *importer) annotations(src string, ing *doctor.Ingress) {
+// auth-signin, auth-response-headers (by identity), backend-protocol and
+// proxy-buffer-size itself (pkg/render/oauth2proxy Annotations).
+func (im *importer) annotations(src string, ing *doctor.Ingress, a *ingressnginx.Auth) {
+	rendered := map[string]bool{ingressnginx.AuthURL: true, ingressnginx.AuthSignin: true, ingressnginx.AuthResponseHeaders: true, ingressnginx.BackendProtocol: true, ingressnginx.ProxyBufferSize: true}
 	for _, k := range sortedKeys(ing.Annotations) {
-		switch name := strings.TrimPrefix(k, "nginx.ingress.kubernetes.io/"); {
-		case k == annAuthURL, k == annAuthSignin, k == annRespHeaders, k == annBackend:
-		case ingressRestrictions[name]:
+		name, ours := strings.CutPrefix(k, ingressnginx.Prefix)
+		switch {
+		case !ours, rendered[name]:
+		case restricts(a, name):
 			im.refuse(src, "metadata.annotations."+k, "limits who may reach the app; the rendered Ingress does not have it")
-		case name != k:
+		default:
 			im.gap(src, "metadata.annotations."+k, "not carried into the spec: the rendered Ingress does not have it")
 		}
 	}
-	if u := ing.Annotations[annAuthURL]; !strings.HasSuffix(strings.SplitN(u, "?", 2)[0], "/oauth2/auth") {
-		im.gap(src, "metadata.annotations."+annAuthURL, "%q is not oauth2-proxy's /oauth2/auth: the spec points it at its own oauth2-proxy", u)
+	// A larger buffer than the rendered one was likely needed for big
+	// session cookies (502 "upstream sent too big header", AS-61).
+	got, ok := ingressnginx.ParseSize(a.ProxyBufferSize)
+	if want, _ := ingressnginx.ParseSize(oauth2proxy.ProxyBufferSize); ok && got > want {
+		im.gap(src, "metadata.annotations."+ingressnginx.Key(ingressnginx.ProxyBufferSize), "%q is larger than the rendered %s: logins with large tokens may fail with 502", a.ProxyBufferSize, oauth2proxy.ProxyBufferSize)
+	}
+	if u := a.URL; !strings.HasSuffix(strings.SplitN(u, "?", 2)[0], "/oauth2/auth") {
+		im.gap(src, "metadata.annotations."+ingressnginx.Key(ingressnginx.AuthURL), "%q is not oauth2-proxy's /oauth2/auth: the spec points it at its own oauth2-proxy", u)
 	}
 }
 
-// ingressRestrictions are ingress-nginx annotations that can keep clients
-// out besides the auth subrequest: source ranges, and snippets, which may
-// hold allow/deny rules (ingress-nginx docs, annotations).
-var ingressRestrictions = map[string]bool{
-	"whitelist-source-range": true, "allowlist-source-range": true, "denylist-source-range": true,
-	"configuration-snippet": true, "server-snippet": true, "auth-snippet": true, "satisfy": true,
+// restricts tells the ingress-nginx annotations that can keep clients out
+// besides the auth subrequest: source ranges, satisfy, and snippets, which
+// may hold allow/deny rules (ingress-nginx docs, annotations).
+func restricts(a *ingressnginx.Auth, name string) bool {
+	switch name {
+	case ingressnginx.WhitelistSourceRange, ingressnginx.AllowlistSourceRange, ingressnginx.DenylistSourceRange, ingressnginx.Satisfy:
+		return true
+	}
+	_, snippet := a.Snippets[name]
+	return snippet
 }
 
 // authQuery carries the restrictions of auth-url's query into the app:
 // oauth2-proxy's /oauth2/auth checks allowed_groups, allowed_email_domains
 // and allowed_emails from the query on top of its own options
 // (oauth2-proxy oauthproxy.go authOnlyAuthorize).
-func (im *importer) authQuery(src string, ing *doctor.Ingress, app *v1alpha1.App) {
-	u, err := url.Parse(ing.Annotations[annAuthURL])
+func (im *importer) authQuery(src string, a *ingressnginx.Auth, app *v1alpha1.App) {
+	field := "metadata.annotations." + ingressnginx.Key(ingressnginx.AuthURL)
+	u, err := url.Parse(a.URL)
 	if err != nil {
-		im.refuse(src, "metadata.annotations."+annAuthURL, "not a URL: %v", err)
+		im.refuse(src, field, "not a URL: %v", err)
 		return
 	}
-	field := "metadata.annotations." + annAuthURL
 	for k, vs := range u.Query() {
 		var list []string
 		for _, v := range vs {

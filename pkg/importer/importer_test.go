@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/authstack/authstack/pkg/doctor"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 )
 
 // model is a small hand-made setup: dex with an LDAP connector, API server
@@ -155,7 +156,7 @@ func withApp(m *doctor.Model) (*doctor.Proxy, *doctor.Ingress) {
 	p := &doctor.Proxy{Source: "proxy.cfg", Keys: map[string]bool{"email_domains": true}, Issuer: "https://dex.example.com", ClientID: "dash",
 		RedirectURL: "https://dash.example.com/oauth2/callback", SetAuthz: true, EmailDomains: []string{"*"}, CookieKnown: true, CookieSecret: "c"}
 	ing := &doctor.Ingress{Source: "ing.yaml", Namespace: "dash", Name: "dash", Hosts: []string{"dash.example.com"},
-		Annotations: map[string]string{annAuthURL: "https://$host/oauth2/auth", annRespHeaders: "Authorization"},
+		Annotations: map[string]string{ingressnginx.Key(ingressnginx.AuthURL): "https://$host/oauth2/auth", ingressnginx.Key(ingressnginx.AuthResponseHeaders): "Authorization"},
 		Paths:       []doctor.IngressPath{{Host: "dash.example.com", Path: "/", Service: "dash", Port: 80}}}
 	m.Proxies, m.Ingresses = append(m.Proxies, p), append(m.Ingresses, ing)
 	return p, ing
@@ -186,14 +187,24 @@ func TestImportRefusesToDropARestriction(t *testing.T) {
 			_, ing := withApp(m)
 			ing.Annotations["nginx.ingress.kubernetes.io/configuration-snippet"] = "deny all;"
 		}, "configuration-snippet"},
+		{"ingress modsecurity snippet", func(m *doctor.Model) {
+			_, ing := withApp(m)
+			ing.Annotations["nginx.ingress.kubernetes.io/modsecurity-snippet"] = "SecRule REMOTE_ADDR \"!@ipMatch 10.0.0.0/8\" \"id:1,deny\""
+		}, "modsecurity-snippet"},
+		// ingress-nginx denies the location on a value it refuses: the
+		// running setup is not what the annotations say.
+		{"auth-response-headers ingress-nginx refuses", func(m *doctor.Model) {
+			_, ing := withApp(m)
+			ing.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)] = "Authorization X-User"
+		}, "auth-response-headers"},
 		{"auth-url allowed_emails", func(m *doctor.Model) {
 			_, ing := withApp(m)
-			ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_emails=alice@example.com"
+			ing.Annotations[ingressnginx.Key(ingressnginx.AuthURL)] = "https://$host/oauth2/auth?allowed_emails=alice@example.com"
 		}, "allowed_emails"},
 		{"auth-url groups other than the proxy's", func(m *doctor.Model) {
 			p, ing := withApp(m)
 			p.AllowedGroups = []string{"a", "b"}
-			ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_groups=b,c"
+			ing.Annotations[ingressnginx.Key(ingressnginx.AuthURL)] = "https://$host/oauth2/auth?allowed_groups=b,c"
 		}, "allowed_groups"},
 		{"user validation rules", func(m *doctor.Model) {
 			m.APIServers[0].JWT[0].UserRules = []string{"!user.username.startsWith('admin')"}
@@ -221,7 +232,7 @@ func TestImportRefusesToDropARestriction(t *testing.T) {
 func TestImportCarriesRestrictions(t *testing.T) {
 	m := model()
 	_, ing := withApp(m)
-	ing.Annotations[annAuthURL] = "https://$host/oauth2/auth?allowed_groups=admins"
+	ing.Annotations[ingressnginx.Key(ingressnginx.AuthURL)] = "https://$host/oauth2/auth?allowed_groups=admins"
 	m.APIServers[0].JWT[0].RequiredClaims = map[string]string{"hd": "example.com"}
 	m.Dex.Connectors[0] = &doctor.DexConnector{Type: "github", ID: "gh", Config: map[string]any{"clientID": "x", "org": "example"}}
 	res, gaps := importGaps(t, m)
@@ -259,5 +270,19 @@ func TestImportReportsProxyOptionsRenderChanges(t *testing.T) {
 	}
 	if secure {
 		t.Errorf("cookie_secure is reported although render writes the same value: %v", res.Gaps)
+	}
+}
+
+// The rendered Ingress sets proxy-buffer-size itself: the same value is no
+// gap, a larger one (kept for big session cookies) is.
+func TestImportComparesTheProxyBufferSize(t *testing.T) {
+	for size, wantGap := range map[string]bool{"16k": false, "8k": false, "64k": true} {
+		m := model()
+		_, ing := withApp(m)
+		ing.Annotations[ingressnginx.Key(ingressnginx.ProxyBufferSize)] = size
+		_, gaps := importGaps(t, m)
+		if got := strings.Contains(gaps, "proxy-buffer-size"); got != wantGap {
+			t.Errorf("proxy-buffer-size %s: gap reported = %t, want %t\n%s", size, got, wantGap, gaps)
+		}
 	}
 }

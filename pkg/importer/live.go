@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/doctor"
+	"github.com/authstack/authstack/pkg/formats/dexconfig"
+	"github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 // Live is what CollectLive read besides the model.
@@ -63,29 +65,26 @@ func CollectLive(ctx context.Context, m *doctor.Model, client kubernetes.Interfa
 	}
 	// dex's config: the first config.yaml with an issuer, from a Secret (as
 	// dex's Helm chart keeps it) or a ConfigMap (dex's examples/k8s).
-	dexConfig := func(source, ns string, data string) bool {
-		if m.Dex != nil && m.Dex.Issuer != "" || !strings.Contains(data, "issuer:") {
-			return false
+	dexConfig := func(kind, ns, name string, obj any) {
+		data, _, ok := dexconfig.ConfigText(obj)
+		if !ok || m.Dex != nil && m.Dex.Issuer != "" || !strings.Contains(string(data), "issuer:") {
+			return
 		}
-		if err := m.AddDexConfig(source, []byte(data)); err != nil {
-			gaps = append(gaps, Gap{Source: source, Field: "config.yaml", Message: fmt.Sprintf("not a dex config: %v", err)})
-			return false
+		source := fmt.Sprintf("live: %s %s/%s %s", kind, ns, name, dexconfig.ConfigKey)
+		if err := m.AddDexConfig(source, data); err != nil {
+			gaps = append(gaps, Gap{Source: source, Field: dexconfig.ConfigKey, Message: fmt.Sprintf("not a dex config: %v", err)})
+			return
 		}
 		m.Dex.Namespace = ns
-		return true
 	}
 	for i := range secrets.Items {
 		s := &secrets.Items[i]
-		if cfg, ok := s.Data["config.yaml"]; ok {
-			dexConfig(fmt.Sprintf("live: Secret %s/%s config.yaml", s.Namespace, s.Name), s.Namespace, string(cfg))
-		}
+		dexConfig("Secret", s.Namespace, s.Name, s)
 	}
 	for i := range cms.Items {
 		cm := &cms.Items[i]
-		if cfg, ok := cm.Data["config.yaml"]; ok {
-			dexConfig(fmt.Sprintf("live: ConfigMap %s/%s config.yaml", cm.Namespace, cm.Name), cm.Namespace, cfg)
-		}
-		if _, ok := cm.Data["oauth2_proxy.cfg"]; !ok {
+		dexConfig("ConfigMap", cm.Namespace, cm.Name, cm)
+		if _, ok := cm.Data[oauth2proxy.ConfigKey]; !ok {
 			continue
 		}
 		if err := add(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, cm); err != nil {

@@ -170,18 +170,21 @@ func effectiveOf(t *testing.T, m *doctor.Model, clients []string, added ...strin
 	}
 	e.Ingresses = map[string]string{}
 	for _, ing := range m.Ingresses {
-		a := ing.Annotations
-		if a[annAuthURL] == "" {
+		a, err := ing.Auth()
+		if err != nil {
+			t.Errorf("Ingress %s/%s: %v", ing.Namespace, ing.Name, err)
+		}
+		if !a.Guarded() {
 			continue
 		}
 		for _, path := range ing.Paths {
 			host := path.Host
 			// ingress-nginx expands $host in auth-signin to the request's
 			// host; the query names where to go back, in either spelling.
-			signin := strings.SplitN(strings.ReplaceAll(a[annAuthSignin], "$host", host), "?", 2)[0]
-			authPath := a[annAuthURL][strings.LastIndex(a[annAuthURL], "/oauth2/"):]
+			signin := strings.SplitN(strings.ReplaceAll(a.Signin, "$host", host), "?", 2)[0]
+			authPath := a.URL[strings.LastIndex(a.URL, "/oauth2/"):]
 			e.Ingresses[host] = fmt.Sprintf("ns=%s backend=%s:%d tls=%s signin=%s auth=%s headers=%s protocol=%s",
-				ing.Namespace, path.Service, path.Port, ing.TLSSecrets[host], signin, authPath, a[annRespHeaders], a[annBackend])
+				ing.Namespace, path.Service, path.Port, ing.TLSSecrets[host], signin, authPath, strings.Join(a.ResponseHeaders, ","), a.BackendProtocol)
 		}
 	}
 	if m.RBAC != nil {

@@ -262,7 +262,7 @@ func (r *renderer) dex() error {
 			}
 		}
 	}
-	if err := r.secret(secretsFile, DexConfigSecret, d.Namespace, "dex", map[string]string{"config.yaml": string(cfg)}); err != nil {
+	if err := r.secret(secretsFile, DexConfigSecret, d.Namespace, "dex", map[string]string{dexconfig.ConfigKey: string(cfg)}); err != nil {
 		return err
 	}
 	if err := r.secret(secretsFile, DexEnvSecret, d.Namespace, "dex", out.Env); err != nil {
@@ -326,11 +326,15 @@ func (r *renderer) proxies() error {
 		if err != nil {
 			return err
 		}
+		annotations, err := oauth2proxy.Annotations(app)
+		if err != nil {
+			return err
+		}
 		r.values.Proxies = append(r.values.Proxies, chart.ProxyValues{
 			App: app.Name, Namespace: app.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(app.Host),
 			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Secret: name,
 			Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
-			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: oauth2proxy.Annotations(app),
+			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: annotations,
 			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector},
 		})
 	}

@@ -8,9 +8,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-)
 
-const annotationPrefix = "nginx.ingress.kubernetes.io/"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
+)
 
 // EdgeConfig translates Ingresses into an nginx.conf the way ingress-nginx
 // does for the annotations authstack renders, so that a plain nginx can stand
@@ -38,16 +38,26 @@ func EdgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, res
 		if c := ing.Spec.IngressClassName; c == nil || *c != "nginx" {
 			return "", fmt.Errorf("Ingress %s/%s: ingressClassName is not nginx", ing.Namespace, ing.Name)
 		}
-		ann := ing.Annotations
+		// The edge reads the annotations as doctor and render do, refuses
+		// what ingress-nginx refuses, and refuses what it does not
+		// translate: an access rule it silently ignored would let in whom
+		// the Ingress keeps out.
 		if err := checkAnnotations(ing); err != nil {
 			return "", err
 		}
+		ann, err := ingressnginx.Parse(ing.Annotations)
+		if err != nil {
+			return "", fmt.Errorf("Ingress %s/%s: %w", ing.Namespace, ing.Name, err)
+		}
+		if len(ann.Snippets) > 0 {
+			return "", fmt.Errorf("Ingress %s/%s: snippet annotations are not translated", ing.Namespace, ing.Name)
+		}
 		var common []string
-		if v := ann[annotationPrefix+"proxy-buffer-size"]; v != "" {
+		if v := ann.ProxyBufferSize; v != "" {
 			common = append(common, "proxy_buffer_size "+v+";", "proxy_buffers 4 "+v+";")
 		}
 		var authLoc string
-		if authURL := ann[annotationPrefix+"auth-url"]; authURL != "" {
+		if authURL := ann.URL; authURL != "" {
 			n++
 			name := fmt.Sprintf("/_authstack_auth_%d", n)
 			authLoc = fmt.Sprintf(`  location = %s {
@@ -65,13 +75,13 @@ func EdgeConfig(ingresses []networkingv1.Ingress, services []corev1.Service, res
   }
 `, name, n, authURL, n, strings.Join(common, " "))
 			common = append(common, "auth_request "+name+";")
-			for i, h := range splitList(ann[annotationPrefix+"auth-response-headers"]) {
+			for i, h := range ann.ResponseHeaders {
 				v := fmt.Sprintf("$authresp_%d_%d", n, i)
 				common = append(common,
 					fmt.Sprintf("auth_request_set %s $upstream_http_%s;", v, strings.ReplaceAll(strings.ToLower(h), "-", "_")),
 					fmt.Sprintf("proxy_set_header %s %s;", h, v))
 			}
-			if signin := ann[annotationPrefix+"auth-signin"]; signin != "" {
+			if signin := ann.Signin; signin != "" {
 				// ingress-nginx fills $escaped_request_uri with set-misc,
 				// which Debian's nginx-light lacks; the tests request "/".
 				signin = strings.ReplaceAll(signin, "$escaped_request_uri", "$request_uri")
@@ -155,17 +165,17 @@ http {
 // other one is refused: an access rule the edge silently ignored (an
 // allow-list, an auth snippet) would let in whom the Ingress keeps out.
 var edgeAnnotations = map[string]bool{
-	"auth-url":              true,
-	"auth-signin":           true,
-	"auth-response-headers": true,
-	"proxy-buffer-size":     true,
-	"backend-protocol":      true,
+	ingressnginx.AuthURL:             true,
+	ingressnginx.AuthSignin:          true,
+	ingressnginx.AuthResponseHeaders: true,
+	ingressnginx.ProxyBufferSize:     true,
+	ingressnginx.BackendProtocol:     true,
 }
 
 func checkAnnotations(ing networkingv1.Ingress) error {
 	var unknown []string
 	for k := range ing.Annotations {
-		name, ok := strings.CutPrefix(k, annotationPrefix)
+		name, ok := strings.CutPrefix(k, ingressnginx.Prefix)
 		if ok && !edgeAnnotations[name] {
 			unknown = append(unknown, k)
 		}
@@ -176,8 +186,8 @@ func checkAnnotations(ing networkingv1.Ingress) error {
 			ing.Namespace, ing.Name, strings.Join(unknown, ", "), strings.Join(sortedKeys(edgeAnnotations), ", "))
 	}
 	// ingress-nginx's default is HTTP; the edge speaks only that to backends.
-	if p := ing.Annotations[annotationPrefix+"backend-protocol"]; p != "" && !strings.EqualFold(p, "HTTP") {
-		return fmt.Errorf("Ingress %s/%s: the kind edge proxies to backends over HTTP only, not %s=%s", ing.Namespace, ing.Name, annotationPrefix+"backend-protocol", p)
+	if p := ing.Annotations[ingressnginx.Key(ingressnginx.BackendProtocol)]; p != "" && !strings.EqualFold(p, "HTTP") {
+		return fmt.Errorf("Ingress %s/%s: the kind edge proxies to backends over HTTP only, not %s=%s", ing.Namespace, ing.Name, ingressnginx.Key(ingressnginx.BackendProtocol), p)
 	}
 	return nil
 }
@@ -197,14 +207,4 @@ func indent(s string) string {
 		lines[i] = "  " + l
 	}
 	return strings.Join(lines, "\n") + "\n"
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -99,9 +99,9 @@ func TestEdgeRefusesAnnotationsItCannotHonour(t *testing.T) {
 	}
 	svcs, _ := objectsOfKind[corev1.Service](objs, "Service")
 	for _, c := range []struct{ key, value, want string }{
-		{annotationPrefix + "whitelist-source-range", "10.0.0.0/8", "cannot honour nginx.ingress.kubernetes.io/whitelist-source-range"},
-		{annotationPrefix + "auth-snippet", "return 200;", "cannot honour nginx.ingress.kubernetes.io/auth-snippet"},
-		{annotationPrefix + "backend-protocol", "HTTPS", "over HTTP only"},
+		{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8", "cannot honour nginx.ingress.kubernetes.io/whitelist-source-range"},
+		{"nginx.ingress.kubernetes.io/auth-snippet", "return 200;", "cannot honour nginx.ingress.kubernetes.io/auth-snippet"},
+		{"nginx.ingress.kubernetes.io/backend-protocol", "HTTPS", "over HTTP only"},
 	} {
 		ings := []networkingv1.Ingress{*base[0].DeepCopy()}
 		if ings[0].Annotations == nil {
@@ -111,6 +111,23 @@ func TestEdgeRefusesAnnotationsItCannotHonour(t *testing.T) {
 		_, err := EdgeConfig(ings, svcs, "10.96.0.10", "c", "k")
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), ings[0].Namespace+"/"+ings[0].Name) {
 			t.Errorf("%s=%s: got %v, want an error naming the Ingress and %q", c.key, c.value, err, c.want)
+		}
+	}
+}
+
+// The edge refuses an Ingress the real controller would deny, instead of
+// translating part of it.
+func TestEdgeConfigRefusesWhatIngressNginxRefuses(t *testing.T) {
+	class := "nginx"
+	for name, ann := range map[string]string{
+		"nginx.ingress.kubernetes.io/auth-response-headers": "Authorization X-User",
+		"nginx.ingress.kubernetes.io/auth-url":              "oauth2-proxy-app/oauth2/auth",
+	} {
+		ing := networkingv1.Ingress{Spec: networkingv1.IngressSpec{IngressClassName: &class}}
+		ing.Name, ing.Namespace = "app", "apps"
+		ing.Annotations = map[string]string{"nginx.ingress.kubernetes.io/auth-url": "http://oauth2-proxy-app.apps.svc.cluster.local:4180/oauth2/auth", name: ann}
+		if _, err := EdgeConfig([]networkingv1.Ingress{ing}, nil, "10.96.0.10", "tls.crt", "tls.key"); err == nil || !strings.Contains(err.Error(), "apps/app") {
+			t.Errorf("%s: err = %v, want the Ingress refused", name, err)
 		}
 	}
 }

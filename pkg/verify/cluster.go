@@ -11,7 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/authstack/authstack/internal/kubeclient"
 )
 
 // userConfig is a client config for the API server that authenticates with
@@ -19,7 +20,7 @@ import (
 func (v *verifier) userConfig() (*rest.Config, error) {
 	var cfg *rest.Config
 	if v.opts.Kubeconfig != "" {
-		admin, err := clientcmd.BuildConfigFromFlags("", v.opts.Kubeconfig)
+		admin, err := kubeclient.RESTConfig(v.opts.Kubeconfig, "")
 		if err != nil {
 			return nil, fmt.Errorf("kubeconfig %s: %w", v.opts.Kubeconfig, err)
 		}

@@ -1,11 +1,11 @@
 package dexconfig
 
 import (
-	"encoding/base64"
 	"fmt"
 	"sort"
 
 	yaml "go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/internal/yamledit"
@@ -89,13 +89,9 @@ func Parse(data []byte) (*Config, Form, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var c Config
-	var top map[string]any
 	switch form {
 	case FormFile:
-		if err = sigsyaml.Unmarshal(data, &c); err == nil {
-			err = sigsyaml.Unmarshal(data, &top)
-		}
+		return parseFile(data, form)
 	case FormHelmValues:
 		var v struct {
 			Config Config `json:"config"`
@@ -106,51 +102,77 @@ func Parse(data []byte) (*Config, Form, error) {
 		if err = sigsyaml.Unmarshal(data, &v); err == nil {
 			err = sigsyaml.Unmarshal(data, &raw)
 		}
-		c, top = v.Config, raw.Config
-	default:
-		var text []byte
-		text, err = configOf(data, form)
-		if err == nil {
-			if err = sigsyaml.Unmarshal(text, &c); err == nil {
-				err = sigsyaml.Unmarshal(text, &top)
-			}
-			if err != nil {
-				err = fmt.Errorf("%s: %w", ConfigKey, err)
-			}
+		if err != nil {
+			return nil, form, err
 		}
+		return withKeys(&v.Config, raw.Config), form, nil
+	}
+	var obj any = &corev1.Secret{}
+	if form == FormConfigMap {
+		obj = &corev1.ConfigMap{}
+	}
+	if err := sigsyaml.Unmarshal(data, obj); err != nil {
+		return nil, form, err
+	}
+	c, err := ParseObject(obj)
+	return c, form, err
+}
+
+// ParseObject reads dex's config out of a Secret or ConfigMap that is
+// already decoded (from a manifest stream or the API server): the file in
+// its config.yaml key.
+func ParseObject(obj any) (*Config, error) {
+	text, form, ok := ConfigText(obj)
+	if !ok {
+		if form == "" {
+			return nil, fmt.Errorf("%T does not carry a dex config", obj)
+		}
+		return nil, fmt.Errorf("the %s has no %s key, which is where dex's config goes", form, ConfigKey)
+	}
+	c, _, err := parseFile(text, FormFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ConfigKey, err)
+	}
+	return c, nil
+}
+
+// ConfigText is the file in a decoded Secret's or ConfigMap's config.yaml
+// key, and the object's form; ok is false when there is none. A Secret's
+// stringData wins over its data, as the API server merges them.
+func ConfigText(obj any) (text []byte, form Form, ok bool) {
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		if s, found := o.StringData[ConfigKey]; found {
+			return []byte(s), FormSecret, true
+		}
+		text, ok = o.Data[ConfigKey]
+		return text, FormSecret, ok
+	case *corev1.ConfigMap:
+		s, found := o.Data[ConfigKey]
+		return []byte(s), FormConfigMap, found
+	}
+	return nil, "", false
+}
+
+// parseFile reads dex's own config file.
+func parseFile(data []byte, form Form) (*Config, Form, error) {
+	var c Config
+	var top map[string]any
+	err := sigsyaml.Unmarshal(data, &c)
+	if err == nil {
+		err = sigsyaml.Unmarshal(data, &top)
 	}
 	if err != nil {
 		return nil, form, err
 	}
+	return withKeys(&c, top), form, nil
+}
+
+// withKeys records the top-level settings the config sets.
+func withKeys(c *Config, top map[string]any) *Config {
 	for k := range top {
 		c.Keys = append(c.Keys, k)
 	}
 	sort.Strings(c.Keys)
-	return &c, form, nil
-}
-
-// configOf is the config.yaml a Secret or ConfigMap carries.
-func configOf(data []byte, form Form) ([]byte, error) {
-	var obj struct {
-		Data       map[string]string `json:"data"`
-		StringData map[string]string `json:"stringData"`
-	}
-	if err := sigsyaml.Unmarshal(data, &obj); err != nil {
-		return nil, err
-	}
-	if s, ok := obj.StringData[ConfigKey]; ok {
-		return []byte(s), nil
-	}
-	s, ok := obj.Data[ConfigKey]
-	if !ok {
-		return nil, fmt.Errorf("the %s has no %s key, which is where dex's config goes", form, ConfigKey)
-	}
-	if form == FormConfigMap {
-		return []byte(s), nil
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("data.%s: not base64: %w", ConfigKey, err)
-	}
-	return b, nil
+	return c
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 const devConfig = `issuer: https://dex.example.com
@@ -127,5 +129,33 @@ func TestOpenRefusesWhatItMustNotWriteInto(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// doctor and import get Secrets and ConfigMaps already decoded (from a
+// manifest stream or the API server): the same model reads them.
+func TestParseObjectReadsDecodedSecretsAndConfigMaps(t *testing.T) {
+	want, _, err := Parse([]byte(devConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, obj := range map[string]any{
+		"Secret data":       &corev1.Secret{Data: map[string][]byte{ConfigKey: []byte(devConfig)}},
+		"Secret stringData": &corev1.Secret{Data: map[string][]byte{ConfigKey: []byte("issuer: stale\n")}, StringData: map[string]string{ConfigKey: devConfig}},
+		"ConfigMap":         &corev1.ConfigMap{Data: map[string]string{ConfigKey: devConfig}},
+	} {
+		got, err := ParseObject(obj)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %+v\nwant %+v", name, got, want)
+		}
+	}
+	if _, err := ParseObject(&corev1.Secret{Data: map[string][]byte{"other": nil}}); err == nil || !strings.Contains(err.Error(), "no config.yaml key") {
+		t.Errorf("a Secret without config.yaml: err = %v", err)
+	}
+	if _, err := ParseObject(&corev1.ConfigMap{Data: map[string]string{ConfigKey: "staticClients: {}\n"}}); err == nil || !strings.Contains(err.Error(), "config.yaml") {
+		t.Errorf("a broken config.yaml: err = %v, want it named", err)
 	}
 }

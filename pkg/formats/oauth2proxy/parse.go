@@ -26,6 +26,10 @@ type value struct {
 // layer is what one form (config file, environment, flags) gives.
 type layer map[string]value
 
+// ConfigKey is the key of the ConfigMap that holds an oauth2_proxy.cfg, as
+// authstack's chart and the classic guides mount it.
+const ConfigKey = "oauth2_proxy.cfg"
+
 // ParseTOML reads an oauth2_proxy.cfg. Syntax errors name the line
 // ("line 3: ..."). Keys oauth2-proxy does not know are kept in Other
 // (oauth2-proxy itself refuses them: viper UnmarshalExact in

@@ -41,18 +41,14 @@ func KubesprayVars(in Input) ([]kubespray.Var, error) {
 	spec := in.Spec
 	a := spec.APIServer
 	if a.Mode == v1alpha1.ModeAuthConfig {
-		var jwt any
-		raw, err := yaml.Marshal(JWTAuthenticator(spec, in.CAPEM))
+		jwt, err := kubeapiserver.KubesprayJWTValue(JWTAuthenticator(spec, in.CAPEM))
 		if err != nil {
-			return nil, err
-		}
-		if err := yaml.Unmarshal(raw, &jwt); err != nil {
 			return nil, err
 		}
 		return []kubespray.Var{
 			{Name: kubeapiserver.KubesprayOIDC, Value: false},
 			{Name: kubeapiserver.KubesprayVar(AuthConfigFlag), Value: true},
-			{Name: kubeapiserver.KubesprayJWT, Value: []any{jwt}},
+			{Name: kubeapiserver.KubesprayJWT, Value: jwt},
 		}, nil
 	}
 	// Kubespray's templates quote these values into YAML as they are.

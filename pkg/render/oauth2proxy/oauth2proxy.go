@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
@@ -108,27 +109,30 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) 
 
 // Annotations are the ingress-nginx annotations of the app's Ingress. No
 // snippet annotation is ever used: they are disabled on secure controllers.
-func Annotations(app *v1alpha1.App) map[string]string {
-	a := map[string]string{
-		"nginx.ingress.kubernetes.io/auth-url":          fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/oauth2/auth", Name(app), app.Namespace, Port),
-		"nginx.ingress.kubernetes.io/auth-signin":       "https://" + app.Host + "/oauth2/start?rd=" + returnTo(app),
-		"nginx.ingress.kubernetes.io/proxy-buffer-size": ProxyBufferSize,
+func Annotations(app *v1alpha1.App) (map[string]string, error) {
+	a := ingressnginx.Auth{
+		URL:             fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/oauth2/auth", Name(app), app.Namespace, Port),
+		Signin:          "https://" + app.Host + "/oauth2/start?rd=" + returnTo(app),
+		ProxyBufferSize: ProxyBufferSize,
+		ResponseHeaders: []string{"Authorization"},
 	}
-	if app.Identity == v1alpha1.IdentityToken {
-		a["nginx.ingress.kubernetes.io/auth-response-headers"] = "Authorization"
-	} else {
+	if app.Identity != v1alpha1.IdentityToken {
 		// Authorization too, though oauth2-proxy sends none to a headers
 		// app: ingress-nginx sets each listed header from the auth
 		// response (auth_request_set + proxy_set_header), and nginx drops
 		// a header set to an empty value, so a bearer token the client
 		// sent never reaches an app that trusts the X-Auth-Request-*
 		// headers (Grafana also reads Authorization as an API key).
-		a["nginx.ingress.kubernetes.io/auth-response-headers"] = strings.Join(append(append([]string(nil), IdentityHeaders...), "Authorization"), ",")
+		a.ResponseHeaders = append(append([]string(nil), IdentityHeaders...), "Authorization")
 	}
 	if app.Upstream.Protocol == "HTTPS" {
-		a["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
+		a.BackendProtocol = "HTTPS"
 	}
-	return a
+	out, err := a.Annotations()
+	if err != nil {
+		return nil, fmt.Errorf("ingress-nginx annotations of app %s: %w", app.Name, err)
+	}
+	return out, nil
 }
 
 // returnTo is where oauth2-proxy sends the user back after login: the page

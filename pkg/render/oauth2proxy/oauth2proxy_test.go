@@ -1,11 +1,13 @@
 package oauth2proxy
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 )
 
 func TestSigninKeepsThePortOfTheHost(t *testing.T) {
@@ -15,7 +17,11 @@ func TestSigninKeepsThePortOfTheHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		app := &v1alpha1.App{Name: "a", Host: tt.host, Namespace: "apps", Identity: v1alpha1.IdentityToken}
-		if got := Annotations(app)["nginx.ingress.kubernetes.io/auth-signin"]; got != tt.want {
+		a, err := Annotations(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a["nginx.ingress.kubernetes.io/auth-signin"]; got != tt.want {
 			t.Errorf("host %s: auth-signin = %q, want %q", tt.host, got, tt.want)
 		}
 	}
@@ -24,10 +30,23 @@ func TestSigninKeepsThePortOfTheHost(t *testing.T) {
 func TestNoSnippetAnnotations(t *testing.T) {
 	for _, mode := range []v1alpha1.IdentityMode{v1alpha1.IdentityToken, v1alpha1.IdentityHeaders} {
 		app := &v1alpha1.App{Name: "a", Host: "a.example.com", Namespace: "apps", Identity: mode, Upstream: v1alpha1.Upstream{Protocol: "HTTPS"}}
-		for k := range Annotations(app) {
+		a, err := Annotations(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range a {
 			if strings.Contains(k, "snippet") {
 				t.Errorf("%s mode renders the snippet annotation %s", mode, k)
 			}
+		}
+		// What render prints, the shared model reads back unchanged, so
+		// doctor and import see the same settings.
+		parsed, err := ingressnginx.Parse(a)
+		if err != nil {
+			t.Fatalf("%s mode: rendered annotations do not parse: %v", mode, err)
+		}
+		if again, _ := parsed.Annotations(); !reflect.DeepEqual(again, a) {
+			t.Errorf("%s mode: annotations do not round-trip:\n got %v\nwant %v", mode, again, a)
 		}
 	}
 }
