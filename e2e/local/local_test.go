@@ -101,6 +101,7 @@ func TestLocalAuthenticationConfig(t *testing.T) {
 	t.Run("apply", func(t *testing.T) { testApply(t, s, tm) })
 	t.Run("kubectl through kubelogin", func(t *testing.T) { testKubectl(t, s) })
 	t.Run("verify", func(t *testing.T) { testVerify(t, s) })
+	t.Run("real faults", func(t *testing.T) { testRealFaults(t, s) })
 	t.Run("prune a dropped app", func(t *testing.T) { testPrune(t, s) })
 }
 

@@ -117,8 +117,9 @@ var _ = register(Check{
 // and the hosts of the Ingresses that send their auth requests to it.
 func (m *Model) appHosts(p *Proxy) []string {
 	var hosts []string
-	if h := hostOf(p.RedirectURL); h != "" {
-		hosts = append(hosts, h)
+	redirect := hostOf(p.RedirectURL)
+	if redirect != "" {
+		hosts = append(hosts, redirect)
 	}
 	for _, in := range m.Ingresses {
 		signin := in.nginx().Signin
@@ -129,7 +130,16 @@ func (m *Model) appHosts(p *Proxy) []string {
 		if hostOf(signin) != hostOf(p.RedirectURL) || hostOf(signin) == "" {
 			continue
 		}
-		hosts = appendNew(hosts, in.Hosts...)
+		for _, h := range in.Hosts {
+			// An Ingress host carries no port (networking/v1
+			// IngressRule.Host): when the redirect URL names this host
+			// with a port, the controller listens there and the browser
+			// comes back to host:port, which the redirect host covers.
+			if u, err := url.Parse("https://" + redirect); err == nil && u.Port() != "" && u.Hostname() == h {
+				continue
+			}
+			hosts = appendNew(hosts, h)
+		}
 	}
 	return hosts
 }

@@ -96,6 +96,41 @@ replica):
 
 Each check cites the upstream code or documentation it follows in its Cause below.
 
+## Faults reproduced with the real programs
+
+The local end-to-end tier (e2e/local/faults_test.go, run by ` + "`make e2e`" + `) breaks one setting at a
+time in the running stack, where that setting lives: the dex config dex runs from, the
+oauth2-proxy ConfigMap or Secret a proxy runs from, the AuthenticationConfiguration file the
+API server reloads, a binding in the cluster, the user's kubeconfig. It then does what a user
+does (an app login over HTTP, kubectl through kubelogin) and captures the message the real
+program prints (dex, oauth2-proxy, kube-apiserver 1.37, kubelogin, kubectl). Each fault counts
+when doctor, run on the same files, reports an error finding of the check below that names the
+setting (and no such error on the healthy stack), and when ` + "`doctor --symptom`" + ` with the captured
+message points to the check in the last column (TestRealFaultMessagesMapToTheirChecks replays
+the messages against the symptom table in every ` + "`go test`" + `).
+
+` + fmt.Sprintf("%d", len(RealFaults())) + ` faults reproduced (ports, paths and times in the messages replaced):
+
+| fault | setting broken | real message | doctor's error | --symptom |
+|---|---|---|---|---|
+` + realFaultsTable() + `
+What the real messages changed in the symptom table:
+
+- dex's token endpoint answers ` + "`invalid_client` \"Invalid client credentials.\"" + ` for a client id it does not
+  have exactly as for a wrong secret (dex server/grants/grants.go authenticateClient), which is
+  what kubelogin prints for a wrong --oidc-client-id: the rule points to AS-41 as well as AS-42.
+- The API server applies a changed AuthenticationConfiguration only when every issuer in it
+  answers; otherwise it logs "failed to update authentication config", keeps the previous
+  config and retries (kubernetes pkg/kubeapiserver/options/authentication.go): a wrong issuer
+  URL or CA shows there, and as 401s only after the next restart. New rules for it and for
+  "failed to validate authentication config".
+- oauth2-proxy warns about a cookie domain in two forms; the table shows the one it prints when
+  cookie_domains lists domains the request host is not under (pkg/cookies/cookies.go).
+
+And one check: AS-52 reported an error on the healthy tier, whose apps are served on
+localhost:PORT. An Ingress host carries no port, so the whitelist entry with the port (the
+redirect URL's host) is the one that matters; AS-52 no longer asks for the port-less host then.
+
 ## Output
 
 The text output groups the checks by category, like ` + "`linkerd check`" + `: ✓ passed, ‼ warning,

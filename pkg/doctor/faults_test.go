@@ -379,6 +379,14 @@ func TestHealthyVariants(t *testing.T) {
 		{"auth answers cached per session cookie", func(t *testing.T, a *artifacts) {
 			a.edit(t, "ingress.yaml", "    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol", "    nginx.ingress.kubernetes.io/auth-cache-key: $http_cookie$http_authorization\n    nginx.ingress.kubernetes.io/proxy-buffer-size: 16k\n    nginx.ingress.kubernetes.io/backend-protocol")
 		}, "AS-69"},
+		// An Ingress host carries no port (networking/v1 IngressRule.Host);
+		// served on :8443, the browser comes back to host:8443, which the
+		// whitelist names (seen in the local end-to-end tier).
+		{"app served on another port than 443", func(t *testing.T, a *artifacts) {
+			a.edit(t, "oauth2_proxy.cfg", `redirect_url = "https://dashboard.example.com/oauth2/callback"`, `redirect_url = "https://dashboard.example.com:8443/oauth2/callback"`)
+			a.edit(t, "oauth2_proxy.cfg", `  "dashboard.example.com",`, `  "dashboard.example.com:8443",`)
+			a.edit(t, "ingress.yaml", "auth-signin: https://dashboard.example.com/oauth2/start", "auth-signin: https://dashboard.example.com:8443/oauth2/start")
+		}, "AS-52"},
 		{"cookie domain of the parent domain", func(t *testing.T, a *artifacts) {
 			a.edit(t, "oauth2_proxy.cfg", "cookie_secure = true", "cookie_secure = true\ncookie_domains = [\".example.com\"]")
 		}, "AS-66"},

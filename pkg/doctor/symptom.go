@@ -29,10 +29,10 @@ func rule(component, says, source, pattern string, generic bool, codes ...string
 }
 
 const (
-	k8sOIDC   = "kubernetes staging/src/k8s.io/apiserver/plugin/pkg/authenticator/token/oidc/oidc.go"
-	goOIDC    = "coreos/go-oidc oidc/verify.go (used by that authenticator)"
-	dexOAuth2 = "dexidp/dex server/oauth2.go parseAuthorizationRequest"
-	proxyOIDC = "oauth2-proxy pkg/providers/oidc/verifier.go"
+	k8sOIDC     = "kubernetes staging/src/k8s.io/apiserver/plugin/pkg/authenticator/token/oidc/oidc.go"
+	goOIDC      = "coreos/go-oidc oidc/verify.go (used by that authenticator)"
+	dexAuthflow = "dexidp/dex server/authflow/request.go (server/oauth2.go parseAuthorizationRequest before)"
+	proxyOIDC   = "oauth2-proxy pkg/providers/oidc/verifier.go"
 )
 
 var symptomRules = []SymptomRule{
@@ -50,6 +50,12 @@ var symptomRules = []SymptomRule{
 	rule("kube-apiserver", `oidc: parse groups claim "...": ...`, k8sOIDC, `parse groups claim`, false, "AS-16"),
 	rule("kube-apiserver", `oidc: authenticator not initialized`, k8sOIDC, `authenticator not initialized`, false, "AS-91", "AS-92", "AS-03", "AS-02"),
 	rule("kube-apiserver, oauth2-proxy, kubelogin", `x509: certificate signed by unknown authority`, "Go crypto/x509 UnknownAuthorityError", `certificate signed by unknown authority|failed to verify certificate`, false, "AS-03", "AS-09", "AS-92"),
+	// A changed AuthenticationConfiguration is reloaded only when every
+	// issuer in it answers: otherwise the API server keeps the previous
+	// config and retries (kubernetes pkg/kubeapiserver/options/authentication.go),
+	// so the break shows at the next restart, not now.
+	rule("kube-apiserver", `"failed to update authentication config" err="[oidc: authenticator for issuer \"...\" is not healthy: ...]"`, "kubernetes pkg/kubeapiserver/options/authentication.go (config file reload)", `failed to update authentication config`, false, "AS-91", "AS-92", "AS-93", "AS-01", "AS-03"),
+	rule("kube-apiserver", `"failed to validate authentication config" err="..."`, "kubernetes pkg/kubeapiserver/options/authentication.go (config file reload)", `failed to validate authentication config`, false, "AS-05"),
 	rule("kube-apiserver", `authentication-config file and oidc-* flags are mutually exclusive`, "kubernetes pkg/kubeapiserver/options/authentication.go Validate", `mutually exclusive`, false, "AS-04"),
 	rule("kube-apiserver", `Unable to authenticate the request" err="[invalid bearer token, ...]`, "kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/filters/authentication.go; pkg/authentication/request/bearertoken/bearertoken.go", `invalid bearer token|unable to authenticate the request`, true, unauthorized...),
 	// kubectl
@@ -57,10 +63,15 @@ var symptomRules = []SymptomRule{
 	rule("kubectl", `Error from server (Forbidden): pods is forbidden: User "..." cannot list resource "pods" ...`, "kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage", `is forbidden: user "[^"]*" cannot|\(Forbidden\)`, false, "AS-30", "AS-31", "AS-32", "AS-33", "AS-17", "AS-72", "AS-45", "AS-97"),
 	rule("kubectl", `exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"`, "kubernetes staging/src/k8s.io/client-go/plugin/pkg/client/auth/exec/exec.go", `exec plugin: invalid apiversion`, false, "AS-70"),
 	// dex
-	rule("dex", `Unregistered redirect_uri ("...").`, dexOAuth2, `unregistered redirect_uri`, false, "AS-40"),
-	rule("dex", `Invalid client_id ("...").`, dexOAuth2, `invalid client_id`, false, "AS-41"),
-	rule("dex", `Client can't request scope(s) [...]`, dexOAuth2, `can't request scope`, false, "AS-43"),
-	rule("dex, oauth2-proxy, kubelogin", `Invalid client credentials. / oauth2: "invalid_client"`, "dexidp/dex server/handlers.go handleToken (errInvalidClient)", `invalid client credentials|invalid_client|unauthorized_client`, false, "AS-42"),
+	// Current dex shows these pages without the value; releases before the
+	// authflow package added it in parentheses.
+	rule("dex", `Unregistered redirect_uri. / Unregistered redirect_uri ("...").`, dexAuthflow, `unregistered redirect_uri`, false, "AS-40"),
+	rule("dex", `Invalid client_id. / Invalid client_id ("...").`, dexAuthflow, `invalid client_id`, false, "AS-41"),
+	rule("dex", `Client can't request scope(s) [...]`, dexAuthflow, `can't request scope`, false, "AS-43"),
+	// dex's token endpoint answers the same for an unknown client as for a
+	// wrong secret (server/grants/grants.go authenticateClient): kubelogin's
+	// password and refresh grants show it for a client id dex lacks.
+	rule("dex, oauth2-proxy, kubelogin", `Invalid client credentials. / oauth2: "invalid_client"`, "dexidp/dex server/grants/grants.go authenticateClient", `invalid client credentials|invalid_client|unauthorized_client`, false, "AS-42", "AS-41"),
 	rule("dex", `connector returned error when creating callback ... expected callback URL "..." did not match the URL in the config "..."`, "dexidp/dex server/handlers.go handleConnectorLogin; connector/github, oidc, gitlab ... LoginURL", `did not match the url in the config|returned error when creating callback`, false, "AS-46"),
 	rule("dex", `Invalid state / Requested resource does not exist.`, "dexidp/dex server/handlers.go", `invalid state|requested resource does not exist`, false, "AS-44"),
 	// oauth2-proxy
@@ -68,7 +79,7 @@ var symptomRules = []SymptomRule{
 	rule("oauth2-proxy", `email in id_token (...) isn't verified`, proxyOIDC+"; providers/oidc.go", `email in id_token .*isn't verified`, false, "AS-14"),
 	rule("oauth2-proxy", `cookie "_oauth2_proxy" not present`, "oauth2-proxy pkg/sessions/cookie/session_store.go Load", `cookie "[^"]*" not present`, false, "AS-57", "AS-66", "AS-62", "AS-52", "AS-61"),
 	rule("oauth2-proxy", `Error loading cookied session: cookie signature not valid, removing session`, "oauth2-proxy pkg/middleware/stored_session.go; pkg/sessions/cookie/session_store.go", `error loading cookied session|cookie signature not valid`, false, "AS-50", "AS-57", "AS-61"),
-	rule("oauth2-proxy", `Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-66"),
+	rule("oauth2-proxy", `Warning: request host "..." did not match any of the specific cookie domains of "..." / Warning: request host is "..." but using configured cookie domain of "..."`, "oauth2-proxy pkg/cookies/cookies.go MakeCookie", `did not match any of the specific cookie domains|but using configured cookie domain`, false, "AS-66"),
 	rule("oauth2-proxy", `missing setting for email validation: email-domain or authenticated-emails-file required`, "oauth2-proxy pkg/validation/options.go", `missing setting for email validation`, false, "AS-65"),
 	rule("oauth2-proxy", `cookie_secret must be 16, 24, or 32 bytes to create an AES cipher`, "oauth2-proxy pkg/validation/cookie.go", `cookie_secret must be`, false, "AS-50"),
 	rule("oauth2-proxy", `Rejecting invalid redirect "...": domain / port not in whitelist`, "oauth2-proxy pkg/app/redirect/validator.go", `rejecting invalid redirect`, false, "AS-52", "AS-59"),

@@ -57,6 +57,10 @@ func TestSymptomsMapToTheirChecks(t *testing.T) {
       use email-domain=* to authorize all email addresses`, []string{"AS-65"}, nil},
 		{`2026/11/25 12:00:00 [error] 42#42: *7 auth request unexpected status: 500`, []string{"AS-68"}, nil},
 		{`E1125 12:00:00.000000       7 annotations.go:170] error reading ExternalAuth annotation in Ingress apps/dash: location denied, reason: invalid headers list`, []string{"AS-22"}, nil},
+		// A reload the API server refused: it keeps the previous config.
+		{`E1203 16:49:08.334802   13348 authentication.go:811] "failed to update authentication config" err="[oidc: authenticator for issuer \"https://localhost:40337\" is not healthy: Get \"https://localhost:40337/.well-known/openid-configuration\": context deadline exceeded]"`, []string{"AS-91", "AS-92"}, nil},
+		// kubelogin with a client id dex does not have: dex answers invalid_client.
+		{`error: get-token: authentication error: ropc error: resource owner password credentials flow error: resource owner password credentials flow error: oauth2: "invalid_client" "Invalid client credentials."`, []string{"AS-41", "AS-42"}, nil},
 		{`[cookies.go:84] Warning: request host is "dashboard.example.com" but using configured cookie domain of "example.org"`, []string{"AS-66"}, nil},
 	}
 	for _, c := range cases {
