@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/authstack/authstack/pkg/render"
 	"github.com/authstack/authstack/pkg/render/kubeconfig"
 	"github.com/authstack/authstack/pkg/secrets"
+	"github.com/authstack/authstack/pkg/verify"
 )
 
 // Input is what `authstack up` is asked for.
@@ -208,6 +211,9 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := u.waitForLogins(ctx, stack, users, kc); err != nil {
+		return fail(err)
+	}
 	s := summarize(&stack.Spec, users, in, kc)
 	s.Took = time.Since(start)
 	return s, nil
@@ -330,4 +336,54 @@ func writeUserKubeconfig(in Input, stack *config.Stack, server string, ca []byte
 	}
 	path := filepath.Join(in.StateDir, userKubeconfig)
 	return path, os.WriteFile(path, data, kubeconfig.FileMode)
+}
+
+// waitForLogins logs in as the first test user whose password is known until
+// the API server accepts the token. kube-apiserver starts its OIDC
+// authenticator in the background and answers 401 to every token until it
+// has fetched the issuer's keys, some seconds after dex serves, with nothing
+// in /readyz to show it: without this wait the URLs up prints would give a
+// 401 on the first try.
+func (u *Up) waitForLogins(ctx context.Context, stack *config.Stack, users []User, kubeconfigPath string) error {
+	var user *User
+	for i := range users {
+		if users[i].Password != "" {
+			user = &users[i]
+			break
+		}
+	}
+	if user == nil {
+		fmt.Fprintln(u.Log, "no test user's password is known: the API server may refuse tokens for a few seconds more")
+		return nil
+	}
+	err := poll(ctx, 2*time.Minute, 3*time.Second, func() error {
+		rep, err := verify.Run(ctx, verify.Options{Stack: stack, User: user.Email, Password: user.Password, Kubeconfig: kubeconfigPath, DialContext: edgeDialer(stackHosts(&stack.Spec))})
+		if err != nil {
+			return err
+		}
+		if h := rep.Hop(verify.HopAPIServer); h == nil || !h.OK {
+			if f := rep.Failed(); f != nil {
+				return fmt.Errorf("%s: %s", f.Name, f.Detail)
+			}
+			return errors.New("the API server has not accepted a token yet")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("log in as %s: %w", user.Email, err)
+	}
+	return nil
+}
+
+// edgeDialer connects the stack's host names to the edge on 127.0.0.1, as
+// the kind config maps its ports, whether or not DNS resolves them (nip.io
+// names need public DNS); other addresses are dialled as they are.
+func edgeDialer(hosts []string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, port, err := net.SplitHostPort(addr); err == nil && slices.ContainsFunc(hosts, func(h string) bool { return v1alpha1.Hostname(h) == host }) {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
 }

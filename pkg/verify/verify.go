@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -44,6 +45,9 @@ type Options struct {
 	RedirectURI string
 	// Timeout bounds each request (default 15s).
 	Timeout time.Duration
+	// DialContext, when set, opens the connections to the issuer and the
+	// apps (authstack up reaches its edge at 127.0.0.1 whatever DNS says).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Hop is one checked step of the login path.
@@ -163,6 +167,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	base.ResponseHeaderTimeout = opts.Timeout
+	if opts.DialContext != nil {
+		base.DialContext = opts.DialContext
+	}
 	v := &verifier{opts: opts, spec: spec, issuer: issuer, transport: base, jar: jar, report: &Report{}, connector: loginConnector(spec)}
 	// Each hop needs the one before; after a failure the rest are listed
 	// as not checked, so the report still names every hop.
