@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -164,7 +165,7 @@ func Parse(annotations map[string]string) (*Auth, error) {
 	a.SigninRedirectParam, _ = get(AuthSigninRedirectParam)
 	if v, ok := get(AuthMethod); ok && v != "" {
 		a.Method = v
-		if !contains(methods, v) {
+		if !slices.Contains(methods, v) {
 			fail(AuthMethod, "%q is not an HTTP method (one of %s)", v, strings.Join(methods, ", "))
 		}
 	}
@@ -212,7 +213,7 @@ func Parse(annotations map[string]string) (*Auth, error) {
 		// backend-protocol annotation. Using HTTP as protocol"
 		// (backendprotocol/main.go): not what the user meant.
 		a.BackendProtocol = v
-		if !contains(protocols, strings.ToUpper(strings.TrimSpace(v))) {
+		if !slices.Contains(protocols, strings.ToUpper(strings.TrimSpace(v))) {
 			fail(BackendProtocol, "%q is not one of %s", v, strings.Join(protocols, ", "))
 		}
 	}
@@ -235,7 +236,7 @@ func Parse(annotations map[string]string) (*Auth, error) {
 	}
 	if v, ok := get(Satisfy); ok {
 		a.Satisfy = v
-		if v != "" && !contains(satisfyValues, v) {
+		if v != "" && !slices.Contains(satisfyValues, v) {
 			fail(Satisfy, "%q is not any or all", v)
 		}
 	}
@@ -385,9 +386,9 @@ func validRange(c string) bool {
 // parseBool follows ingress-nginx's parser.GetBoolAnnotation (strconv.ParseBool).
 func parseBool(name, v string, fail func(string, string, ...any)) bool {
 	switch {
-	case contains(truthy, v):
+	case slices.Contains(truthy, v):
 		return true
-	case contains(falsey, v):
+	case slices.Contains(falsey, v):
 		return false
 	}
 	fail(name, "%q is not true or false", v)
@@ -405,13 +406,4 @@ func parseInt(name string, get func(string) (string, bool), fail func(string, st
 		return nil
 	}
 	return &n
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
