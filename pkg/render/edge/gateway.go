@@ -270,4 +270,3 @@ func (r *renderer) clientTrafficPolicy(p v1alpha1.ParentRef) *ClientTrafficPolic
 		},
 	}
 }
-
