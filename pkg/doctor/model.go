@@ -21,6 +21,8 @@ type Model struct {
 	Dex         *Dex
 	Proxies     []*Proxy
 	Ingresses   []*Ingress
+	// EdgeAuths are the auth settings of edges other than ingress-nginx.
+	EdgeAuths []*EdgeAuth
 	RBAC        *RBAC
 	Kubeconfigs []*KubeUser
 	Kubespray   *Kubespray
