@@ -1,9 +1,17 @@
 package doctor
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
 )
 
 func edgeModel(t *testing.T, example string) *Model {
@@ -79,5 +87,40 @@ func TestEdgeObjectsAreCheckedAgainstOAuth2Proxy(t *testing.T) {
 				t.Errorf("findings %v, want %s", codes, f.code)
 			}
 		})
+	}
+}
+
+// --live reads the edge objects authstack applied, and checks them.
+func TestCollectLiveReadsEdgeObjects(t *testing.T) {
+	spec := edgeModel(t, "gateway-api")
+	m := &Model{Now: testNow, Proxies: spec.Proxies}
+	var objs []runtime.Object
+	for _, e := range []string{"grafana", "headlamp"} {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("gateway.envoyproxy.io/v1alpha1")
+		u.SetKind("SecurityPolicy")
+		u.SetNamespace(map[string]string{"grafana": "monitoring", "headlamp": "headlamp"}[e])
+		u.SetName("oauth2-proxy-" + e)
+		u.SetLabels(map[string]string{"app.kubernetes.io/managed-by": "authstack"})
+		_ = unstructured.SetNestedMap(u.Object, map[string]any{
+			"failOpen": true,
+			"http":     map[string]any{"backendRefs": []any{map[string]any{"name": "oauth2-proxy-" + e, "port": int64(4180)}}},
+		}, "spec", "extAuth")
+		objs = append(objs, u)
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		edgeResources[0]: "SecurityPolicyList", edgeResources[1]: "HTTPRouteList", edgeResources[2]: "MiddlewareList",
+	}, objs...)
+	if err := CollectLive(context.Background(), m, LiveOptions{Config: &rest.Config{Host: "https://cluster.invalid"}, Client: fake.NewClientset(), Dynamic: dyn}); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.EdgeAuths) != 2 || !strings.HasPrefix(m.EdgeAuths[0].Source, "live: SecurityPolicy ") {
+		t.Fatalf("edge objects read: %+v", m.EdgeAuths)
+	}
+	codes := strings.Join(edgeCodes(m), "\n")
+	for _, want := range []string{"AS-141 ", "AS-142 ", "AS-143 "} {
+		if !strings.Contains(codes, want) {
+			t.Errorf("no %s finding on the live objects; got:\n%s", want, codes)
+		}
 	}
 }
