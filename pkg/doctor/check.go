@@ -31,6 +31,9 @@ const (
 	// NeedAPIServerSettings is any API server settings, OIDC or not: a
 	// view of the API server, or kubespray variables.
 	NeedAPIServerSettings
+	// NeedEdgeAuth is an edge object that asks oauth2-proxy (SecurityPolicy,
+	// ExternalAuth filter, forwardAuth Middleware).
+	NeedEdgeAuth
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -134,6 +137,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = len(m.Proxies) > 0
 		case NeedIngress:
 			ok = len(m.Ingresses) > 0
+		case NeedEdgeAuth:
+			ok = len(m.EdgeAuths) > 0
 		case NeedRBAC:
 			ok = m.RBAC != nil
 		case NeedKubeconfig:

@@ -17,6 +17,7 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -39,6 +40,8 @@ type LiveOptions struct {
 	// HTTPClient fetches issuer discovery; nil means one trusting the
 	// system roots plus the API server's issuer CA.
 	HTTPClient *http.Client
+	// Dynamic reads the edge objects; nil means one from Config (tests set it).
+	Dynamic dynamic.Interface
 }
 
 const managedBy = "app.kubernetes.io/managed-by=authstack"
@@ -64,6 +67,7 @@ func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	l := &liveCollector{m: m, cfg: cfg, client: client, http: opts.HTTPClient}
 	l.apiServerPod(ctx)
 	l.components(ctx)
+	l.edgeObjects(ctx, opts.Dynamic)
 	l.discovery(ctx)
 	l.token(ctx)
 	return nil

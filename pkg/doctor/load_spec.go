@@ -123,6 +123,8 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 // oauth2-proxy Deployment mounts (those in mounted were read with it).
 func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsByName map[string]map[string]string, mounted map[string]bool) error {
 	switch u.GetKind() {
+	case "SecurityPolicy", "HTTPRoute", "Middleware":
+		m.addEdgeObject(source, u)
 	case "Ingress":
 		var ing networkingv1.Ingress
 		if err := fromUnstructured(u, &ing); err != nil {

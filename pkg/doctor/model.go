@@ -17,10 +17,12 @@ type Model struct {
 	// Now is the time expiry is evaluated at.
 	Now time.Time
 
-	APIServers  []*APIServer
-	Dex         *Dex
-	Proxies     []*Proxy
-	Ingresses   []*Ingress
+	APIServers []*APIServer
+	Dex        *Dex
+	Proxies    []*Proxy
+	Ingresses  []*Ingress
+	// EdgeAuths are the auth settings of edges other than ingress-nginx.
+	EdgeAuths   []*EdgeAuth
 	RBAC        *RBAC
 	Kubeconfigs []*KubeUser
 	Kubespray   *Kubespray

@@ -93,6 +93,9 @@ func TestNetworkPoliciesLetOnlyTheIngressControllerIn(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res := renderExample(t, name)
 			nps := networkPolicies(t, res)
+			// ingress-nginx's namespace, or the edge provider's (its default
+			// or the spec's networkPolicy.ingressNamespace).
+			edgeNS := load(t, name).Spec.NetworkPolicy.IngressNamespace
 			pods := 0
 			for _, o := range res.Objects {
 				tpl := podTemplate(t, o.Object)
@@ -101,13 +104,13 @@ func TestNetworkPoliciesLetOnlyTheIngressControllerIn(t *testing.T) {
 				}
 				pods++
 				what := o.Object.GetKind() + " " + o.Object.GetNamespace() + "/" + o.Object.GetName()
-				onlyFrom(t, what, selecting(t, nps, o.Object.GetNamespace(), tpl.Labels), "ingress-nginx")
+				onlyFrom(t, what, selecting(t, nps, o.Object.GetNamespace(), tpl.Labels), edgeNS)
 			}
 			if pods == 0 {
 				t.Fatal("the example renders no pod; the test would prove nothing")
 			}
 			for _, app := range load(t, name).Spec.Apps {
-				onlyFrom(t, "app "+app.Name, selecting(t, nps, app.Namespace, app.PodSelector), "ingress-nginx")
+				onlyFrom(t, "app "+app.Name, selecting(t, nps, app.Namespace, app.PodSelector), edgeNS)
 			}
 		})
 	}

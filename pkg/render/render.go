@@ -26,6 +26,7 @@ import (
 	"github.com/authstack/authstack/pkg/render/apiserver"
 	"github.com/authstack/authstack/pkg/render/chart"
 	"github.com/authstack/authstack/pkg/render/dex"
+	"github.com/authstack/authstack/pkg/render/edge"
 	"github.com/authstack/authstack/pkg/render/kubeconfig"
 	"github.com/authstack/authstack/pkg/render/meta"
 	"github.com/authstack/authstack/pkg/render/oauth2proxy"
@@ -107,6 +108,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		{"dex", r.dex},
 		{"oauth2-proxy", r.proxies},
 		{"chart", r.chart},
+		{"edge", r.edge},
 		{"rbac", r.rbac},
 		{"api server", r.apiServer},
 		{"kubeconfig", r.kubeconfig},
@@ -358,6 +360,11 @@ func (r *renderer) chart() error {
 			return fmt.Errorf("chart output is not YAML: %w\n%s", err, doc)
 		}
 		u := &unstructured.Unstructured{Object: m}
+		if u.GetKind() == "Ingress" && edge.DropsChartIngresses(r.spec) {
+			// The chart's Ingresses carry ingress-nginx's auth annotations;
+			// package edge renders the provider's own routes instead.
+			continue
+		}
 		file := dexFile
 		if name := u.GetLabels()["app.kubernetes.io/name"]; name != "dex" {
 			file = "manifests/oauth2-proxy-" + r.appOf(u) + ".yaml"

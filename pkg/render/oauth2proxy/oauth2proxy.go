@@ -61,7 +61,7 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) 
 		HTTPAddress:   fmt.Sprintf("0.0.0.0:%d", Port),
 		ReverseProxy:  true,
 		// Only auth_request is served: ingress-nginx proxies to the app itself.
-		Upstreams:              []string{"static://202"},
+		Upstreams:              []string{StaticUpstream(spec)},
 		OIDCEmailClaim:         "email",
 		OIDCGroupsClaim:        spec.APIServer.GroupsClaim,
 		CodeChallengeMethod:    "S256",

@@ -30,6 +30,7 @@ const (
 // never overrides what the user wrote.
 func SetDefaults(s *AuthStack) {
 	spec := &s.Spec
+	spec.Edge.setDefaults()
 	if s.Metadata.Name == "" {
 		s.Metadata.Name = spec.Cluster.Name
 	}
@@ -38,7 +39,7 @@ func SetDefaults(s *AuthStack) {
 	}
 	if d := spec.Issuer.Dex; d != nil {
 		defaultString(&d.Namespace, DefaultDexNamespace)
-		defaultString(&d.IngressClassName, DefaultIngressClass)
+		defaultString(&d.IngressClassName, spec.Edge.defaultIngressClass())
 		defaultString(&d.IDTokenLifetime, DefaultIDTokenLifetime)
 		defaultString(&d.RefreshTokenLifetime, DefaultRefreshLifetime)
 		if d.Replicas == nil {
@@ -107,7 +108,7 @@ func SetDefaults(s *AuthStack) {
 	for i := range spec.Apps {
 		a := &spec.Apps[i]
 		defaultString(&a.ClientID, "oauth2-proxy-"+a.Name)
-		defaultString(&a.IngressClassName, DefaultIngressClass)
+		defaultString(&a.IngressClassName, spec.Edge.defaultIngressClass())
 		defaultString(&a.TLSSecretName, a.Name+"-tls")
 		defaultString(&a.Upstream.Protocol, "HTTP")
 		if a.NetworkPolicy == nil {
@@ -155,7 +156,7 @@ func SetDefaults(s *AuthStack) {
 	for i := range spec.Apps {
 		spec.Apps[i].NamespaceCreation.setDefaults()
 	}
-	defaultString(&spec.NetworkPolicy.IngressNamespace, DefaultIngressNamespace)
+	defaultString(&spec.NetworkPolicy.IngressNamespace, spec.Edge.defaultIngressNamespace())
 	defaultString(&spec.Images.Dex, images.Dex)
 	defaultString(&spec.Images.OAuth2Proxy, images.OAuth2Proxy)
 }

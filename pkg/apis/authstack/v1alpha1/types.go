@@ -38,6 +38,8 @@ type Spec struct {
 	Kustomize *Kustomize `json:"kustomize,omitempty"`
 	// NetworkPolicy says which pods may reach dex, the oauth2-proxies and the apps.
 	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
+	// Edge is what serves dex and the apps and enforces the login (default ingress-nginx).
+	Edge Edge `json:"edge,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.

@@ -34,6 +34,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateAPIServer(&s.Spec, spec.Child("apiServer"))...)
 	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
 	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
+	errs = append(errs, validateEdge(&s.Spec, spec)...)
 	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
 	errs = append(errs, validateNamespaces(&s.Spec)...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
@@ -460,9 +461,9 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 		// annotations; any other controller ignores them and serves the app
 		// without a login. An empty class is defaulted to nginx and written
 		// into the Ingress, so the cluster's default class never decides.
-		if a.IngressClassName != DefaultIngressClass {
+		if s.EdgeProvider() == EdgeIngressNginx && a.IngressClassName != DefaultIngressClass {
 			errs = append(errs, field.Invalid(ap.Child("ingressClassName"), a.IngressClassName, fmt.Sprintf(
-				"only ingress-nginx (class %q) is supported today: authstack protects apps with ingress-nginx's auth annotations, which another controller ignores, serving the app without any login", DefaultIngressClass)))
+				"only ingress-nginx (class %q) with spec.edge.provider ingress-nginx: the app Ingress carries ingress-nginx's auth annotations, which another controller ignores, serving the app without any login; for Traefik or a Gateway set spec.edge.provider (docs/edges.md)", DefaultIngressClass)))
 		}
 		for j, d := range a.AllowedEmailDomains {
 			if d != "*" && dnsSubdomain(d, nil) != nil {
@@ -924,7 +925,7 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 
 // Warnings returns what in a defaulted, valid spec deserves a second look.
 func Warnings(s *AuthStack) []Warning {
-	var ws []Warning
+	ws := edgeWarnings(&s.Spec)
 	for i, role := range s.Spec.RBAC.Roles {
 		if !role.AllowEscalation {
 			continue

@@ -234,7 +234,7 @@ func TestOpenAppsBehindAnExternalIssuerAreWarnedAbout(t *testing.T) {
 		}
 		return s
 	}
-	ws := Warnings(spec(nil))
+	ws := nonEdgeWarnings(spec(nil))
 	if len(ws) != 1 || ws[0].Field != "spec.apps[0]" || !strings.Contains(ws[0].Message, "every user") {
 		t.Fatalf("warnings = %v, want one about spec.apps[0] admitting every user", ws)
 	}
@@ -242,7 +242,7 @@ func TestOpenAppsBehindAnExternalIssuerAreWarnedAbout(t *testing.T) {
 		"groups":  func(a *App) { a.AllowedGroups = []string{"sre"} },
 		"domains": func(a *App) { a.AllowedEmailDomains = []string{"example.com"} },
 	} {
-		if ws := Warnings(spec(edit)); len(ws) > 0 {
+		if ws := nonEdgeWarnings(spec(edit)); len(ws) > 0 {
 			t.Errorf("%s: %v", name, ws)
 		}
 	}
@@ -261,14 +261,14 @@ func TestGitHubWithoutOrgsIsWarnedAbout(t *testing.T) {
 		}
 		return s
 	}
-	ws := Warnings(spec(nil, nil))
+	ws := nonEdgeWarnings(spec(nil, nil))
 	if len(ws) != 2 || ws[0].Field != "spec.issuer.dex.connectors[0].github.orgs" || ws[1].Field != "spec.apps[0]" || !strings.Contains(ws[1].Message, "every GitHub account") {
 		t.Fatalf("warnings = %v, want one at the connector and one at the app", ws)
 	}
-	if ws := Warnings(spec(nil, []string{"acme:sre"})); len(ws) != 1 {
+	if ws := nonEdgeWarnings(spec(nil, []string{"acme:sre"})); len(ws) != 1 {
 		t.Errorf("an app with allowedGroups: warnings = %v, want only the connector's", ws)
 	}
-	if ws := Warnings(spec([]GitHubOrg{{Name: "acme"}}, nil)); len(ws) != 0 {
+	if ws := nonEdgeWarnings(spec([]GitHubOrg{{Name: "acme"}}, nil)); len(ws) != 0 {
 		t.Errorf("orgs listed: warnings = %v, want none", ws)
 	}
 }
@@ -466,7 +466,7 @@ func TestCreatedNamespacesHaveOneCheckedPodSecurityLevel(t *testing.T) {
 	if got := s.Spec.Apps[0].PodSecurity; got != PodSecurityRestricted {
 		t.Errorf("default level = %q, want restricted", got)
 	}
-	ws := Warnings(s)
+	ws := nonEdgeWarnings(s)
 	if len(ws) != 1 || ws[0].Field != "spec.rbac.teams[0].podSecurity" || !strings.Contains(ws[0].Message, "privileged") {
 		t.Errorf("warnings = %v, want one about team-a's privileged level", ws)
 	}
