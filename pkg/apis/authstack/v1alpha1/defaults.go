@@ -48,9 +48,6 @@ func SetDefaults(s *AuthStack) {
 		if d.Storage.Type == "" {
 			d.Storage.Type = StorageKubernetes
 		}
-		if d.TLS.SecretName == "" {
-			d.TLS.SecretName = "dex-tls"
-		}
 		if d.TLS.CertManager != nil {
 			defaultString(&d.TLS.CertManager.Kind, "ClusterIssuer")
 		}
@@ -106,9 +103,8 @@ func SetDefaults(s *AuthStack) {
 	}
 	for i := range spec.Apps {
 		a := &spec.Apps[i]
-		defaultString(&a.ClientID, "oauth2-proxy-"+a.Name)
+		defaultString(&a.ClientID, a.defaultClientID())
 		defaultString(&a.IngressClassName, DefaultIngressClass)
-		defaultString(&a.TLSSecretName, a.Name+"-tls")
 		defaultString(&a.Upstream.Protocol, "HTTP")
 		if a.NetworkPolicy == nil {
 			t := true
@@ -126,7 +122,7 @@ func SetDefaults(s *AuthStack) {
 		// validation says what to do instead.
 		if api.Mode == ModeAuthConfig {
 			for i := range spec.Apps {
-				if a := &spec.Apps[i]; a.Identity == IdentityToken && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
+				if a := &spec.Apps[i]; a.SendsUserToken() && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
 					api.Audiences = append(api.Audiences, spec.ForwardedAudience(a))
 				}
 			}
@@ -155,6 +151,7 @@ func SetDefaults(s *AuthStack) {
 	for i := range spec.Apps {
 		spec.Apps[i].NamespaceCreation.setDefaults()
 	}
+	setTLSDefaults(spec)
 	defaultString(&spec.NetworkPolicy.IngressNamespace, DefaultIngressNamespace)
 	defaultString(&spec.Images.Dex, images.Dex)
 	defaultString(&spec.Images.OAuth2Proxy, images.OAuth2Proxy)
