@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Times the whole `authstack render` process against `helm template` of the
-# upstream dex and oauth2-proxy charts, side by side in one hyperfine run,
-# with `authstack version` for the start-up cost every command pays.
-# Needs: hyperfine (Debian), a helm binary and the two upstream chart
+# upstream dex and oauth2-proxy charts, side by side, with `authstack
+# version` for the start-up cost every command pays. The commands run in
+# rounds, each command once per round, so that a change in the machine's
+# load hits all of them alike; the table gives the median and the minimum
+# wall time and the median CPU time (user + system) over RUNS rounds.
+# BEFORE=path/to/an/older/authstack adds its version and render for a
+# before/after comparison in the same rounds.
+# Needs: bash, a helm binary and the two upstream chart
 # directories (set HELM, DEX_CHART, OAUTH2_PROXY_CHART). The oauth2-proxy
 # chart's optional redis-ha dependency is dropped from a scratch copy, since
 # helm refuses to template a chart whose dependency archive is absent.
@@ -45,10 +50,40 @@ echo "objects in the kind stack:  $("$work/authstack" render -f "$work/kind/auth
 echo "objects in the large stack: $("$work/authstack" render -f "$work/large/authstack.yaml" 2>/dev/null | grep -c '^kind: ')"
 echo "objects from the two charts: $(( $("$HELM" template dex "$DEX_CHART" -f hack/bench/dex-values.yaml | grep -c '^kind: ') + $("$HELM" template oauth2-proxy "$work/oauth2-proxy" -f hack/bench/oauth2-proxy-values.yaml | grep -c '^kind: ') ))"
 
-hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-markdown "${OUT:-/dev/stdout}" \
-  -n "authstack version" "$work/authstack version" \
-  -n "authstack render (kind example, whole stack)" "$work/authstack render -f $work/kind/authstack.yaml" \
-  -n "authstack render (5 apps, 1,000 users)" "$work/authstack render -f $work/large/authstack.yaml" \
-  -n "helm template dex (upstream chart)" "$HELM template dex $DEX_CHART -f hack/bench/dex-values.yaml" \
-  -n "helm template oauth2-proxy (upstream chart)" "$HELM template oauth2-proxy $work/oauth2-proxy -f hack/bench/oauth2-proxy-values.yaml" \
-  -n "helm template dex + oauth2-proxy" "sh -c '$HELM template dex $DEX_CHART -f hack/bench/dex-values.yaml >/dev/null && $HELM template oauth2-proxy $work/oauth2-proxy -f hack/bench/oauth2-proxy-values.yaml >/dev/null'"
+names=() cmds=()
+add() { names+=("$1"); cmds+=("$2"); }
+add "authstack version" "$work/authstack version"
+add "authstack render (kind example, whole stack)" "$work/authstack render -f $work/kind/authstack.yaml"
+add "authstack render (5 apps, 1,000 users)" "$work/authstack render -f $work/large/authstack.yaml"
+if [ -n "${BEFORE:-}" ]; then
+  add "before: authstack version" "$BEFORE version"
+  add "before: authstack render (kind example, whole stack)" "$BEFORE render -f $work/kind/authstack.yaml"
+fi
+add "helm template dex (upstream chart)" "$HELM template dex $DEX_CHART -f hack/bench/dex-values.yaml"
+add "helm template oauth2-proxy (upstream chart)" "$HELM template oauth2-proxy $work/oauth2-proxy -f hack/bench/oauth2-proxy-values.yaml"
+add "helm template dex + oauth2-proxy" "$HELM template dex $DEX_CHART -f hack/bench/dex-values.yaml && $HELM template oauth2-proxy $work/oauth2-proxy -f hack/bench/oauth2-proxy-values.yaml"
+
+# One line per run in $work/t<i>: wall user system, in seconds.
+TIMEFORMAT='%3R %3U %3S'
+run() { { time eval "${cmds[$1]}" >/dev/null 2>&1; } 2>>"$work/t$1"; }
+for i in "${!cmds[@]}"; do for _ in 1 2 3; do run "$i"; done; : >"$work/t$i"; done
+for _ in $(seq "${RUNS:-30}"); do
+  for i in "${!cmds[@]}"; do run "$i"; done
+done
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+ms() { awk '{printf "%.1f", $1*1000}'; }
+helm_both=$(( ${#cmds[@]} - 1 ))
+ref=$(awk '{print $1}' "$work/t$helm_both" | median)
+{
+  echo "| Command | median wall [ms] | min wall [ms] | median CPU [ms] | wall / helm dex + oauth2-proxy |"
+  echo "|:---|---:|---:|---:|---:|"
+  for i in "${!cmds[@]}"; do
+    wall=$(awk '{print $1}' "$work/t$i" | median)
+    printf '| `%s` | %s | %s | %s | %.2f |\n' "${names[$i]}" "$(echo "$wall" | ms)" \
+      "$(awk '{print $1}' "$work/t$i" | sort -n | head -1 | ms)" \
+      "$(awk '{print $2 + $3}' "$work/t$i" | median | ms)" "$(awk -v a="$wall" -v b="$ref" 'BEGIN {print a / b}')"
+  done
+  echo
+  echo "$(wc -l <"$work/t0") rounds, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+} >"${OUT:-/dev/stdout}"

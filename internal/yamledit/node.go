@@ -2,6 +2,7 @@ package yamledit
 
 import (
 	"regexp"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -99,13 +100,15 @@ func String(s string) *yaml.Node {
 // 1.1 does not: booleans like "yes" and "off", sexagesimal numbers like
 // "1:20", and the "=" and "<<" value and merge tags. The encoder quotes
 // everything YAML 1.2 would misread, but not these.
-var yaml11Only = regexp.MustCompile(`^(?:[yYnN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF|=|<<|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$`)
+var yaml11Only = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[yYnN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF|=|<<|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$`)
+})
 
 // Quote11 quotes string scalar n if a YAML 1.1 reader would take it for
 // something else. Ansible (PyYAML) and sigs.k8s.io/yaml (go-yaml v2) read
 // YAML 1.1, and the files patched here are read by them.
 func Quote11(n *yaml.Node) {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && yaml11Only.MatchString(n.Value) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && yaml11Only().MatchString(n.Value) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 }

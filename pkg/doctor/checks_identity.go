@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Kubernetes reserves names starting with "system:" for its own users and
@@ -54,7 +55,7 @@ func (j *JWTAuth) guards(kind string) bool {
 
 // celPrefix is a CEL expression that starts with a string literal
 // concatenated to the rest: 'oidc:' + claims.sub.
-var celPrefix = regexp.MustCompile(`^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\+`)
+var celPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\+`) })
 
 // prefixCheck reports the username or groups prefix of every issuer.
 func prefixCheck(m *Model, kind string) []Finding {
@@ -69,7 +70,7 @@ func prefixCheck(m *Model, kind string) []Finding {
 		ev := prefField + " = " + q(prefix)
 		switch {
 		case expr != "":
-			sm := celPrefix.FindStringSubmatch(expr)
+			sm := celPrefix().FindStringSubmatch(expr)
 			if sm == nil {
 				if !j.guards(kind) {
 					out = append(out, skip("%s come from a CEL expression (%s.expression) that does not start with a fixed prefix; doctor does not evaluate CEL", noun, field))

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -57,35 +58,37 @@ func lineAt(data []byte, off int) int { return bytes.Count(data[:off], []byte("\
 
 // syntaxLine finds the line of a YAML or oauth2_proxy.cfg syntax error
 // ("yaml: line 3: ...", "line 3: expected key = value").
-var syntaxLine = regexp.MustCompile(`(?:^|: )(?:yaml: )?line (\d+): (.*)$`)
+var syntaxLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|: )(?:yaml: )?line (\d+): (.*)$`) })
 
 // anyLine finds the first line number in a longer message.
-var anyLine = regexp.MustCompile(`\bline (\d+):`)
+var anyLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bline (\d+):`) })
 
 // typeField finds the field of a JSON decoding error ("cannot unmarshal
 // string into Go struct field .staticClients.redirectURIs of type
 // []string").
-var typeField = regexp.MustCompile(`Go struct field \S*?([A-Za-z_][A-Za-z0-9_]*) of type (\S+)`)
+var typeField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`Go struct field \S*?([A-Za-z_][A-Za-z0-9_]*) of type (\S+)`)
+})
 
 // secretWord is a key that holds a secret; a parser's message about such
 // a line may quote its value.
-var secretWord = regexp.MustCompile(`(?i)secret|passw|bindpw|token|private|credential`)
+var secretWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)secret|passw|bindpw|token|private|credential`) })
 
 // quoted is a value a parser quotes in its message.
-var quoted = regexp.MustCompile("\"[^\"]*\"?|`[^`]*`?")
+var quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\"[^\"]*\"?|`[^`]*`?") })
 
 // redactSecrets removes quoted values from a message about a secret: a
 // finding never shows a secret, even a mistyped one.
 func redactSecrets(msg string) string {
-	if !secretWord.MatchString(msg) {
+	if !secretWord().MatchString(msg) {
 		return msg
 	}
-	return quoted.ReplaceAllString(msg, "(value not shown)")
+	return quoted().ReplaceAllString(msg, "(value not shown)")
 }
 
 // kindLine finds a top-level kind, the usual sign of a file given to the
 // wrong flag.
-var kindLine = regexp.MustCompile(`(?m)^kind:[ \t]*["']?([A-Za-z]+)`)
+var kindLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^kind:[ \t]*["']?([A-Za-z]+)`) })
 
 // invalid records an artifact doctor could not use as an AS-00 finding: the
 // file, the line when known, and the likely cause, so that the other
@@ -101,7 +104,7 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 		line, cause, fix = 0, readCause(pe), "give the path of a readable regular file"
 	case errors.Is(err, errNothingOfKind):
 		cause = fmt.Sprintf("it holds nothing doctor can use as %s", what)
-		if sm := kindLine.FindSubmatchIndex(data); sm != nil {
+		if sm := kindLine().FindSubmatchIndex(data); sm != nil {
 			line = lineAt(data, sm[0])
 			cause = fmt.Sprintf("it is a %s, not %s", data[sm[2]:sm[3]], what)
 		}
@@ -116,7 +119,7 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 		if errors.As(err, &ie) {
 			msg = ie.Err.Error()
 		}
-		if sm := syntaxLine.FindStringSubmatch(msg); sm != nil && !strings.Contains(msg, "\n") {
+		if sm := syntaxLine().FindStringSubmatch(msg); sm != nil && !strings.Contains(msg, "\n") {
 			line, _ = strconv.Atoi(sm[1])
 			cause = "syntax error: " + sm[2]
 			fix = "correct the syntax at the line named"
@@ -124,11 +127,11 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 		}
 		// A spec's validation lists every problem, one a line.
 		cause = msg
-		if sm := anyLine.FindStringSubmatch(msg); sm != nil {
+		if sm := anyLine().FindStringSubmatch(msg); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
 		}
 		// A decoding error names the field, not the line: find the key.
-		if sm := typeField.FindStringSubmatch(msg); sm != nil && line == 0 {
+		if sm := typeField().FindStringSubmatch(msg); sm != nil && line == 0 {
 			if loc := regexp.MustCompile(`(?m)^[ \t-]*` + regexp.QuoteMeta(sm[1]) + `[ \t]*:`).FindIndex(data); loc != nil {
 				line = lineAt(data, loc[0])
 				fix = fmt.Sprintf("correct %s at the line named: it must be a %s", sm[1], sm[2])
@@ -137,7 +140,7 @@ func (m *Model) invalid(file string, data []byte, what string, err error) {
 		// A message about the object's kind (or one that names it, as a
 		// format package's "the ConfigMap has no config.yaml key" does)
 		// points at the kind line.
-		if sm := kindLine.FindSubmatchIndex(data); sm != nil && line == 0 {
+		if sm := kindLine().FindSubmatchIndex(data); sm != nil && line == 0 {
 			k := string(data[sm[2]:sm[3]])
 			if strings.Contains(msg, "kind") || strings.Contains(msg, k) {
 				line = lineAt(data, sm[0])

@@ -3,6 +3,7 @@ package doctor
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // SymptomRule maps a message a user sees to the checks that explain it.
@@ -18,14 +19,17 @@ type SymptomRule struct {
 	// no specific rule matches the same message: the specific text names
 	// the cause, the wrapper does not.
 	Generic bool
-	re      *regexp.Regexp
+	// re compiles the pattern on first use: the table is built at package
+	// initialisation, which every command pays, and only doctor --symptom
+	// matches against it.
+	re func() *regexp.Regexp
 }
 
 // The checks behind a 401 whose reason is not in the message.
 var unauthorized = []string{"AS-20", "AS-01", "AS-02", "AS-03", "AS-04", "AS-05", "AS-06", "AS-10", "AS-11", "AS-12", "AS-13", "AS-14", "AS-15", "AS-16", "AS-45", "AS-73", "AS-80", "AS-91", "AS-92", "AS-93", "AS-94"}
 
 func rule(component, says, source, pattern string, generic bool, codes ...string) SymptomRule {
-	return SymptomRule{Component: component, Says: says, Source: source, Codes: codes, Generic: generic, re: regexp.MustCompile("(?i)" + pattern)}
+	return SymptomRule{Component: component, Says: says, Source: source, Codes: codes, Generic: generic, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("(?i)" + pattern) })}
 }
 
 const (
@@ -118,7 +122,7 @@ type SymptomResult struct {
 func MatchSymptom(msg string) []SymptomRule {
 	var specific, generic []SymptomRule
 	for _, r := range symptomRules {
-		if !r.re.MatchString(msg) {
+		if !r.re().MatchString(msg) {
 			continue
 		}
 		if r.Generic {

@@ -22,7 +22,7 @@ func TestSymptomTableIsConsistent(t *testing.T) {
 				t.Errorf("rule %q names %s, which is no check", r.Says, c)
 			}
 		}
-		if !r.re.MatchString(r.Says) {
+		if !r.re().MatchString(r.Says) {
 			t.Errorf("rule %q does not recognize its own message", r.Says)
 		}
 	}

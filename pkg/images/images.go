@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 const (
@@ -27,7 +28,7 @@ var Digests = map[string]string{}
 
 // digestRE is a sha256 digest as the OCI image spec writes it: the
 // algorithm, a colon and 64 lower-case hex digits.
-var digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+var digestRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[a-f0-9]{64}$`) })
 
 // Digest returns the digest of an image reference ("" when it has none),
 // or an error when what follows "@" is not a sha256 digest.
@@ -36,7 +37,7 @@ func Digest(ref string) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	if !digestRE.MatchString(d) {
+	if !digestRE().MatchString(d) {
 		return "", fmt.Errorf("image %q: %q is not a sha256 digest (sha256: and 64 lower-case hex digits)", ref, d)
 	}
 	return d, nil
@@ -54,7 +55,7 @@ func Pin(ref string, known map[string]string) (string, error) {
 		return ref, nil
 	}
 	if d := known[ref]; d != "" {
-		if !digestRE.MatchString(d) {
+		if !digestRE().MatchString(d) {
 			return "", fmt.Errorf("image %q: the recorded digest %q is not a sha256 digest", ref, d)
 		}
 		return ref + "@" + d, nil

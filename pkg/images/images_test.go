@@ -33,7 +33,7 @@ func TestPin(t *testing.T) {
 // The recorded digests of the default images, if any, are well formed.
 func TestRecordedDigests(t *testing.T) {
 	for ref, d := range Digests {
-		if !digestRE.MatchString(d) {
+		if !digestRE().MatchString(d) {
 			t.Errorf("Digests[%q] = %q is not a sha256 digest", ref, d)
 		}
 	}

@@ -1,23 +1,19 @@
-// Package chart renders the embedded Helm chart with helm's engine from a
-// typed Values struct. It is the only package that imports helm, so moving
-// to helm v4 touches this package alone.
+// Package chart renders the embedded Helm chart from a typed Values struct.
+// It is the only package that imports helm, and only in its tests: the
+// binary executes the chart's templates itself (engine.go), the way helm's
+// engine does, with the few template functions the chart uses. Linking
+// helm's engine would link its chartutil package and with it a JSON Schema
+// library whose initialisation every authstack command paid for (issue 12).
+// TestRenderMatchesHelm pins the output to helm's engine byte for byte, so
+// the chart still renders the same with plain `helm template`.
 package chart
 
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
-	"sync"
-
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-
-	"github.com/authstack/authstack/templates"
 )
 
 // Values is everything the chart reads; field names are the chart's value keys.
@@ -87,38 +83,10 @@ type Upstream struct {
 	PodSelector map[string]string `json:"podSelector,omitempty"`
 }
 
-var (
-	loadOnce sync.Once
-	loaded   *chart.Chart
-	loadErr  error
-)
-
-// load reads the embedded chart once per process.
-func load() (*chart.Chart, error) {
-	loadOnce.Do(func() {
-		var files []*loader.BufferedFile
-		loadErr = fs.WalkDir(templates.Chart, templates.ChartDir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := fs.ReadFile(templates.Chart, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(p, templates.ChartDir+"/"), Data: data})
-			return nil
-		})
-		if loadErr == nil {
-			loaded, loadErr = loader.LoadFiles(files)
-		}
-	})
-	return loaded, loadErr
-}
-
 // Render returns the chart's manifests, one YAML document per object, in a
 // stable order (by template file, then by position in it).
 func Render(v Values) ([]string, error) {
-	c, err := load()
+	c, err := loadChart()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded chart: %w", err)
 	}
@@ -130,11 +98,8 @@ func Render(v Values) ([]string, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
-	vals, err := chartutil.ToRenderValues(c, m, chartutil.ReleaseOptions{Name: v.Instance, Namespace: "default"}, chartutil.DefaultCapabilities)
-	if err != nil {
-		return nil, fmt.Errorf("chart values: %w", err)
-	}
-	out, err := engine.Render(c, vals)
+	values := coalesce(m, deepCopy(c.defaults).(map[string]any))
+	out, err := c.execute(values, release{Name: v.Instance, Namespace: "default", Service: "Helm", IsInstall: true, Revision: 1})
 	if err != nil {
 		return nil, fmt.Errorf("render chart: %w", err)
 	}
