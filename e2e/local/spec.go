@@ -71,6 +71,9 @@ spec:
     mode: {{ .Mode }}
     authenticationConfigPath: {{ .Dir }}/apiserver/authentication-config.yaml
     issuerCAPath: {{ .Dir }}/apiserver/oidc-ca.crt
+  # nginx in front terminates TLS with the test CA, not the Ingresses' Secrets.
+  tls:
+    insecureHTTP: true
 {{- if .WithApps }}
   apps:
     - name: dashboard

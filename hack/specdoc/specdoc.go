@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -29,13 +31,31 @@ type source struct {
 	consts map[string][]string
 }
 
+// parseTypes reads path (types.go) and then the other non-test files of
+// its package, in name order: spec types that live in files of their own
+// (tls.go, app_oidc.go) are part of the reference too.
 func parseTypes(path string) (*source, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+	others, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*.go"))
 	if err != nil {
 		return nil, err
 	}
+	sort.Strings(others)
 	src := &source{types: map[string]*structType{}, consts: map[string][]string{}}
+	fset := token.NewFileSet()
+	for i, p := range append([]string{path}, others...) {
+		if (i > 0 && filepath.Clean(p) == filepath.Clean(path)) || strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		src.add(f)
+	}
+	return src, nil
+}
+
+func (src *source) add(f *ast.File) {
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok {
@@ -62,7 +82,6 @@ func parseTypes(path string) (*source, error) {
 			}
 		}
 	}
-	return src, nil
 }
 
 // Generate renders the field reference of every struct reachable from AuthStack.

@@ -21,6 +21,7 @@ const minimalDex = `    dex:
             userSearch:
               baseDN: ou=people,dc=example,dc=com
               username: mail
+      tls: {secretName: dex-tls}
 `
 
 const minimal = `apiVersion: authstack.dev/v1alpha1
@@ -102,14 +103,14 @@ func TestParseReportsProblems(t *testing.T) {
 		{
 			name: "http issuer",
 			edit: func(s string) string {
-				return strings.Replace(s, "    dex:\n      host: dex.example.com\n      connectors:\n        - ldap:\n            host: ldap.example.com:636\n            userSearch:\n              baseDN: ou=people,dc=example,dc=com\n              username: mail\n", "    external:\n      url: http://keycloak.example.com/realms/x\n", 1)
+				return strings.Replace(s, minimalDex, "    external:\n      url: http://keycloak.example.com/realms/x\n", 1)
 			},
 			want: []string{`spec.issuer.external.url: Invalid value: "http://keycloak.example.com/realms/x": must use https`},
 		},
 		{
 			name: "missing issuer",
 			edit: func(s string) string {
-				return strings.Replace(s, "    dex:\n      host: dex.example.com\n      connectors:\n        - ldap:\n            host: ldap.example.com:636\n            userSearch:\n              baseDN: ou=people,dc=example,dc=com\n              username: mail\n", "    {}\n", 1)
+				return strings.Replace(s, minimalDex, "    {}\n", 1)
 			},
 			want: []string{"spec.issuer: Required value: set issuer.dex"},
 		},
@@ -148,9 +149,9 @@ func TestParseReportsProblems(t *testing.T) {
 		{
 			name: "app host not a DNS name",
 			edit: func(s string) string {
-				return s + "  apps:\n    - name: a\n      host: not_a_host\n      namespace: apps\n      upstream: {service: a, port: 80}\n      identity: token\n"
+				return s + "  apps:\n    - name: a\n      host: not_a_host\n      namespace: apps\n      upstream: {service: a, port: 80}\n      identity: token\n      tlsSecretName: a-tls\n"
 			},
-			want: []string{`line 19: spec.apps[0].host: Invalid value: "not_a_host": must be a DNS name`},
+			want: []string{`line 20: spec.apps[0].host: Invalid value: "not_a_host": must be a DNS name`},
 		},
 		{
 			name: "memory storage with replicas",
@@ -282,6 +283,7 @@ func TestLoadFileKeepsWarningsWithLines(t *testing.T) {
       namespace: monitoring
       upstream: {service: grafana, port: 80}
       identity: headers
+      tlsSecretName: grafana-tls
 `, 1)
 	path := filepath.Join(t.TempDir(), "authstack.yaml")
 	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {

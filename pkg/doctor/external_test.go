@@ -13,6 +13,8 @@ const externalTokenSpec = `apiVersion: authstack.dev/v1alpha1
 kind: AuthStack
 spec:
   cluster: {name: ops, kubernetesVersion: "1.32", installer: authentication-config}
+  tls:
+    insecureHTTP: true
   issuer:
     external:
       url: https://keycloak.example.com/realms/ops
@@ -77,6 +79,8 @@ func TestSpecRolesAreHealthy(t *testing.T) {
 kind: AuthStack
 spec:
   cluster: {name: ops, kubernetesVersion: "1.32", installer: authentication-config}
+  tls:
+    insecureHTTP: true
   issuer:
     dex:
       host: dex.example.com

@@ -68,6 +68,7 @@ func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	l.apiServerPod(ctx)
 	l.components(ctx)
 	l.edgeObjects(ctx, opts.Dynamic)
+	l.tlsSecrets(ctx)
 	l.discovery(ctx)
 	l.token(ctx)
 	return nil

@@ -298,6 +298,12 @@ func (im *importer) issuer() error {
 			}
 		}
 	}
+	if x.TLS.SecretName == "" {
+		// Every host needs a TLS source to validate: name the Secret the
+		// rendered Ingress reads, and say that nothing here showed one.
+		x.TLS.SecretName = "dex-tls"
+		im.gap(d.Source, "issuer", "no TLS Secret for %s was imported (no Ingress with a tls entry for it): the spec names Secret %q in dex's namespace; create it (kubernetes.io/tls) or set spec.tls.certManager", u.Host, x.TLS.SecretName)
+	}
 	if d.WebHTTPS != "" {
 		im.gap(d.Source, "web.https", "dex serves TLS itself here; the rendered dex serves plain HTTP behind its Ingress, which terminates TLS with Secret %q", orDefault(x.TLS.SecretName, "dex-tls"))
 	}
@@ -448,6 +454,10 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		im.gap(src, "spec.ingressClassName", "%q: the spec supports ingress-nginx (class %q) only, whose auth annotations it renders; the app's Ingress gets class %q", ing.ClassName, v1alpha1.DefaultIngressClass, v1alpha1.DefaultIngressClass)
 	}
 	app.TLSSecretName = ing.TLSSecrets[ru.Hostname()]
+	if app.TLSSecretName == "" {
+		app.TLSSecretName = app.Name + "-tls"
+		im.gap(src, "spec.tls", "the Ingress has no tls entry for %s: the spec names Secret %q for it; create it (kubernetes.io/tls) or set spec.tls.certManager", ru.Hostname(), app.TLSSecretName)
+	}
 	app.ClientID = p.ClientID
 	app.AllowedGroups = p.AllowedGroups
 	app.AllowedEmailDomains = p.EmailDomains

@@ -146,7 +146,8 @@ func Build(a Answers) *v1alpha1.AuthStack {
 	if a.issuer() == IssuerExternal {
 		spec.Issuer.External = &v1alpha1.ExternalIssuer{URL: a.IssuerURL, CAFile: a.IssuerCAFile, AppClientSecret: a.AppClientSecret.ref()}
 	} else {
-		d := &v1alpha1.Dex{Host: a.IssuerHost, CAFile: a.IssuerCAFile, Connectors: []v1alpha1.Connector{}}
+		// Every host names its TLS Secret: the user creates it, or switches to spec.tls.certManager.
+		d := &v1alpha1.Dex{Host: a.IssuerHost, CAFile: a.IssuerCAFile, Connectors: []v1alpha1.Connector{}, TLS: v1alpha1.DexTLS{SecretName: "dex-tls"}}
 		if c, ok := a.connector(); ok {
 			d.Connectors = append(d.Connectors, c)
 		}
@@ -154,6 +155,7 @@ func Build(a Answers) *v1alpha1.AuthStack {
 	}
 	for _, app := range a.Apps {
 		if parsed, err := ParseApp(app); err == nil {
+			parsed.TLSSecretName = parsed.Name + "-tls"
 			spec.Apps = append(spec.Apps, parsed)
 		}
 	}

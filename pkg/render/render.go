@@ -107,6 +107,8 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		{"namespaces", r.namespaces},
 		{"dex", r.dex},
 		{"oauth2-proxy", r.proxies},
+		{"apps with their own login", r.ownLoginApps},
+		{"certificates", r.certificates},
 		{"chart", r.chart},
 		{"edge", r.edge},
 		{"rbac", r.rbac},
@@ -298,6 +300,9 @@ func CookieSecretName(app string) string { return "cookie-secret/" + app }
 func (r *renderer) proxies() error {
 	for i := range r.spec.Apps {
 		app := &r.spec.Apps[i]
+		if app.OwnLogin() {
+			continue // no oauth2-proxy: see ownLoginApps
+		}
 		cfg, err := oauth2proxy.Config(r.spec, app, r.issuerCA != "")
 		if err != nil {
 			return err
@@ -557,7 +562,9 @@ var kindRank = map[string]int{
 	"Namespace": 0, "CustomResourceDefinition": 1, "ServiceAccount": 2, "Secret": 3, "ConfigMap": 4,
 	"ClusterRole": 5, "Role": 6, "ClusterRoleBinding": 7, "RoleBinding": 8,
 	// A NetworkPolicy comes before the Pods it guards exist.
-	"NetworkPolicy": 9, "Service": 10, "Deployment": 11, "Ingress": 12,
+	"NetworkPolicy": 9, "Service": 10, "Deployment": 11,
+	// A Certificate before the Ingress that serves its Secret.
+	"Certificate": 12, "Ingress": 13,
 }
 
 // ApplyPhase is 0 for Namespaces and CRDs, which must exist before the

@@ -248,6 +248,22 @@ func TestVariantsMatchGolden(t *testing.T) {
 			files: []string{"kubeconfig.yaml", "dex/config.yaml", "manifests/dex.yaml"},
 		},
 	}
+	variants = append(variants, struct {
+		name    string
+		example string
+		edit    func(s *v1alpha1.Spec)
+		files   []string
+	}{
+		// Headlamp logs in itself: no oauth2-proxy, its own dex client with
+		// the /oidc-callback redirect, a trusted peer of kubectl, the client
+		// in a Secret and the chart values pointing at that Secret.
+		name: "headlamp-oidc", example: "dashboard-token",
+		edit: func(s *v1alpha1.Spec) {
+			a := &s.Apps[1]
+			a.Identity, a.Kind, a.ClientID = v1alpha1.IdentityOIDC, v1alpha1.AppKindHeadlamp, "headlamp"
+		},
+		files: []string{"apps/headlamp/headlamp-values.yaml", "dex/config.yaml", "manifests/app-headlamp.yaml", "manifests/secrets.yaml"},
+	})
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			s := load(t, v.example)

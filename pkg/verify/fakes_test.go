@@ -240,6 +240,8 @@ spec:
     name: unit
     kubernetesVersion: "1.34"
     installer: authentication-config%s
+  tls:
+    insecureHTTP: true
   issuer:
     dex:
       host: %s

@@ -15,7 +15,7 @@ import (
 func stack(installer v1alpha1.Installer, mode v1alpha1.APIServerMode) *v1alpha1.AuthStack {
 	return &v1alpha1.AuthStack{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind, Spec: v1alpha1.Spec{
 		Cluster: v1alpha1.Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: installer},
-		Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com", Connectors: []v1alpha1.Connector{{LDAP: &v1alpha1.LDAPConnector{
+		Issuer: v1alpha1.Issuer{Dex: &v1alpha1.Dex{Host: "dex.example.com", TLS: v1alpha1.DexTLS{SecretName: "dex-tls"}, Connectors: []v1alpha1.Connector{{LDAP: &v1alpha1.LDAPConnector{
 			Host:       "ldap.example.com:636",
 			UserSearch: v1alpha1.LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail"},
 		}}}}},

@@ -57,14 +57,15 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 	}
 	var apps []dexconfig.Client
 	for _, a := range spec.Apps {
-		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{"https://" + a.Host + "/oauth2/callback"}}
+		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{a.RedirectURI()}}
 		if err := r.clientSecret(&cl, src); err != nil {
 			return nil, err
 		}
 		// A token-mode app forwards the user's id token to the API server,
 		// so its oauth2-proxy asks dex for tokens whose audience is the
-		// kubectl client: dex allows that only for trusted peers.
-		if a.Identity == v1alpha1.IdentityToken {
+		// kubectl client: dex allows that only for trusted peers. So does
+		// an app that logs in itself (Headlamp) and sends its id token.
+		if a.SendsUserToken() {
 			kubectl.TrustedPeers = append(kubectl.TrustedPeers, a.ClientID)
 		}
 		apps = append(apps, cl)

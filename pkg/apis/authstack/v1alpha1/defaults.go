@@ -49,9 +49,6 @@ func SetDefaults(s *AuthStack) {
 		if d.Storage.Type == "" {
 			d.Storage.Type = StorageKubernetes
 		}
-		if d.TLS.SecretName == "" {
-			d.TLS.SecretName = "dex-tls"
-		}
 		if d.TLS.CertManager != nil {
 			defaultString(&d.TLS.CertManager.Kind, "ClusterIssuer")
 		}
@@ -107,9 +104,8 @@ func SetDefaults(s *AuthStack) {
 	}
 	for i := range spec.Apps {
 		a := &spec.Apps[i]
-		defaultString(&a.ClientID, "oauth2-proxy-"+a.Name)
+		defaultString(&a.ClientID, a.defaultClientID())
 		defaultString(&a.IngressClassName, spec.Edge.defaultIngressClass())
-		defaultString(&a.TLSSecretName, a.Name+"-tls")
 		defaultString(&a.Upstream.Protocol, "HTTP")
 		if a.NetworkPolicy == nil {
 			t := true
@@ -127,7 +123,7 @@ func SetDefaults(s *AuthStack) {
 		// validation says what to do instead.
 		if api.Mode == ModeAuthConfig {
 			for i := range spec.Apps {
-				if a := &spec.Apps[i]; a.Identity == IdentityToken && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
+				if a := &spec.Apps[i]; a.SendsUserToken() && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
 					api.Audiences = append(api.Audiences, spec.ForwardedAudience(a))
 				}
 			}
@@ -156,6 +152,7 @@ func SetDefaults(s *AuthStack) {
 	for i := range spec.Apps {
 		spec.Apps[i].NamespaceCreation.setDefaults()
 	}
+	setTLSDefaults(spec)
 	defaultString(&spec.NetworkPolicy.IngressNamespace, spec.Edge.defaultIngressNamespace())
 	defaultString(&spec.Images.Dex, images.Dex)
 	defaultString(&spec.Images.OAuth2Proxy, images.OAuth2Proxy)

@@ -40,6 +40,8 @@ type Spec struct {
 	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
 	// Edge is what serves dex and the apps and enforces the login (default ingress-nginx).
 	Edge Edge `json:"edge,omitempty"`
+	// TLS says where every host's certificate comes from: cert-manager, or Secrets the user provides.
+	TLS TLS `json:"tls,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -104,12 +106,14 @@ type Dex struct {
 
 // DexTLS says where dex's serving certificate comes from.
 type DexTLS struct {
-	// SecretName of a kubernetes.io/tls Secret in dex's namespace.
+	// SecretName of a kubernetes.io/tls Secret in dex's namespace: one the user provides, or
+	// the one cert-manager writes (default dex-tls with a certManager here or in spec.tls).
+	// Without either, dex's host has no certificate and validation refuses it unless spec.tls.insecureHTTP.
 	SecretName  string       `json:"secretName,omitempty"`
 	CertManager *CertManager `json:"certManager,omitempty"`
 }
 
-// CertManager asks cert-manager to issue the certificate through the Ingress.
+// CertManager names the cert-manager issuer that signs a host's certificate.
 type CertManager struct {
 	// Issuer is the name of the cert-manager issuer.
 	Issuer string `json:"issuer"`
@@ -370,7 +374,8 @@ type App struct {
 	// Namespace of the app Service; oauth2-proxy and the Ingresses go there too.
 	Namespace string   `json:"namespace"`
 	Upstream  Upstream `json:"upstream"`
-	// Identity is how the app learns who the user is.
+	// Identity is how the app learns who the user is: token, headers, or oidc (the app logs
+	// users in itself against the issuer, without oauth2-proxy; needs kind headlamp).
 	Identity IdentityMode `json:"identity"`
 	// ClientID of the app's OIDC client (default oauth2-proxy-<name>).
 	ClientID string `json:"clientID,omitempty"`
@@ -381,8 +386,11 @@ type App struct {
 	// IngressClassName of the app Ingresses (default nginx, written into the Ingress). Only
 	// ingress-nginx's class nginx is accepted: other controllers ignore the auth annotations.
 	IngressClassName string `json:"ingressClassName,omitempty"`
-	// TLSSecretName of the app Ingress (default <name>-tls).
+	// TLSSecretName is the kubernetes.io/tls Secret of the app's host in its namespace: one the
+	// user provides, or the one cert-manager writes with spec.tls.certManager (default then
+	// <name>-tls). Without either, validation refuses the app unless spec.tls.insecureHTTP.
 	TLSSecretName     string `json:"tlsSecretName,omitempty"`
+	AppSoftware       `json:",inline"`
 	AppNetworkPolicy  `json:",inline"`
 	NamespaceCreation `json:",inline"`
 }

@@ -37,6 +37,8 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateEdge(&s.Spec, spec)...)
 	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
 	errs = append(errs, validateNamespaces(&s.Spec)...)
+	errs = append(errs, validateTLS(&s.Spec)...)
+	errs = append(errs, validateOwnLogin(&s.Spec, spec.Child("apps"))...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -371,11 +373,11 @@ func acceptedAudiences(s *Spec, p *field.Path) field.ErrorList {
 	needs := []need{{s.Kubectl.ClientID, "kubectl logs in as client " + strconv.Quote(s.Kubectl.ClientID) + " (spec.kubectl.clientID)"}}
 	for i := range s.Apps {
 		a := &s.Apps[i]
-		if a.Identity != IdentityToken {
+		if !a.SendsUserToken() {
 			continue
 		}
 		aud := s.ForwardedAudience(a)
-		why := fmt.Sprintf("app %s (spec.apps[%d], identity token) forwards id tokens whose audience is %q", a.Name, i, aud)
+		why := fmt.Sprintf("app %s (spec.apps[%d], identity %s) sends the API server id tokens whose audience is %q", a.Name, i, a.Identity, aud)
 		if !s.CrossClient() {
 			why += ": an issuer other than dex issues the proxy's id token for the proxy's own client"
 		}
@@ -447,11 +449,11 @@ func validateApps(s *Spec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.NotSupported(ap.Child("upstream", "protocol"), a.Upstream.Protocol, []string{"HTTP", "HTTPS"}))
 		}
 		switch a.Identity {
-		case IdentityToken, IdentityHeaders:
+		case IdentityToken, IdentityHeaders, IdentityOIDC:
 		case "":
 			errs = append(errs, field.Required(ap.Child("identity"), "token (the app gets the user's id token, as Kubernetes Dashboard and Headlamp need) or headers (X-Auth-Request-*, as for Prometheus)"))
 		default:
-			errs = append(errs, field.NotSupported(ap.Child("identity"), a.Identity, []IdentityMode{IdentityToken, IdentityHeaders}))
+			errs = append(errs, field.NotSupported(ap.Child("identity"), a.Identity, []IdentityMode{IdentityToken, IdentityHeaders, IdentityOIDC}))
 		}
 		if clients.Has(a.ClientID) {
 			errs = append(errs, field.Duplicate(ap.Child("clientID"), a.ClientID))
@@ -925,7 +927,7 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 
 // Warnings returns what in a defaulted, valid spec deserves a second look.
 func Warnings(s *AuthStack) []Warning {
-	ws := edgeWarnings(&s.Spec)
+	ws := append(edgeWarnings(&s.Spec), tlsWarnings(&s.Spec)...)
 	for i, role := range s.Spec.RBAC.Roles {
 		if !role.AllowEscalation {
 			continue

@@ -26,6 +26,13 @@ func withEdge(e Edge, apps ...App) func(*AuthStack) {
 	return func(s *AuthStack) {
 		s.Spec.Edge = e
 		s.Spec.Apps = apps
+		if s.Spec.GatewayEdge() {
+			// The Gateway's listeners terminate TLS (validateTLS).
+			s.Spec.TLS.CertManager = nil
+			if d := s.Spec.Issuer.Dex; d != nil {
+				d.TLS.CertManager = nil
+			}
+		}
 	}
 }
 

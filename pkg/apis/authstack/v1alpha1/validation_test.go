@@ -18,6 +18,7 @@ func validSpec() *AuthStack {
 			Host:       "ldap.example.com:636",
 			UserSearch: LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail"},
 		}}}}},
+		TLS: TLS{CertManager: &CertManager{Issuer: "letsencrypt"}},
 	}}
 }
 
