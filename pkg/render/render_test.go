@@ -19,7 +19,7 @@ import (
 )
 
 // examples are rendered with fixed secrets and compared with golden files.
-var examples = []string{"dashboard-token", "dex-ldap-kubespray", "kind", "kubeadm", "prometheus-headers"}
+var examples = []string{"dashboard-token", "dex-ldap-kubespray", "kind", "kubeadm", "prometheus-headers", "shared-signin"}
 
 func exampleEnv(t testing.TB) {
 	t.Setenv("LDAP_BIND_PASSWORD", "example-bind-password")
@@ -226,6 +226,7 @@ func TestVariantsMatchGolden(t *testing.T) {
 			name: "external-token-app", example: "prometheus-headers",
 			edit: func(s *v1alpha1.Spec) {
 				s.Apps[1].Identity = v1alpha1.IdentityToken
+				s.Apps[1].UserClaim = "" // defaulted for headers mode
 				s.APIServer.Audiences = nil
 				a := &v1alpha1.AuthStack{Spec: *s}
 				v1alpha1.SetDefaults(a)

@@ -56,16 +56,16 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 		}
 	}
 	var apps []dexconfig.Client
-	for _, a := range spec.Apps {
-		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{"https://" + a.Host + "/oauth2/callback"}}
+	for _, pc := range spec.ProxyClients() {
+		cl := dexconfig.Client{ID: pc.ID, Name: pc.Name, RedirectURIs: []string{pc.RedirectURI}}
 		if err := r.clientSecret(&cl, src); err != nil {
 			return nil, err
 		}
 		// A token-mode app forwards the user's id token to the API server,
 		// so its oauth2-proxy asks dex for tokens whose audience is the
 		// kubectl client: dex allows that only for trusted peers.
-		if a.Identity == v1alpha1.IdentityToken {
-			kubectl.TrustedPeers = append(kubectl.TrustedPeers, a.ClientID)
+		if pc.ForwardsToken {
+			kubectl.TrustedPeers = append(kubectl.TrustedPeers, pc.ID)
 		}
 		apps = append(apps, cl)
 	}
@@ -79,7 +79,11 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 				if id == "" {
 					id = u.Username
 				}
-				c.StaticPasswords = append(c.StaticPasswords, dexconfig.Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups})
+				c.StaticPasswords = append(c.StaticPasswords, dexconfig.Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups,
+					// Without it dex's preferred_username claim is empty
+					// (server.go passwordDB.Login), and so is the user
+					// name a headers-mode app receives.
+					PreferredUsername: u.Username})
 			}
 			continue
 		}

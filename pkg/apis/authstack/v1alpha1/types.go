@@ -38,6 +38,9 @@ type Spec struct {
 	Kustomize *Kustomize `json:"kustomize,omitempty"`
 	// NetworkPolicy says which pods may reach dex, the oauth2-proxies and the apps.
 	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
+
+	// Auth chooses one oauth2-proxy per app (default) or one shared sign-in host.
+	Auth Auth `json:"auth,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -187,7 +190,8 @@ type LDAPUserSearch struct {
 	EmailAttr string `json:"emailAttr,omitempty"`
 	// NameAttr holds the display name (default cn).
 	NameAttr string `json:"nameAttr,omitempty"`
-	// PreferredUsernameAttr fills preferred_username.
+	// PreferredUsernameAttr fills preferred_username, the user name headers-mode apps receive
+	// by default (no default in dex: set it, for example to the username attribute).
 	PreferredUsernameAttr string `json:"preferredUsernameAttr,omitempty"`
 }
 
@@ -370,8 +374,15 @@ type App struct {
 	Upstream  Upstream `json:"upstream"`
 	// Identity is how the app learns who the user is.
 	Identity IdentityMode `json:"identity"`
-	// ClientID of the app's OIDC client (default oauth2-proxy-<name>).
+	// ClientID of the app's OIDC client (default oauth2-proxy-<name>); with spec.auth.host the
+	// shared proxy's client (spec.auth.clientID) is used instead.
 	ClientID string `json:"clientID,omitempty"`
+	// ClientSecret is this app's own client secret at an external issuer, a key of a Secret in
+	// the app's namespace (default: issuer.external.appClientSecret). Dex's are generated.
+	ClientSecret *SecretKeyRef `json:"clientSecret,omitempty"`
+	// UserClaim is the claim a headers-mode app receives in X-Auth-Request-User:
+	// preferred_username (default) or email.
+	UserClaim UserClaim `json:"userClaim,omitempty"`
 	// AllowedEmailDomains may log in (default "*": anyone the issuer accepts).
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
 	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).
