@@ -34,8 +34,6 @@ type Proxy struct {
 	ClientSecretRef *v1alpha1.SecretKeyRef
 	// Identity decides the response headers of /oauth2/auth.
 	Identity v1alpha1.IdentityMode
-	// UserClaim fills X-Auth-Request-User (headers mode).
-	UserClaim v1alpha1.UserClaim
 	// Apps are the apps whose Ingress asks this proxy.
 	Apps []*v1alpha1.App
 	// Shared is set for the sign-in host's proxies.
@@ -52,7 +50,7 @@ func Proxies(spec *v1alpha1.Spec) []*Proxy {
 			a := &spec.Apps[i]
 			out = append(out, &Proxy{
 				Name: Name(a), Namespace: a.Namespace, Host: a.Host, ClientID: a.ClientID, Secret: Name(a),
-				ClientSecretRef: a.ClientSecret, Identity: a.Identity, UserClaim: a.UserClaim, Apps: []*v1alpha1.App{a}, SignIn: true,
+				ClientSecretRef: a.ClientSecret, Identity: a.Identity, Apps: []*v1alpha1.App{a}, SignIn: true,
 			})
 		}
 		return out
@@ -74,7 +72,6 @@ func Proxies(spec *v1alpha1.Spec) []*Proxy {
 		default:
 			if headers == nil {
 				headers = variant(v1alpha1.IdentityHeaders)
-				headers.UserClaim = a.UserClaim
 			}
 			headers.Apps = append(headers.Apps, a)
 		}

@@ -40,17 +40,6 @@ type SecretKeyRef struct {
 	Key string `json:"key"`
 }
 
-// UserClaim is the id token claim a headers-mode app receives as the user
-// name in X-Auth-Request-User.
-type UserClaim string
-
-const (
-	// UserClaimPreferredUsername is the login name (dex: LDAP preferredUsernameAttr, a static user's username).
-	UserClaimPreferredUsername UserClaim = "preferred_username"
-	// UserClaimEmail is the email address.
-	UserClaimEmail UserClaim = "email"
-)
-
 // Defaults of spec.auth.
 const (
 	DefaultAuthNamespace = "oauth2-proxy"
@@ -61,13 +50,8 @@ const (
 // users in for every app.
 func (s *Spec) SharedSignin() bool { return s.Auth.Host != "" }
 
-// setAuthDefaults fills spec.auth and the apps' sign-in fields.
+// setAuthDefaults fills spec.auth.
 func setAuthDefaults(spec *Spec) {
-	for i := range spec.Apps {
-		if a := &spec.Apps[i]; a.Identity == IdentityHeaders && a.UserClaim == "" {
-			a.UserClaim = UserClaimPreferredUsername
-		}
-	}
 	au := &spec.Auth
 	if au.Host == "" {
 		return

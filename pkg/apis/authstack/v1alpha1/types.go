@@ -380,9 +380,6 @@ type App struct {
 	// ClientSecret is this app's own client secret at an external issuer, a key of a Secret in
 	// the app's namespace (default: issuer.external.appClientSecret). Dex's are generated.
 	ClientSecret *SecretKeyRef `json:"clientSecret,omitempty"`
-	// UserClaim is the claim a headers-mode app receives in X-Auth-Request-User:
-	// preferred_username (default) or email.
-	UserClaim UserClaim `json:"userClaim,omitempty"`
 	// AllowedEmailDomains may log in (default "*": anyone the issuer accepts).
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
 	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).

@@ -9,19 +9,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// validateAuth checks spec.auth and the apps' sign-in fields (userClaim,
-// clientSecret) against the sign-in mode and the issuer.
+// validateAuth checks spec.auth and the apps' clientSecret against the
+// sign-in mode and the issuer.
 func validateAuth(s *Spec, spec *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	ap := spec.Child("apps")
 	for i := range s.Apps {
 		a, p := &s.Apps[i], ap.Index(i)
-		switch {
-		case a.Identity == IdentityHeaders && a.UserClaim != UserClaimPreferredUsername && a.UserClaim != UserClaimEmail:
-			errs = append(errs, field.NotSupported(p.Child("userClaim"), a.UserClaim, []UserClaim{UserClaimPreferredUsername, UserClaimEmail}))
-		case a.Identity != IdentityHeaders && a.UserClaim != "":
-			errs = append(errs, field.Invalid(p.Child("userClaim"), a.UserClaim, "only an app with identity headers receives X-Auth-Request-User; a token-mode app reads the user from the id token"))
-		}
 		if a.ClientSecret == nil {
 			continue
 		}
@@ -78,7 +72,6 @@ func validateAuth(s *Spec, spec *field.Path) field.ErrorList {
 		}
 	}
 	errs = append(errs, cookieDomain(s, p.Child("cookieDomain"))...)
-	var claim UserClaim
 	for i := range s.Apps {
 		a, p := &s.Apps[i], ap.Index(i)
 		// oauth2-proxy splits the allowed_groups query parameter of
@@ -87,14 +80,6 @@ func validateAuth(s *Spec, spec *field.Path) field.ErrorList {
 		for j, g := range a.AllowedGroups {
 			if g == "" || strings.Contains(g, ",") {
 				errs = append(errs, field.Invalid(p.Child("allowedGroups").Index(j), g, "the shared oauth2-proxy is asked for each app's groups in a comma-separated list: a group name cannot be empty or contain a comma"))
-			}
-		}
-		// One proxy sends one X-Auth-Request-User to every headers app.
-		if a.Identity == IdentityHeaders {
-			if claim == "" {
-				claim = a.UserClaim
-			} else if a.UserClaim != claim {
-				errs = append(errs, field.Invalid(p.Child("userClaim"), a.UserClaim, fmt.Sprintf("with spec.auth.host one oauth2-proxy sets X-Auth-Request-User for every headers app, from claim %s for the apps before this one; give all headers apps the same userClaim", claim)))
 			}
 		}
 	}
@@ -161,11 +146,12 @@ func needsAppClientSecret(s *Spec) bool {
 
 // authWarnings: dex leaves preferred_username empty unless the LDAP
 // connector names its attribute (connector/ldap/ldap.go,
-// preferredUsernameAttr "No default"), and nginx drops an empty header,
-// so a headers app whose userClaim is preferred_username would get no user.
+// preferredUsernameAttr "No default"), and nginx drops an empty header, so
+// headers apps get no X-Auth-Request-Preferred-Username, the only readable
+// user name besides the email: X-Auth-Request-User is the opaque subject.
 func authWarnings(s *AuthStack) []Warning {
 	d := s.Spec.Issuer.Dex
-	if d == nil || !slices.ContainsFunc(s.Spec.Apps, func(a App) bool { return a.UserClaim == UserClaimPreferredUsername }) {
+	if d == nil || !slices.ContainsFunc(s.Spec.Apps, func(a App) bool { return a.Identity == IdentityHeaders }) {
 		return nil
 	}
 	var ws []Warning
@@ -173,7 +159,7 @@ func authWarnings(s *AuthStack) []Warning {
 		if c.LDAP != nil && c.LDAP.UserSearch.PreferredUsernameAttr == "" {
 			ws = append(ws, Warning{
 				Field:   field.NewPath("spec", "issuer", "dex", "connectors").Index(i).Child("ldap", "userSearch", "preferredUsernameAttr").String(),
-				Message: fmt.Sprintf("not set: dex then sends no preferred_username, and the headers apps with userClaim preferred_username get no X-Auth-Request-User for this connector's users; set it to the login attribute (such as %s), or use userClaim email", c.LDAP.UserSearch.Username),
+				Message: fmt.Sprintf("not set: dex then sends no preferred_username, and the headers apps get no X-Auth-Request-Preferred-Username for this connector's users (X-Auth-Request-User is dex's opaque subject); set it to the login attribute, such as %s", c.LDAP.UserSearch.Username),
 			})
 		}
 	}

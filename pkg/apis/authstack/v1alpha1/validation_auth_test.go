@@ -45,9 +45,6 @@ func TestSharedSigninIsValidAndDefaulted(t *testing.T) {
 	if au.CookieDomain != ".example.com" || au.Namespace != "oauth2-proxy" || au.ClientID != "oauth2-proxy" {
 		t.Errorf("defaults: %+v", au)
 	}
-	if s.Spec.Apps[0].UserClaim != UserClaimPreferredUsername || s.Spec.Apps[1].UserClaim != "" {
-		t.Errorf("userClaim defaults: %q, %q", s.Spec.Apps[0].UserClaim, s.Spec.Apps[1].UserClaim)
-	}
 	if got := s.Spec.ProxyClients(); len(got) != 1 || got[0].ID != "oauth2-proxy" || got[0].RedirectURI != "https://oauthproxy.example.com/oauth2/callback" || !got[0].ForwardsToken {
 		t.Errorf("one client for the sign-in host, trusted for the token app: %+v", got)
 	}
@@ -70,10 +67,6 @@ func TestSharedSigninRefusals(t *testing.T) {
 		{"no common parent", func(s *AuthStack) { s.Spec.Auth.Host = "sso.example.org" }, "spec.auth.cookieDomain", "share no parent domain"},
 		{"top-level cookie domain", func(s *AuthStack) { s.Spec.Auth.CookieDomain = ".com" }, "spec.auth.cookieDomain", "top-level domain"},
 		{"comma in a group", func(s *AuthStack) { s.Spec.Apps[1].AllowedGroups = []string{"a,b"} }, "spec.apps[1].allowedGroups[0]", "comma"},
-		{"two user claims", func(s *AuthStack) {
-			s.Spec.Apps[1].Identity = IdentityHeaders
-			s.Spec.Apps[1].UserClaim = UserClaimEmail
-		}, "spec.apps[1].userClaim", "same userClaim"},
 		{"per-app secret with a shared host", func(s *AuthStack) {
 			externalIssuer(s)
 			s.Spec.Apps[0].ClientSecret = &SecretKeyRef{Name: "grafana-oidc", Key: "secret"}
@@ -82,8 +75,6 @@ func TestSharedSigninRefusals(t *testing.T) {
 		{"sign-in host is an app host", func(s *AuthStack) { s.Spec.Auth.Host = "grafana.example.com" }, "spec.apps[0].host", "Duplicate"},
 		{"kubectl's client", func(s *AuthStack) { s.Spec.Auth.ClientID = "kubernetes" }, "spec.auth.clientID", "kubectl client"},
 		{"auth fields without a host", func(s *AuthStack) { s.Spec.Auth = Auth{CookieDomain: ".example.com"} }, "spec.auth.cookieDomain", "only to a shared sign-in host"},
-		{"user claim on a token app", func(s *AuthStack) { s.Spec.Apps[1].UserClaim = UserClaimEmail }, "spec.apps[1].userClaim", "only an app with identity headers"},
-		{"unknown user claim", func(s *AuthStack) { s.Spec.Apps[0].UserClaim = "sub" }, "spec.apps[0].userClaim", "Unsupported value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +126,7 @@ func TestLDAPWithoutPreferredUsernameIsWarnedAbout(t *testing.T) {
 	SetDefaults(s)
 	ws := Warnings(s)
 	if !slices.ContainsFunc(ws, func(w Warning) bool {
-		return w.Field == "spec.issuer.dex.connectors[0].ldap.userSearch.preferredUsernameAttr" && strings.Contains(w.Message, "no X-Auth-Request-User")
+		return w.Field == "spec.issuer.dex.connectors[0].ldap.userSearch.preferredUsernameAttr" && strings.Contains(w.Message, "no X-Auth-Request-Preferred-Username")
 	}) {
 		t.Errorf("no warning about the empty user name; got %v", ws)
 	}
