@@ -21,6 +21,11 @@ type specParams struct {
 	// WithHeadersApp keeps the headers app; the prune test drops it.
 	WithHeadersApp bool
 	WithApps       bool
+	// SigninHost, when set, puts every app behind one shared oauth2-proxy
+	// on this sign-in host (spec.auth.host); TokenGroups and HeadersGroups
+	// are the apps' allowedGroups.
+	SigninHost                 string
+	TokenGroups, HeadersGroups []string
 }
 
 var specTemplate = template.Must(template.New("spec").Parse(`apiVersion: authstack.dev/v1alpha1
@@ -71,6 +76,11 @@ spec:
     mode: {{ .Mode }}
     authenticationConfigPath: {{ .Dir }}/apiserver/authentication-config.yaml
     issuerCAPath: {{ .Dir }}/apiserver/oidc-ca.crt
+{{- if .SigninHost }}
+  auth:
+    host: {{ .SigninHost }}
+    namespace: apps
+{{- end }}
 {{- if .WithApps }}
   apps:
     - name: dashboard
@@ -82,6 +92,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: dashboard
       identity: token
+{{- with .TokenGroups }}
+      allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
+{{- end }}
 {{- if .WithHeadersApp }}
     - name: prometheus
       host: {{ .HeadersHost }}
@@ -92,6 +105,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: prometheus
       identity: headers
+{{- with .HeadersGroups }}
+      allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
+{{- end }}
 {{- end }}
 {{- end }}
   rbac:
