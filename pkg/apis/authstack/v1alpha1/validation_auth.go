@@ -49,6 +49,12 @@ func validateAuth(s *Spec, spec *field.Path) field.ErrorList {
 		errs = append(errs, field.Duplicate(p.Child("host"), au.Host))
 	}
 	errs = append(errs, dnsLabel(au.Namespace, p.Child("namespace"))...)
+	switch {
+	case !au.CreateNamespace && au.PodSecurity != "":
+		errs = append(errs, field.Invalid(p.Child("podSecurity"), au.PodSecurity, "applies only to a namespace authstack creates: set createNamespace: true, or remove podSecurity"))
+	case au.CreateNamespace && !slices.Contains(podSecurityLevels, au.PodSecurity):
+		errs = append(errs, field.NotSupported(p.Child("podSecurity"), au.PodSecurity, podSecurityLevels))
+	}
 	if au.ClientID == "" {
 		errs = append(errs, field.Required(p.Child("clientID"), ""))
 	} else if au.ClientID == s.Kubectl.ClientID {

@@ -74,6 +74,7 @@ func TestSharedSigninRefusals(t *testing.T) {
 		{"auth client secret with dex", func(s *AuthStack) { s.Spec.Auth.ClientSecret = &SecretKeyRef{Name: "x", Key: "y"} }, "spec.auth.clientSecret", "only with issuer.external"},
 		{"sign-in host is an app host", func(s *AuthStack) { s.Spec.Auth.Host = "grafana.example.com" }, "spec.apps[0].host", "Duplicate"},
 		{"kubectl's client", func(s *AuthStack) { s.Spec.Auth.ClientID = "kubernetes" }, "spec.auth.clientID", "kubectl client"},
+		{"pod security of a namespace authstack does not create", func(s *AuthStack) { s.Spec.Auth.PodSecurity = PodSecurityBaseline }, "spec.auth.podSecurity", "createNamespace: true"},
 		{"auth fields without a host", func(s *AuthStack) { s.Spec.Auth = Auth{CookieDomain: ".example.com"} }, "spec.auth.cookieDomain", "only to a shared sign-in host"},
 	}
 	for _, tt := range tests {
