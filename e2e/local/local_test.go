@@ -103,6 +103,8 @@ func TestLocalAuthenticationConfig(t *testing.T) {
 	t.Run("verify", func(t *testing.T) { testVerify(t, s) })
 	t.Run("real faults", func(t *testing.T) { testRealFaults(t, s) })
 	t.Run("prune a dropped app", func(t *testing.T) { testPrune(t, s) })
+	// Last: it leaves the stack on one shared sign-in host.
+	t.Run("shared sign-in host", func(t *testing.T) { testSharedSignin(t, s) })
 }
 
 // TestLocalOIDCFlags runs the API server with the rendered --oidc-* flags

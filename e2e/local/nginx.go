@@ -17,6 +17,7 @@ import (
 	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/formats/ingressnginx"
+	"github.com/authstack/authstack/pkg/render/oauth2proxy"
 )
 
 // nginxConfig translates the applied Ingresses into an nginx configuration
@@ -34,6 +35,14 @@ func nginxConfig(prefix string, stack *config.Stack, ingresses []networkingv1.In
 		}
 		listenOf[a.Namespace+"/"+a.Name] = "127.0.0.1:" + port
 		listenOf[a.Namespace+"/oauth2-proxy-"+a.Name] = "127.0.0.1:" + port
+	}
+	// The shared sign-in host's Ingress (spec.auth.host).
+	if au := stack.Spec.Auth; au.Host != "" {
+		_, port, err := net.SplitHostPort(au.Host)
+		if err != nil {
+			return "", fmt.Errorf("spec.auth.host %q has no port; the local tier needs one", au.Host)
+		}
+		listenOf[au.Namespace+"/"+oauth2proxy.SharedName] = "127.0.0.1:" + port
 	}
 	// Ingresses of one host share a server block.
 	locations := map[string][]string{}
@@ -196,5 +205,8 @@ func startNginx(t testing.TB, dir string, stack *config.Stack, ingresses []netwo
 	p := testenv.StartProcess(t, dir, "nginx", nil, "/usr/sbin/nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", file, "-g", "daemon off; master_process on;")
 	for _, a := range stack.Spec.Apps {
 		testenv.WaitFor(t, p, "nginx on "+a.Host, func() error { return tcpOpen(a.Host) })
+	}
+	if h := stack.Spec.Auth.Host; h != "" {
+		testenv.WaitFor(t, p, "nginx on "+h, func() error { return tcpOpen(h) })
 	}
 }

@@ -21,6 +21,11 @@ type specParams struct {
 	// WithHeadersApp keeps the headers app; the prune test drops it.
 	WithHeadersApp bool
 	WithApps       bool
+	// SigninHost, when set, puts every app behind one shared oauth2-proxy
+	// on this sign-in host (spec.auth.host); TokenGroups and HeadersGroups
+	// are the apps' allowedGroups.
+	SigninHost                 string
+	TokenGroups, HeadersGroups []string
 }
 
 var specTemplate = template.Must(template.New("spec").Parse(`apiVersion: authstack.dev/v1alpha1
@@ -74,6 +79,11 @@ spec:
   # nginx in front terminates TLS with the test CA, not the Ingresses' Secrets.
   tls:
     insecureHTTP: true
+{{- if .SigninHost }}
+  auth:
+    host: {{ .SigninHost }}
+    namespace: apps
+{{- end }}
 {{- if .WithApps }}
   apps:
     - name: dashboard
@@ -85,6 +95,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: dashboard
       identity: token
+{{- with .TokenGroups }}
+      allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
+{{- end }}
 {{- if .WithHeadersApp }}
     - name: prometheus
       host: {{ .HeadersHost }}
@@ -95,6 +108,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: prometheus
       identity: headers
+{{- with .HeadersGroups }}
+      allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
+{{- end }}
 {{- end }}
 {{- end }}
   rbac:

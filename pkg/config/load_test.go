@@ -84,7 +84,7 @@ func TestParseReportsProblems(t *testing.T) {
 		{
 			name: "unknown field far from any lists the valid ones",
 			edit: func(s string) string { return strings.Replace(s, "  cluster:", "  zzzzzzzzzz: 1\n  cluster:", 1) },
-			want: []string{"spec.zzzzzzzzzz: unknown field (valid fields: apiServer, apps, cluster"},
+			want: []string{"spec.zzzzzzzzzz: unknown field (valid fields: apiServer, apps, auth, cluster"},
 		},
 		{
 			name: "wrong type",

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -298,53 +299,104 @@ func (r *renderer) dex() error {
 func CookieSecretName(app string) string { return "cookie-secret/" + app }
 
 func (r *renderer) proxies() error {
+	for _, p := range oauth2proxy.Proxies(r.spec) {
+		if err := r.proxy(p); err != nil {
+			return err
+		}
+	}
+	if !r.spec.SharedSignin() {
+		return nil
+	}
+	// The apps of a shared sign-in host: their Ingress and NetworkPolicy,
+	// without a proxy of their own.
 	for i := range r.spec.Apps {
 		app := &r.spec.Apps[i]
 		if app.OwnLogin() {
-			continue // no oauth2-proxy: see ownLoginApps
-		}
-		cfg, err := oauth2proxy.Config(r.spec, app, r.issuerCA != "")
-		if err != nil {
-			return err
-		}
-		var clientSecret string
-		if r.spec.Issuer.External != nil {
-			clientSecret, err = r.opts.Secrets.Provided(r.spec.Issuer.External.AppClientSecret)
-		} else {
-			clientSecret, err = r.opts.Secrets.Generated(dex.ClientSecretName(app.ClientID), dex.ClientSecretSize)
-		}
-		if err != nil {
-			return fmt.Errorf("app %s: client secret: %w", app.Name, err)
-		}
-		cookie, err := r.opts.Secrets.Generated(CookieSecretName(app.Name), oauth2proxy.CookieSecretSize)
-		if err != nil {
-			return fmt.Errorf("app %s: cookie secret: %w", app.Name, err)
+			continue // ownLoginApps renders its Ingress and NetworkPolicy
 		}
 		podSelector, err := r.appPodSelector(i, app)
 		if err != nil {
 			return err
 		}
-		name := oauth2proxy.Name(app)
-		data := map[string]string{"client-secret": clientSecret, "cookie-secret": cookie}
-		if err := r.secret(secretsFile, name, app.Namespace, name, data); err != nil {
-			return err
-		}
-		sum, err := r.checksum([]byte(cfg), data)
-		if err != nil {
-			return err
-		}
-		annotations, err := oauth2proxy.Annotations(app)
+		annotations, err := oauth2proxy.Annotations(r.spec, app)
 		if err != nil {
 			return err
 		}
 		r.values.Proxies = append(r.values.Proxies, chart.ProxyValues{
-			App: app.Name, Namespace: app.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(app.Host),
-			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Secret: name,
-			Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
-			ProxyBufferSize: oauth2proxy.ProxyBufferSize, Annotations: annotations,
+			App: app.Name, Namespace: app.Namespace, Host: v1alpha1.Hostname(app.Host), AppOnly: true,
+			IngressClassName: app.IngressClassName, TLSSecret: app.TLSSecretName, Annotations: annotations,
 			Upstream: chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector},
 		})
 	}
+	return nil
+}
+
+// proxy renders one oauth2-proxy: its Secret and chart values, and, for
+// an app's own proxy, the app's Ingress and NetworkPolicy too.
+func (r *renderer) proxy(p *oauth2proxy.Proxy) error {
+	cfg, err := oauth2proxy.ProxyConfig(r.spec, p, r.issuerCA != "")
+	if err != nil {
+		return err
+	}
+	data := map[string]string{}
+	if p.ClientSecretRef == nil {
+		var clientSecret string
+		if r.spec.Issuer.External != nil {
+			clientSecret, err = r.opts.Secrets.Provided(r.spec.Issuer.External.AppClientSecret)
+		} else {
+			clientSecret, err = r.opts.Secrets.Generated(dex.ClientSecretName(p.ClientID), dex.ClientSecretSize)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: client secret: %w", p.Name, err)
+		}
+		data["client-secret"] = clientSecret
+	}
+	cookieName := CookieSecretName(oauth2proxy.SharedName)
+	if !p.Shared {
+		cookieName = CookieSecretName(p.Apps[0].Name)
+	}
+	cookie, err := r.opts.Secrets.Generated(cookieName, oauth2proxy.CookieSecretSize)
+	if err != nil {
+		return fmt.Errorf("%s: cookie secret: %w", p.Name, err)
+	}
+	data["cookie-secret"] = cookie
+	// The variants of a shared proxy share one Secret, rendered once.
+	if p.SignIn {
+		if err := r.secret(secretsFile, p.Secret, p.Namespace, p.Secret, data); err != nil {
+			return err
+		}
+	}
+	sum, err := r.checksum([]byte(cfg), data)
+	if err != nil {
+		return err
+	}
+	v := chart.ProxyValues{
+		Name: p.Name, Namespace: p.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(p.Host),
+		Secret: p.Secret, Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
+		ProxyBufferSize: oauth2proxy.ProxyBufferSize, SignIn: p.SignIn,
+	}
+	if ref := p.ClientSecretRef; ref != nil {
+		v.ClientSecret = &chart.SecretKey{Name: ref.Name, Key: ref.Key}
+	}
+	if p.Shared {
+		v.ProxyOnly = true
+		v.IngressClassName, v.TLSSecret = r.spec.Auth.IngressClassName, r.spec.Auth.TLSSecretName
+		r.values.Proxies = append(r.values.Proxies, v)
+		return nil
+	}
+	app := p.Apps[0]
+	i := slices.IndexFunc(r.spec.Apps, func(a v1alpha1.App) bool { return a.Name == app.Name })
+	podSelector, err := r.appPodSelector(i, app)
+	if err != nil {
+		return err
+	}
+	annotations, err := oauth2proxy.Annotations(r.spec, app)
+	if err != nil {
+		return err
+	}
+	v.App, v.IngressClassName, v.TLSSecret, v.Annotations = app.Name, app.IngressClassName, app.TLSSecretName, annotations
+	v.Upstream = chart.Upstream{Service: app.Upstream.Service, Port: app.Upstream.Port, PodSelector: podSelector}
+	r.values.Proxies = append(r.values.Proxies, v)
 	return nil
 }
 
@@ -372,16 +424,23 @@ func (r *renderer) chart() error {
 		}
 		file := dexFile
 		if name := u.GetLabels()["app.kubernetes.io/name"]; name != "dex" {
-			file = "manifests/oauth2-proxy-" + r.appOf(u) + ".yaml"
+			file = "manifests/oauth2-proxy.yaml"
+			if app := r.appOf(u); app != "" {
+				file = "manifests/oauth2-proxy-" + app + ".yaml"
+			}
 		}
 		r.objects = append(r.objects, Object{File: file, Object: u})
 	}
 	return nil
 }
 
-// appOf finds the app an oauth2-proxy object belongs to.
+// appOf finds the app an oauth2-proxy object belongs to; a shared
+// proxy's objects belong to none and go to manifests/oauth2-proxy.yaml.
 func (r *renderer) appOf(u *unstructured.Unstructured) string {
 	name := u.GetLabels()["app.kubernetes.io/name"]
+	if r.spec.SharedSignin() && strings.HasPrefix(name, oauth2proxy.SharedName) && slices.ContainsFunc(oauth2proxy.Proxies(r.spec), func(p *oauth2proxy.Proxy) bool { return p.Name == name }) {
+		return ""
+	}
 	for _, a := range r.spec.Apps {
 		if name == a.Name || name == oauth2proxy.Name(&a) {
 			return a.Name

@@ -52,9 +52,16 @@ func (v *verifier) appLoggedIn(ctx context.Context, app *v1alpha1.App, base *url
 	name := HopAppLoggedIn(app.Name)
 	connector := v.connector
 	b := &browser{client: newBrowserClient(v.transport, v.jar), issuer: v.issuer, connector: connector, username: v.opts.User, password: v.opts.Password}
+	// The proxy that signs in for the app: its own, on the app's host, or
+	// the shared one on spec.auth.host.
+	proxy, err := oauth2proxy.ProxyFor(v.spec, app)
+	if err != nil {
+		v.report.fail(name, "%v", err)
+		return
+	}
 	res, err := b.run(ctx, base, nil)
 	if err != nil {
-		v.report.fail(name, "as %s: %v%s", v.opts.User, err, redirectHint(err, app.ClientID, "https://"+app.Host+"/oauth2/callback"))
+		v.report.fail(name, "as %s: %v%s", v.opts.User, err, redirectHint(err, proxy.ClientID, "https://"+proxy.Host+"/oauth2/callback"))
 		return
 	}
 	want := http.StatusOK
@@ -63,7 +70,7 @@ func (v *verifier) appLoggedIn(ctx context.Context, app *v1alpha1.App, base *url
 		want = http.StatusForbidden
 	}
 	if res.final.Path == "/oauth2/callback" && res.status >= 500 {
-		v.report.fail(name, "as %s: oauth2-proxy answered %d at the callback after dex's login: it could not redeem the code at dex, most often because its client secret (Secret %s/%s, key client-secret) differs from the one dex has for client %s (Secret dex-env); check oauth2-proxy's log", v.opts.User, res.status, app.Namespace, oauth2proxy.Name(app), app.ClientID)
+		v.report.fail(name, "as %s: oauth2-proxy answered %d at the callback after dex's login: it could not redeem the code at dex, most often because its client secret (Secret %s/%s, key client-secret) differs from the one dex has for client %s (Secret dex-env); check oauth2-proxy's log", v.opts.User, res.status, proxy.Namespace, proxy.Secret, proxy.ClientID)
 		return
 	}
 	if res.final.Host != app.Host || res.status != want {
@@ -74,7 +81,7 @@ func (v *verifier) appLoggedIn(ctx context.Context, app *v1alpha1.App, base *url
 		v.report.pass(name, "as %s: 403, the user is in none of the allowed groups %v", v.opts.User, app.AllowedGroups)
 		return
 	}
-	who, err := v.userinfo(ctx, app)
+	who, err := v.userinfo(ctx, proxy.Host)
 	if err != nil {
 		v.report.fail(name, "as %s: the app answered 200 but oauth2-proxy's userinfo failed: %v", v.opts.User, err)
 		return
@@ -93,8 +100,8 @@ type userinfo struct {
 }
 
 // userinfo asks the app's oauth2-proxy who the session is for.
-func (v *verifier) userinfo(ctx context.Context, app *v1alpha1.App) (*userinfo, error) {
-	u := &url.URL{Scheme: "https", Host: app.Host, Path: "/oauth2/userinfo"}
+func (v *verifier) userinfo(ctx context.Context, proxyHost string) (*userinfo, error) {
+	u := &url.URL{Scheme: "https", Host: proxyHost, Path: "/oauth2/userinfo"}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err

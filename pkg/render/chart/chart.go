@@ -57,8 +57,20 @@ type CertManager struct {
 	Kind   string `json:"kind"`
 }
 
-// ProxyValues configure one app's oauth2-proxy and its Ingresses.
+// ProxyValues configure one app's oauth2-proxy and its Ingresses, or,
+// with a shared sign-in host, one of the shared proxies (ProxyOnly) or one
+// app's Ingress and NetworkPolicy (AppOnly).
 type ProxyValues struct {
+	// Name of the proxy's Deployment, Service and ConfigMap.
+	Name string `json:"name,omitempty"`
+	// ProxyOnly renders the proxy without an app; AppOnly the app without a proxy.
+	ProxyOnly bool `json:"proxyOnly,omitempty"`
+	AppOnly   bool `json:"appOnly,omitempty"`
+	// SignIn renders the Ingress of /oauth2 on host to this proxy.
+	SignIn bool `json:"signIn,omitempty"`
+	// ClientSecret is a Secret key the user provides for the client
+	// secret, instead of client-secret in Secret.
+	ClientSecret     *SecretKey        `json:"clientSecret,omitempty"`
 	App              string            `json:"app"`
 	Namespace        string            `json:"namespace"`
 	Image            string            `json:"image"`
@@ -72,6 +84,12 @@ type ProxyValues struct {
 	ProxyBufferSize  string            `json:"proxyBufferSize"`
 	Annotations      map[string]string `json:"annotations"`
 	Upstream         Upstream          `json:"upstream"`
+}
+
+// SecretKey is one key of a Secret.
+type SecretKey struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
 }
 
 // Upstream is the app's Service.

@@ -56,15 +56,29 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 		}
 	}
 	var apps []dexconfig.Client
-	for _, a := range spec.Apps {
-		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{a.RedirectURI()}}
+	for _, pc := range spec.ProxyClients() {
+		cl := dexconfig.Client{ID: pc.ID, Name: pc.Name, RedirectURIs: []string{pc.RedirectURI}}
 		if err := r.clientSecret(&cl, src); err != nil {
 			return nil, err
 		}
 		// A token-mode app forwards the user's id token to the API server,
 		// so its oauth2-proxy asks dex for tokens whose audience is the
-		// kubectl client: dex allows that only for trusted peers. So does
-		// an app that logs in itself (Headlamp) and sends its id token.
+		// kubectl client: dex allows that only for trusted peers.
+		if pc.ForwardsToken {
+			kubectl.TrustedPeers = append(kubectl.TrustedPeers, pc.ID)
+		}
+		apps = append(apps, cl)
+	}
+	// Apps that log users in themselves (Headlamp) have their own client and
+	// send their id token to the API server: a trusted peer of kubectl's too.
+	for _, a := range spec.Apps {
+		if !a.OwnLogin() {
+			continue
+		}
+		cl := dexconfig.Client{ID: a.ClientID, Name: a.Name, RedirectURIs: []string{a.RedirectURI()}}
+		if err := r.clientSecret(&cl, src); err != nil {
+			return nil, err
+		}
 		if a.SendsUserToken() {
 			kubectl.TrustedPeers = append(kubectl.TrustedPeers, a.ClientID)
 		}
@@ -80,7 +94,11 @@ func Render(spec *v1alpha1.Spec, src secrets.Source, dir string) (*Rendered, err
 				if id == "" {
 					id = u.Username
 				}
-				c.StaticPasswords = append(c.StaticPasswords, dexconfig.Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups})
+				c.StaticPasswords = append(c.StaticPasswords, dexconfig.Password{Email: u.Email, Hash: u.Hash, Username: u.Username, UserID: id, Groups: u.Groups,
+					// Without it dex's preferred_username claim is empty
+					// (server.go passwordDB.Login), and so is the user
+					// name a headers-mode app receives.
+					PreferredUsername: u.Username})
 			}
 			continue
 		}

@@ -49,15 +49,26 @@ func CookieRefresh(spec *v1alpha1.Spec) time.Duration {
 	return lifetime / 2
 }
 
-// Config renders oauth2_proxy.cfg for app. It holds no secret: the client
-// and cookie secrets come from the environment.
+// Config renders oauth2_proxy.cfg of app's own oauth2-proxy (no shared
+// sign-in host).
 func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) {
+	p, err := ProxyFor(spec, app)
+	if err != nil {
+		return "", err
+	}
+	return ProxyConfig(spec, p, hasCA)
+}
+
+// ProxyConfig renders oauth2_proxy.cfg for p. It holds no secret: the
+// client and cookie secrets come from the environment.
+func ProxyConfig(spec *v1alpha1.Spec, p *Proxy, hasCA bool) (string, error) {
+	apps := p.signinApps(spec)
 	c := &format.Config{
-		Header:        fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", app.Name, app.Identity),
+		Header:        header(p),
 		Provider:      "oidc",
 		OIDCIssuerURL: spec.IssuerURL(),
-		ClientID:      app.ClientID,
-		RedirectURL:   "https://" + app.Host + "/oauth2/callback",
+		ClientID:      p.ClientID,
+		RedirectURL:   "https://" + p.Host + "/oauth2/callback",
 		HTTPAddress:   fmt.Sprintf("0.0.0.0:%d", Port),
 		ReverseProxy:  true,
 		// Only auth_request is served: ingress-nginx proxies to the app itself.
@@ -65,21 +76,31 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) 
 		OIDCEmailClaim:         "email",
 		OIDCGroupsClaim:        spec.APIServer.GroupsClaim,
 		CodeChallengeMethod:    "S256",
-		EmailDomains:           app.AllowedEmailDomains,
-		AllowedGroups:          app.AllowedGroups,
-		CookieName:             "_oauth2_proxy_" + strings.ReplaceAll(app.Name, "-", "_"),
+		EmailDomains:           emailDomains(apps),
 		CookieSecure:           true,
 		CookieHTTPOnly:         true,
 		CookieSameSite:         "lax",
-		CookieDomains:          []string{v1alpha1.Hostname(app.Host)},
-		WhitelistDomains:       []string{app.Host},
+		WhitelistDomains:       whitelist(p.Host, apps),
 		CookieRefresh:          CookieRefresh(spec),
 		CookieExpire:           168 * time.Hour,
 		ApprovalPrompt:         "auto",
 		SkipProviderButton:     true,
 		SetXAuthRequest:        true,
-		SetAuthorizationHeader: app.Identity == v1alpha1.IdentityToken,
+		SetAuthorizationHeader: p.Identity == v1alpha1.IdentityToken,
 		SilencePingLogging:     true,
+	}
+	if p.Shared {
+		// One cookie for every app: set for the parent domain, and read by
+		// each variant of the shared proxy with the same name and secret.
+		c.CookieName = "_" + strings.ReplaceAll(SharedName, "-", "_")
+		c.CookieDomains = []string{spec.Auth.CookieDomain}
+		// Each app's groups are asked for in its auth URL (AuthQuery); a
+		// global allowed_groups would hold every app to the same groups.
+	} else {
+		app := p.Apps[0]
+		c.CookieName = "_oauth2_proxy_" + strings.ReplaceAll(app.Name, "-", "_")
+		c.CookieDomains = []string{v1alpha1.Hostname(app.Host)}
+		c.AllowedGroups = app.AllowedGroups
 	}
 	// Written even when false or empty, so that a reader sees the choice.
 	c.Mark("email_domains", "set_authorization_header", "pass_access_token")
@@ -90,8 +111,10 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) 
 	// The forwarded id token must be one the API server accepts. Dex issues
 	// it for the kubectl client on request; any other issuer issues it for
 	// this proxy's client, which validation makes an API server audience.
-	if app.Identity == v1alpha1.IdentityToken && spec.CrossClient() {
-		aud := spec.ForwardedAudience(app)
+	// A shared proxy asks for it whenever one of its apps is token-mode:
+	// the session is made once, at the sign-in host, for every app.
+	if forwardsToken(apps) && spec.CrossClient() {
+		aud := spec.ForwardedAudience(apps[0])
 		c.Comments = map[string]string{"oidc_extra_audiences": "The forwarded id token must be accepted by the API server, whose audience is the kubectl client."}
 		scopes = append(scopes, "audience:server:client_id:"+aud)
 		c.OIDCExtraAudiences = []string{aud}
@@ -102,19 +125,46 @@ func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) 
 	}
 	out, err := format.Print(c)
 	if err != nil {
-		return "", fmt.Errorf("oauth2-proxy config of app %s: %w", app.Name, err)
+		return "", fmt.Errorf("oauth2-proxy config of %s: %w", p.Name, err)
 	}
 	return string(out), nil
 }
 
+func header(p *Proxy) string {
+	if !p.Shared {
+		return fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", p.Apps[0].Name, p.Identity)
+	}
+	names := make([]string, len(p.Apps))
+	for i, a := range p.Apps {
+		names[i] = a.Name
+	}
+	return fmt.Sprintf("Shared oauth2-proxy of sign-in host %s for %s (%s identity), rendered by authstack.", p.Host, strings.Join(names, ", "), p.Identity)
+}
+
+func forwardsToken(apps []*v1alpha1.App) bool {
+	for _, a := range apps {
+		if a.Identity == v1alpha1.IdentityToken {
+			return true
+		}
+	}
+	return false
+}
+
 // Annotations are the ingress-nginx annotations of the app's Ingress. No
 // snippet annotation is ever used: they are disabled on secure controllers.
-func Annotations(app *v1alpha1.App) (map[string]string, error) {
+func Annotations(spec *v1alpha1.Spec, app *v1alpha1.App) (map[string]string, error) {
+	p, err := ProxyFor(spec, app)
+	if err != nil {
+		return nil, err
+	}
 	a := ingressnginx.Auth{
-		URL:             fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/oauth2/auth", Name(app), app.Namespace, Port),
-		Signin:          "https://" + app.Host + "/oauth2/start?rd=" + returnTo(app),
+		URL:             fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/oauth2/auth", p.Name, p.Namespace, Port),
+		Signin:          "https://" + p.Host + "/oauth2/start?rd=" + returnTo(app),
 		ProxyBufferSize: ProxyBufferSize,
 		ResponseHeaders: []string{"Authorization"},
+	}
+	if p.Shared {
+		a.URL += AuthQuery(app)
 	}
 	if app.Identity != v1alpha1.IdentityToken {
 		// Authorization too, though oauth2-proxy sends none to a headers

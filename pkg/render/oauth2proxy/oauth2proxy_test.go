@@ -16,8 +16,9 @@ func TestSigninKeepsThePortOfTheHost(t *testing.T) {
 		{"localhost:8443", "https://localhost:8443/oauth2/start?rd=$scheme://$http_host$escaped_request_uri"},
 	}
 	for _, tt := range tests {
-		app := &v1alpha1.App{Name: "a", Host: tt.host, Namespace: "apps", Identity: v1alpha1.IdentityToken}
-		a, err := Annotations(app)
+		app := v1alpha1.App{Name: "a", Host: tt.host, Namespace: "apps", Identity: v1alpha1.IdentityToken}
+		spec := &v1alpha1.Spec{Apps: []v1alpha1.App{app}}
+		a, err := Annotations(spec, &spec.Apps[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,8 +30,8 @@ func TestSigninKeepsThePortOfTheHost(t *testing.T) {
 
 func TestNoSnippetAnnotations(t *testing.T) {
 	for _, mode := range []v1alpha1.IdentityMode{v1alpha1.IdentityToken, v1alpha1.IdentityHeaders} {
-		app := &v1alpha1.App{Name: "a", Host: "a.example.com", Namespace: "apps", Identity: mode, Upstream: v1alpha1.Upstream{Protocol: "HTTPS"}}
-		a, err := Annotations(app)
+		spec := &v1alpha1.Spec{Apps: []v1alpha1.App{{Name: "a", Host: "a.example.com", Namespace: "apps", Identity: mode, Upstream: v1alpha1.Upstream{Protocol: "HTTPS"}}}}
+		a, err := Annotations(spec, &spec.Apps[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,9 @@ func TestExternalIssuerScopes(t *testing.T) {
 
 func mustConfig(t *testing.T, spec *v1alpha1.Spec, app *v1alpha1.App) string {
 	t.Helper()
-	cfg, err := Config(spec, app, false)
+	withApp := *spec
+	withApp.Apps = []v1alpha1.App{*app}
+	cfg, err := Config(&withApp, &withApp.Apps[0], false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,6 +115,7 @@ func SetDefaults(s *AuthStack) {
 			a.AllowedEmailDomains = []string{"*"}
 		}
 	}
+	setAuthDefaults(spec)
 	if len(api.Audiences) == 0 {
 		api.Audiences = []string{spec.Kubectl.ClientID}
 		// An AuthenticationConfiguration accepts several audiences

@@ -128,6 +128,10 @@ func (s *Spec) ForwardedAudience(a *App) string {
 	if s.CrossClient() {
 		return s.Kubectl.ClientID
 	}
+	if s.SharedSignin() {
+		// The shared proxy logs every user in as its own client.
+		return s.Auth.ClientID
+	}
 	return a.ClientID
 }
 
@@ -224,6 +228,9 @@ func (s *Spec) StackNamespaces() []StackNamespace {
 		if a.CreateNamespace {
 			out = append(out, StackNamespace{a.Namespace, a.PodSecurity, spec.Child("apps").Index(i).Child("podSecurity")})
 		}
+	}
+	if s.SharedSignin() && s.Auth.CreateNamespace {
+		out = append(out, StackNamespace{s.Auth.Namespace, s.Auth.PodSecurity, spec.Child("auth", "podSecurity")})
 	}
 	for i, t := range s.RBAC.Teams {
 		if t.CreateNamespace {

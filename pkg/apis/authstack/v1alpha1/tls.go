@@ -94,6 +94,13 @@ func (s *Spec) Hosts() []TLSHost {
 		h.Source, h.CertManager = s.hostSource(a.TLSSecretName)
 		out = append(out, h)
 	}
+	if s.SharedSignin() {
+		au := spec.Child("auth")
+		h := TLSHost{Host: Hostname(s.Auth.Host), Namespace: s.Auth.Namespace, SecretName: s.Auth.TLSSecretName,
+			Field: au.Child("host"), SecretField: au.Child("tlsSecretName")}
+		h.Source, h.CertManager = s.hostSource(s.Auth.TLSSecretName)
+		out = append(out, h)
+	}
 	return out
 }
 
@@ -185,6 +192,9 @@ func setTLSDefaults(spec *Spec) {
 		defaultString(&d.TLS.SecretName, "dex-tls")
 	}
 	if spec.TLS.CertManager != nil {
+		if spec.SharedSignin() {
+			defaultString(&spec.Auth.TLSSecretName, "oauth2-proxy-tls")
+		}
 		for i := range spec.Apps {
 			a := &spec.Apps[i]
 			defaultString(&a.TLSSecretName, a.Name+"-tls")

@@ -42,6 +42,8 @@ type Spec struct {
 	Edge Edge `json:"edge,omitempty"`
 	// TLS says where every host's certificate comes from: cert-manager, or Secrets the user provides.
 	TLS TLS `json:"tls,omitempty"`
+	// Auth chooses one oauth2-proxy per app (default) or one shared sign-in host.
+	Auth Auth `json:"auth,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -193,7 +195,8 @@ type LDAPUserSearch struct {
 	EmailAttr string `json:"emailAttr,omitempty"`
 	// NameAttr holds the display name (default cn).
 	NameAttr string `json:"nameAttr,omitempty"`
-	// PreferredUsernameAttr fills preferred_username.
+	// PreferredUsernameAttr fills preferred_username, the user name headers-mode apps receive
+	// by default (no default in dex: set it, for example to the username attribute).
 	PreferredUsernameAttr string `json:"preferredUsernameAttr,omitempty"`
 }
 
@@ -377,8 +380,12 @@ type App struct {
 	// Identity is how the app learns who the user is: token, headers, or oidc (the app logs
 	// users in itself against the issuer, without oauth2-proxy; needs kind headlamp).
 	Identity IdentityMode `json:"identity"`
-	// ClientID of the app's OIDC client (default oauth2-proxy-<name>).
+	// ClientID of the app's OIDC client (default oauth2-proxy-<name>); with spec.auth.host the
+	// shared proxy's client (spec.auth.clientID) is used instead.
 	ClientID string `json:"clientID,omitempty"`
+	// ClientSecret is this app's own client secret at an external issuer, a key of a Secret in
+	// the app's namespace (default: issuer.external.appClientSecret). Dex's are generated.
+	ClientSecret *SecretKeyRef `json:"clientSecret,omitempty"`
 	// AllowedEmailDomains may log in (default "*": anyone the issuer accepts).
 	AllowedEmailDomains []string `json:"allowedEmailDomains,omitempty"`
 	// AllowedGroups, when set, limits the app to members of these groups (names as in the token, without prefix).

@@ -35,6 +35,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateKubectl(&s.Spec.Kubectl, spec.Child("kubectl"))...)
 	errs = append(errs, validateApps(&s.Spec, spec.Child("apps"))...)
 	errs = append(errs, validateEdge(&s.Spec, spec)...)
+	errs = append(errs, validateAuth(&s.Spec, spec)...)
 	errs = append(errs, validateRBAC(&s.Spec, spec.Child("rbac"))...)
 	errs = append(errs, validateNamespaces(&s.Spec)...)
 	errs = append(errs, validateTLS(&s.Spec)...)
@@ -84,8 +85,8 @@ func validateIssuer(s *Spec, p *field.Path) field.ErrorList {
 	case is.External != nil:
 		e := is.External
 		errs = append(errs, httpsURL(e.URL, p.Child("external", "url"))...)
-		if len(s.Apps) > 0 && e.AppClientSecret == nil {
-			errs = append(errs, field.Required(p.Child("external", "appClientSecret"), "the apps' oauth2-proxy needs the secret of its client at the external issuer"))
+		if e.AppClientSecret == nil && needsAppClientSecret(s) {
+			errs = append(errs, field.Required(p.Child("external", "appClientSecret"), "the apps' oauth2-proxy needs the secret of its client at the external issuer (or give each app its own apps[].clientSecret, or spec.auth.clientSecret for a shared sign-in host)"))
 		}
 		errs = append(errs, secretRef(e.AppClientSecret, p.Child("external", "appClientSecret"))...)
 		errs = append(errs, scopeList(e.Scopes, p.Child("external", "scopes"))...)
@@ -928,6 +929,7 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 // Warnings returns what in a defaulted, valid spec deserves a second look.
 func Warnings(s *AuthStack) []Warning {
 	ws := append(edgeWarnings(&s.Spec), tlsWarnings(&s.Spec)...)
+	ws = append(ws, authWarnings(s)...)
 	for i, role := range s.Spec.RBAC.Roles {
 		if !role.AllowEscalation {
 			continue

@@ -16,7 +16,7 @@ func validSpec() *AuthStack {
 		Cluster: Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: InstallerKubeadm},
 		Issuer: Issuer{Dex: &Dex{Host: "dex.example.com", Connectors: []Connector{{LDAP: &LDAPConnector{
 			Host:       "ldap.example.com:636",
-			UserSearch: LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail"},
+			UserSearch: LDAPUserSearch{BaseDN: "ou=people,dc=example,dc=com", Username: "mail", PreferredUsernameAttr: "uid"},
 		}}}}},
 		TLS: TLS{CertManager: &CertManager{Issuer: "letsencrypt"}},
 	}}
