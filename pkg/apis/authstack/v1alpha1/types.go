@@ -38,6 +38,10 @@ type Spec struct {
 	Kustomize *Kustomize `json:"kustomize,omitempty"`
 	// NetworkPolicy says which pods may reach dex, the oauth2-proxies and the apps.
 	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
+	// Proxy is the impersonating API proxy of apiServer.mode proxy (managed.go).
+	Proxy *Proxy `json:"proxy,omitempty"`
+	// Clusters are several clusters behind one proxy (mode proxy), each served under https://<proxy.host>/<name>/.
+	Clusters []ManagedCluster `json:"clusters,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -65,6 +69,8 @@ type Cluster struct {
 	Server string `json:"server,omitempty"`
 	// CertificateAuthority is a local path to the cluster CA bundle, embedded in the kubeconfig.
 	CertificateAuthority string `json:"certificateAuthority,omitempty"`
+	// Provider of a managed control plane: eks, gke, aks or other (installer managed; hints only).
+	Provider Provider `json:"provider,omitempty"`
 }
 
 // Issuer is either dex deployed by authstack or an existing OIDC issuer.
@@ -329,6 +335,10 @@ type APIServer struct {
 	// authentication-config mode authstack then adds user validation rules
 	// that refuse system: names, in flags mode nothing can.
 	AllowUnprefixed bool `json:"allowUnprefixed,omitempty"`
+	// SigningAlgs are the JOSE algorithms accepted (--oidc-signing-algs; mode flags only: with an
+	// AuthenticationConfiguration, in the API server and in the proxy alike, every asymmetric
+	// algorithm is accepted and no field narrows it).
+	SigningAlgs []string `json:"signingAlgs,omitempty"`
 }
 
 // CELRule is a claim validation rule.
@@ -433,6 +443,15 @@ type RBAC struct {
 	ReadOnly       *Subjects       `json:"readOnly,omitempty"`
 	UserNamespaces []UserNamespace `json:"userNamespaces,omitempty"`
 	Teams          []Team          `json:"teams,omitempty"`
+	// TeamTemplates replace or extend the rules of the team roles, or define new ones (managed.go).
+	TeamTemplates []TeamTemplate `json:"teamTemplates,omitempty"`
+	// TeamGroupPattern names a team's group in a namespace (default <cluster>:<role>:<namespace>).
+	TeamGroupPattern string `json:"teamGroupPattern,omitempty"`
+	// ClusterTeamRoles are team roles granted in every namespace to the group
+	// clusterTeamGroupPattern names (<cluster>:<role> by default).
+	ClusterTeamRoles []TeamRole `json:"clusterTeamRoles,omitempty"`
+	// ClusterTeamGroupPattern names the group of a cluster-wide team role (default <cluster>:<role>).
+	ClusterTeamGroupPattern string `json:"clusterTeamGroupPattern,omitempty"`
 }
 
 // Subjects are users and groups as the token names them (without prefix).
