@@ -31,6 +31,8 @@ const (
 	// NeedAPIServerSettings is any API server settings, OIDC or not: a
 	// view of the API server, or kubespray variables.
 	NeedAPIServerSettings
+	// NeedAPIProxy is authstack-apiproxy's Deployment (apiServer.mode proxy).
+	NeedAPIProxy
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -152,6 +154,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = len(m.Invalid) > 0
 		case NeedAPIServerSettings:
 			ok = len(m.APIServers) > 0 || m.Kubespray != nil
+		case NeedAPIProxy:
+			ok = m.APIProxy != nil
 		}
 		if !ok {
 			return false
