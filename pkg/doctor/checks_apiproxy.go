@@ -70,4 +70,18 @@ var (
 			return out
 		},
 	})
+	_ = register(liveCheck(Check{
+		Code: "AP-90", Name: "live-apiproxy-impersonate", Severity: Error,
+		Title:   "the running API server lets the API proxy impersonate",
+		Symptom: "every request through authstack-apiproxy: 403 ... cannot impersonate resource \"users\".",
+		Cause:   "SubjectAccessReview as the proxy's ServiceAccount for impersonate on users, groups, serviceaccounts and userextras/scopes, the checks the API server's impersonation filter makes (k8s.io/apiserver pkg/endpoints/filters/impersonation/impersonation.go).",
+		Fix:     "Apply the proxy's RBAC (authstack apply); on several clusters, in each of them.",
+	}))
+	_ = register(liveCheck(Check{
+		Code: "AP-91", Name: "live-apiproxy-available", Severity: Error,
+		Title:   "the API proxy has an available replica",
+		Symptom: "kubectl through the proxy: connection refused, or 503 from the load balancer.",
+		Cause:   "No replica of authstack-apiproxy is ready: it is ready once its config is loaded, the issuer's keys were fetched and each cluster's /readyz answered.",
+		Fix:     "Read the proxy's logs; doctor's issuer checks say whether the issuer is reachable.",
+	}))
 )

@@ -64,6 +64,7 @@ func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	l := &liveCollector{m: m, cfg: cfg, client: client, http: opts.HTTPClient}
 	l.apiServerPod(ctx)
 	l.components(ctx)
+	l.apiProxy(ctx)
 	l.discovery(ctx)
 	l.token(ctx)
 	return nil
