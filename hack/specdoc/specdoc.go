@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -30,12 +32,34 @@ type source struct {
 }
 
 func parseTypes(path string) (*source, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+	src := &source{types: map[string]*structType{}, consts: map[string][]string{}}
+	// types.go first, then the other files of the package that add types
+	// (managed.go), in name order, so enums list in a stable order.
+	others, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*.go"))
 	if err != nil {
 		return nil, err
 	}
-	src := &source{types: map[string]*structType{}, consts: map[string][]string{}}
+	sort.Strings(others)
+	files := []string{path}
+	for _, o := range others {
+		if o != path && !strings.HasSuffix(o, "_test.go") {
+			files = append(files, o)
+		}
+	}
+	for _, p := range files {
+		if err := src.parseFile(p); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+func (src *source) parseFile(path string) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+	if err != nil {
+		return err
+	}
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok {
@@ -62,7 +86,7 @@ func parseTypes(path string) (*source, error) {
 			}
 		}
 	}
-	return src, nil
+	return nil
 }
 
 // Generate renders the field reference of every struct reachable from AuthStack.

@@ -306,7 +306,8 @@ const (
 
 // APIServer holds the settings the kube-apiserver uses to accept tokens.
 type APIServer struct {
-	// Mode defaults to authentication-config from Kubernetes 1.30 on, flags before.
+	// Mode defaults to proxy for installer managed (authstack-apiproxy in front of an API server left
+	// as it is), otherwise to authentication-config from Kubernetes 1.30 on, flags before.
 	Mode APIServerMode `json:"mode,omitempty"`
 	// UsernameClaim is the token claim that becomes the Kubernetes username (default email; the API server then requires email_verified).
 	UsernameClaim string `json:"usernameClaim,omitempty"`
