@@ -533,18 +533,21 @@ type UserNamespace struct {
 // TeamRole is one of the team templates.
 type TeamRole string
 
+// The built-in team templates. Written as conversions so that the schema
+// does not make them an enum: rbac.teamTemplates adds team roles of any name.
 const (
-	TeamDevops                   TeamRole = "devops"
-	TeamDeveloper                TeamRole = "developer"
-	TeamWatcher                  TeamRole = "watcher"
-	TeamDeveloperWithPortForward TeamRole = "developer-with-port-forward"
+	TeamDevops                   = TeamRole("devops")
+	TeamDeveloper                = TeamRole("developer")
+	TeamWatcher                  = TeamRole("watcher")
+	TeamDeveloperWithPortForward = TeamRole("developer-with-port-forward")
 )
 
 // Team binds the groups <cluster>:<role>:<namespace> to the team roles in a namespace.
 type Team struct {
 	// Namespace the team roles apply to.
 	Namespace string `json:"namespace"`
-	// Roles to bind (default all four templates).
+	// Roles to bind (default all four templates: devops, developer, watcher,
+	// developer-with-port-forward), or roles defined in rbac.teamTemplates.
 	Roles             []TeamRole `json:"roles,omitempty"`
 	NamespaceCreation `json:",inline"`
 }
