@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/formats/ingressnginx"
 	"github.com/authstack/authstack/pkg/render/meta"
 )
 
@@ -385,12 +386,12 @@ func (r *renderer) service() *corev1.Service {
 func IngressAnnotations() map[string]string {
 	const streamSeconds = "14400" // MaxStreamDuration
 	return map[string]string{
-		"nginx.ingress.kubernetes.io/backend-protocol":        "HTTPS",
-		"nginx.ingress.kubernetes.io/proxy-read-timeout":      streamSeconds,
-		"nginx.ingress.kubernetes.io/proxy-send-timeout":      streamSeconds,
-		"nginx.ingress.kubernetes.io/proxy-buffering":         "off",
-		"nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
-		"nginx.ingress.kubernetes.io/proxy-body-size":         "3m",
+		ingressnginx.Prefix + "backend-protocol":        "HTTPS",
+		ingressnginx.Prefix + "proxy-read-timeout":      streamSeconds,
+		ingressnginx.Prefix + "proxy-send-timeout":      streamSeconds,
+		ingressnginx.Prefix + "proxy-buffering":         "off",
+		ingressnginx.Prefix + "proxy-request-buffering": "off",
+		ingressnginx.Prefix + "proxy-body-size":         "3m",
 	}
 }
 
