@@ -26,6 +26,8 @@ func TestIntegrationApplyClustersThroughTheirContexts(t *testing.T) {
 	remote := startEnv(t)
 	t.Setenv("KEYCLOAK_CLIENT_SECRET", "example-keycloak-secret")
 	stack := loadExample(t, "managed-multicluster")
+	// No cert-manager in the test cluster: a TLS Secret of one's own.
+	stack.Spec.Proxy.TLS.CertManager = nil
 	ctx := context.Background()
 	kube := kubernetes.NewForConfigOrDie(env.Config)
 	rkube := kubernetes.NewForConfigOrDie(remote.Config)
