@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
 
 	"github.com/authstack/authstack/internal/kubeclient"
 	"github.com/authstack/authstack/pkg/apply"
@@ -165,6 +166,9 @@ func runApply(ctx context.Context, streams IO, f *applyFlags) error {
 		Out:             streams.Out,
 		Log:             streams.Err,
 		Progress:        writerIsTerminal(streams.Err) && os.Getenv("CI") == "",
+		ClusterConfig: func(context string) (*rest.Config, error) {
+			return kubeclient.RESTConfig(f.kubeconfig, context)
+		},
 	})
 	return err
 }

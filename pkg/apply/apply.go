@@ -94,6 +94,9 @@ type Options struct {
 	Out, Log io.Writer
 	// Progress shows a spinner while waiting (a terminal outside CI).
 	Progress bool
+	// ClusterConfig reaches the clusters behind the proxy (spec.clusters)
+	// by their kubeconfig contexts.
+	ClusterConfig ClusterConfig
 }
 
 // Summary counts what an apply did (or would do, in a dry run).
@@ -131,6 +134,10 @@ type applier struct {
 	kube   kubernetes.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 	id     string
+
+	// clusters are the rendered objects of spec.clusters, applied after
+	// this cluster's.
+	clusters []render.ClusterObjects
 
 	mu        sync.Mutex
 	sum       Summary
@@ -183,6 +190,9 @@ func Apply(ctx context.Context, stack *config.Stack, opts Options) (*Summary, er
 	if err := a.run(ctx); err != nil {
 		return &a.sum, err
 	}
+	if err := a.applyClusters(ctx, a.clusters); err != nil {
+		return &a.sum, err
+	}
 	s := &a.sum
 	suffix := ""
 	if opts.DryRun != DryRunNone {
@@ -220,6 +230,7 @@ func (a *applier) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.clusters = res.Clusters
 	// The same warnings render prints: apply is how most stacks reach a
 	// cluster, and an app left open on purpose must be said out loud there.
 	for _, w := range res.Warnings {

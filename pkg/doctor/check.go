@@ -34,6 +34,8 @@ const (
 	// NeedEdgeAuth is an edge object that asks oauth2-proxy (SecurityPolicy,
 	// ExternalAuth filter, forwardAuth Middleware).
 	NeedEdgeAuth
+	// NeedAPIProxy is authstack-apiproxy's Deployment (apiServer.mode proxy).
+	NeedAPIProxy
 )
 
 // Check is one unit of diagnosis. Adding a check is adding one Check to the
@@ -157,6 +159,8 @@ func (m *Model) has(needs []Need) bool {
 			ok = len(m.Invalid) > 0
 		case NeedAPIServerSettings:
 			ok = len(m.APIServers) > 0 || m.Kubespray != nil
+		case NeedAPIProxy:
+			ok = m.APIProxy != nil
 		}
 		if !ok {
 			return false

@@ -29,6 +29,8 @@ var liveNotObserved = map[string]string{
 	"AS-94": "no token given (--token)",
 	"AS-95": "nothing to compare: drift needs a spec (-f) and dex or oauth2-proxy deployed by authstack",
 	"AS-97": "no token accepted by the running API server to review the access of",
+	"AP-90": "no authstack-apiproxy Deployment in the cluster",
+	"AP-91": "no authstack-apiproxy Deployment in the cluster",
 }
 
 var (

@@ -69,6 +69,7 @@ func CollectLive(ctx context.Context, m *Model, opts LiveOptions) error {
 	l.components(ctx)
 	l.edgeObjects(ctx, opts.Dynamic)
 	l.tlsSecrets(ctx)
+	l.apiProxy(ctx)
 	l.discovery(ctx)
 	l.token(ctx)
 	return nil

@@ -66,6 +66,11 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 		if err := m.AddAuthenticationConfig(src("apiserver/authentication-config.yaml"), files["apiserver/authentication-config.yaml"]); err != nil {
 			return err
 		}
+	case files[render.ProxyAuthConfigFile] != nil:
+		// The proxy authenticates with kube-apiserver's own code and file.
+		if err := m.AddAuthenticationConfig(src(render.ProxyAuthConfigFile), files[render.ProxyAuthConfigFile]); err != nil {
+			return err
+		}
 	case files["apiserver/flags.txt"] != nil:
 		var args []string
 		for _, l := range strings.Split(string(files["apiserver/flags.txt"]), "\n") {
@@ -100,6 +105,9 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 	fileOf := map[*unstructured.Unstructured]string{}
 	for i, o := range res.Objects {
 		objs[i], fileOf[o.Object] = o.Object, o.File
+	}
+	if err := m.addAPIProxy(spec+" (rendered)", objs); err != nil {
+		return &InputError{File: spec, Err: err}
 	}
 	mounted, err := m.addProxyDeployments(objs, func(u *unstructured.Unstructured) string { return src(fileOf[u]) }, secretsByName)
 	if err != nil {

@@ -34,6 +34,8 @@ type Model struct {
 	// sign that the issuer's certificate is private.
 	IssuerCAs []string
 	Live      *Live
+	// APIProxy is authstack-apiproxy, in apiServer.mode proxy.
+	APIProxy *APIProxy
 	// NotDex are issuers known not to be dex (a spec's issuer.external):
 	// they ignore dex's cross-client scope audience:server:client_id:.
 	NotDex []string

@@ -98,6 +98,9 @@ func (res *Result) Patch(target Target, path string) (FilePatch, error) {
 	}
 	p := FilePatch{Target: target, Path: path, Before: before}
 	in := res.apiServer
+	if in.Spec != nil && in.Spec.ProxyMode() && target != DexConfig {
+		return FilePatch{}, fmt.Errorf("%s %s: apiServer.mode is proxy, which leaves the API server's settings as they are; there is nothing to patch (use apiServer.mode authentication-config or flags to configure the API server itself)", target, path)
+	}
 	switch target {
 	case KubesprayVars:
 		vars, verr := apiserver.KubesprayVars(in)

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/render/apiproxy"
 	"github.com/authstack/authstack/pkg/secrets"
 )
 
@@ -104,6 +105,13 @@ func TestNetworkPoliciesLetOnlyTheIngressControllerIn(t *testing.T) {
 				}
 				pods++
 				what := o.Object.GetKind() + " " + o.Object.GetNamespace() + "/" + o.Object.GetName()
+				if p := load(t, name).Spec.Proxy; p != nil && o.Object.GetName() == apiproxy.Name && p.Expose != v1alpha1.ExposeIngress {
+					// Behind a LoadBalancer the API proxy, like an API server,
+					// is reached from the clients' addresses and authenticates
+					// every request itself: open, but on its https port only.
+					openOnHTTPSOnly(t, what, selecting(t, nps, o.Object.GetNamespace(), tpl.Labels))
+					continue
+				}
 				onlyFrom(t, what, selecting(t, nps, o.Object.GetNamespace(), tpl.Labels), edgeNS)
 			}
 			if pods == 0 {
@@ -186,4 +194,20 @@ func TestAppNetworkPolicyOptOutIsAWarning(t *testing.T) {
 	// Its proxy is still guarded.
 	onlyFrom(t, "oauth2-proxy-whoami", selecting(t, networkPolicies(t, res), "apps",
 		map[string]string{"app.kubernetes.io/name": "oauth2-proxy-whoami", "app.kubernetes.io/instance": "dev"}), "ingress-nginx")
+}
+
+// openOnHTTPSOnly checks the API proxy's policies: every rule names the
+// https port and nothing else, so the probe and metrics port stays closed.
+func openOnHTTPSOnly(t *testing.T, what string, nps []networkingv1.NetworkPolicy) {
+	t.Helper()
+	if len(nps) == 0 {
+		t.Errorf("%s: no NetworkPolicy selects it", what)
+	}
+	for _, np := range nps {
+		for _, rule := range np.Spec.Ingress {
+			if len(rule.Ports) != 1 || rule.Ports[0].Port == nil || rule.Ports[0].Port.String() != "https" {
+				t.Errorf("%s: NetworkPolicy %s lets in ports %v, want only https", what, np.Name, rule.Ports)
+			}
+		}
+	}
 }

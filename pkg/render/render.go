@@ -71,6 +71,9 @@ type Result struct {
 	// Warnings are choices of the spec that leave something open, for the
 	// user to read (stderr); the output is still what the spec asks for.
 	Warnings []string
+	// Clusters are the objects of each of spec.clusters (mode proxy),
+	// applied through that cluster's kubeconfig context.
+	Clusters []ClusterObjects
 
 	apiServer apiserver.Input
 	dexConfig []byte
@@ -114,6 +117,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 		{"edge", r.edge},
 		{"rbac", r.rbac},
 		{"api server", r.apiServer},
+		{"api proxy", r.apiProxy},
 		{"kubeconfig", r.kubeconfig},
 		{"coredns", r.coreDNS},
 		{"kustomize", r.kustomize},
@@ -127,7 +131,7 @@ func Render(stack *config.Stack, opts Options) (*Result, error) {
 	}
 	sortObjects(r.objects)
 	sort.Slice(r.files, func(i, j int) bool { return r.files[i].Path < r.files[j].Path })
-	return &Result{Objects: r.objects, Files: r.files, Warnings: r.warnings, apiServer: r.apiServerInput, dexConfig: r.dexConfig}, nil
+	return &Result{Objects: r.objects, Files: r.files, Warnings: r.warnings, Clusters: r.clusters, apiServer: r.apiServerInput, dexConfig: r.dexConfig}, nil
 }
 
 type renderer struct {
@@ -149,6 +153,7 @@ type renderer struct {
 	apiServerInput apiserver.Input
 	dexConfig      []byte
 	nsRendered     map[string]bool
+	clusters       []ClusterObjects
 }
 
 func (r *renderer) readCAs() error {
@@ -471,6 +476,11 @@ func (r *renderer) rbac() error {
 
 func (r *renderer) apiServer() error {
 	in := apiserver.Input{Spec: r.spec, CAPEM: r.issuerCA}
+	if r.spec.ProxyMode() {
+		// The API server keeps its settings: the proxy authenticates.
+		r.apiServerInput = in
+		return nil
+	}
 	if r.opts.OutputDir != "" {
 		dir, err := filepath.Abs(r.opts.OutputDir)
 		if err != nil {
@@ -523,6 +533,13 @@ func (r *renderer) kubeconfig() error {
 	// This kubeconfig is the one handed out to users, so a confidential
 	// client's secret stays out of it (see kubeconfig.ErrSharedClientSecret).
 	in := kubeconfig.Input{Spec: r.spec, ClusterCA: r.clusterCA, IssuerCA: []byte(r.issuerCA)}
+	if p := r.spec.Proxy; p != nil && r.spec.ProxyMode() {
+		ca, err := r.stack.ReadCA(p.TLS.CAFile, "spec.proxy.tls.caFile")
+		if err != nil {
+			return err
+		}
+		in.ProxyCA = ca
+	}
 	data, err := kubeconfig.Render(in)
 	if errors.Is(err, kubeconfig.ErrNoServer) {
 		// The rest of the stack does not need the server: render it, and
@@ -686,7 +703,11 @@ func writeDoc(b *bytes.Buffer, u *unstructured.Unstructured) error {
 // Manifests groups the objects into their manifest files.
 func (res *Result) Manifests() ([]File, error) {
 	bufs := map[string]*bytes.Buffer{}
-	for _, o := range res.Objects {
+	objs := res.Objects
+	for _, c := range res.Clusters {
+		objs = append(objs[:len(objs):len(objs)], c.Objects...)
+	}
+	for _, o := range objs {
 		b := bufs[o.File]
 		if b == nil {
 			b = &bytes.Buffer{}

@@ -19,7 +19,7 @@ import (
 )
 
 // examples are rendered with fixed secrets and compared with golden files.
-var examples = []string{"dashboard-token", "dex-ldap-kubespray", "gateway-api", "kind", "kubeadm", "prometheus-headers", "shared-signin", "traefik"}
+var examples = []string{"dashboard-token", "dex-ldap-kubespray", "gateway-api", "kind", "kubeadm", "managed-multicluster", "prometheus-headers", "shared-signin", "traefik"}
 
 func exampleEnv(t testing.TB) {
 	t.Setenv("LDAP_BIND_PASSWORD", "example-bind-password")

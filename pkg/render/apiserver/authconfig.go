@@ -6,6 +6,7 @@ package apiserver
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -140,6 +141,11 @@ func Flags(spec *v1alpha1.Spec, hasCA bool) []Flag {
 		Flag{Name: "oidc-groups-claim", Value: a.GroupsClaim},
 		Flag{Name: "oidc-groups-prefix", Value: *a.GroupsPrefix},
 	)
+	// A StringSlice flag: one comma-separated value (validation allows it in
+	// mode flags only, and not for kubespray, which has no variable for it).
+	if len(a.SigningAlgs) > 0 {
+		flags = append(flags, Flag{Name: "oidc-signing-algs", Value: strings.Join(a.SigningAlgs, ",")})
+	}
 	// One key=value per flag: kube-apiserver does not split the value at
 	// commas (MapStringStringNoSplit). Validation allows one in flags mode.
 	for _, k := range sortedKeys(a.RequiredClaims) {

@@ -21,6 +21,8 @@ type Input struct {
 	ClusterCA []byte
 	// IssuerCA is the issuer's CA bundle (PEM) for a private issuer.
 	IssuerCA []byte
+	// ProxyCA is the CA bundle of the proxy's certificate (mode proxy), if private.
+	ProxyCA []byte
 	// User, when set, names the user entry and hints dex's login form.
 	User string
 	// ClientSecret of a confidential kubectl client; empty for public
@@ -90,8 +92,22 @@ func loginName(person string) string {
 var ErrNoServer = errors.New("spec.cluster.server is empty: set it to the API server URL users reach " +
 	"(what kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' prints for an admin of the cluster)")
 
+// execConfig runs kubelogin for the user entry.
+func execConfig(in Input) *clientcmdv1.ExecConfig {
+	return &clientcmdv1.ExecConfig{
+		APIVersion:      "client.authentication.k8s.io/v1",
+		Command:         ExecCommand,
+		Args:            ExecArgs(in),
+		InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
+		InstallHint:     "kubelogin is needed to log in, as kubectl-oidc_login on PATH: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
+	}
+}
+
 // Render returns the kubeconfig YAML.
 func Render(in Input) ([]byte, error) {
+	if in.Spec.ProxyMode() {
+		return renderProxy(in)
+	}
 	spec := in.Spec
 	name := spec.Cluster.Name
 	login := loginName(in.User)
@@ -108,14 +124,8 @@ func Render(in Input) ([]byte, error) {
 			Cluster: clientcmdv1.Cluster{Server: server, CertificateAuthorityData: in.ClusterCA},
 		}},
 		AuthInfos: []clientcmdv1.NamedAuthInfo{{
-			Name: user,
-			AuthInfo: clientcmdv1.AuthInfo{Exec: &clientcmdv1.ExecConfig{
-				APIVersion:      "client.authentication.k8s.io/v1",
-				Command:         ExecCommand,
-				Args:            ExecArgs(in),
-				InteractiveMode: clientcmdv1.IfAvailableExecInteractiveMode,
-				InstallHint:     "kubelogin is needed to log in, as kubectl-oidc_login on PATH: https://github.com/int128/kubelogin (kubectl krew install oidc-login)",
-			}},
+			Name:     user,
+			AuthInfo: clientcmdv1.AuthInfo{Exec: execConfig(in)},
 		}},
 		Contexts: []clientcmdv1.NamedContext{{
 			Name:    name + "-" + login,

@@ -44,6 +44,11 @@ func ForStack(stack *config.Stack, opts StackOptions) (Input, error) {
 	if in.IssuerCA, err = stack.ReadCA(stack.Spec.IssuerCAFile(), "the issuer caFile"); err != nil {
 		return Input{}, err
 	}
+	if p := stack.Spec.Proxy; p != nil && stack.Spec.ProxyMode() {
+		if in.ProxyCA, err = stack.ReadCA(p.TLS.CAFile, "spec.proxy.tls.caFile"); err != nil {
+			return Input{}, err
+		}
+	}
 	if p := stack.Spec.Kubectl.Public; p != nil && !*p {
 		if !opts.Private {
 			return Input{}, ErrSharedClientSecret

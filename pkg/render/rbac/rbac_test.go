@@ -132,28 +132,122 @@ func TestGrantsSeesWildcards(t *testing.T) {
 	}
 }
 
-// Team templates below devops (the built-in admin role) read no Secrets and
-// cannot exec, attach or proxy; port-forward only where the name says so.
-func TestTeamRolesReachNothingSensitive(t *testing.T) {
-	roles := renderSpec(t, v1alpha1.RBAC{Teams: []v1alpha1.Team{{Namespace: "shop", Roles: []v1alpha1.TeamRole{
-		v1alpha1.TeamDeveloper, v1alpha1.TeamWatcher, v1alpha1.TeamDeveloperWithPortForward,
-	}}}})
-	if len(roles) != 3 {
-		t.Fatalf("got %d team roles, want 3", len(roles))
+// Each team template reaches exactly the sensitive subresources its name
+// promises: exec for developers (with get, which WebSocket exec needs),
+// port-forward only where the name says so, Secrets and attach only for
+// devops; and no template reaches impersonation or token requests.
+func TestTeamRolesReachOnlyWhatTheyPromise(t *testing.T) {
+	roles := renderSpec(t, v1alpha1.RBAC{Teams: []v1alpha1.Team{{Namespace: "shop", Roles: v1alpha1.BuiltinTeamRoles}}})
+	if len(roles) != 4 {
+		t.Fatalf("got %d team roles, want 4", len(roles))
 	}
-	for _, role := range roles {
-		for _, r := range role.Rules {
-			for _, s := range sensitive {
-				if s.resource == "pods/portforward" && role.Name == TeamClusterRole(v1alpha1.TeamDeveloperWithPortForward) {
-					continue
+	allowed := map[v1alpha1.TeamRole][]string{
+		v1alpha1.TeamWatcher:                  nil,
+		v1alpha1.TeamDeveloper:                {"pods/exec"},
+		v1alpha1.TeamDeveloperWithPortForward: {"pods/exec", "pods/portforward"},
+		v1alpha1.TeamDevops:                   {"secrets", "pods/exec", "pods/attach", "pods/portforward"},
+	}
+	for role, want := range allowed {
+		var cr *rbacv1.ClusterRole
+		for i := range roles {
+			if roles[i].Name == TeamClusterRole(role) {
+				cr = &roles[i]
+			}
+		}
+		if cr == nil {
+			t.Fatalf("no ClusterRole for %s", role)
+		}
+		for _, s := range sensitive {
+			for _, verb := range []string{"get", "list", "create"} {
+				reached := slices.ContainsFunc(cr.Rules, func(r rbacv1.PolicyRule) bool { return grants(r, s.group, s.resource, verb) })
+				ok := slices.Contains(want, s.resource)
+				if reached && !ok {
+					t.Errorf("%s: %s on %s is reachable", role, verb, s.resource)
 				}
-				for _, verb := range []string{"get", "list", "create"} {
-					if grants(r, s.group, s.resource, verb) {
-						t.Errorf("%s: %s on %s is reachable through rule %+v", role.Name, verb, s.resource, r)
-					}
+				// exec and port-forward need create (SPDY, and the WebSocket
+				// check from 1.35) and get (WebSocket, kubectl 1.30+).
+				if !reached && ok && s.resource != "secrets" && verb != "list" {
+					t.Errorf("%s: %s on %s is missing", role, verb, s.resource)
 				}
 			}
 		}
+		for _, r := range cr.Rules {
+			for _, v := range r.Verbs {
+				if v == "*" || v == "escalate" || v == "bind" || v == "impersonate" {
+					t.Errorf("%s: verb %q in rule %+v", role, v, r)
+				}
+			}
+			for _, res := range r.Resources {
+				if res == "*" {
+					t.Errorf("%s: wildcard resource in rule %+v", role, r)
+				}
+			}
+		}
+	}
+}
+
+// The watcher reads custom resources through the built-in view role, and
+// devops is not bound to admin (whose edit part impersonates ServiceAccounts).
+func TestTeamBindings(t *testing.T) {
+	objs, err := renderRBAC(v1alpha1.RBAC{
+		Teams:            []v1alpha1.Team{{Namespace: "shop"}},
+		ClusterTeamRoles: []v1alpha1.TeamRole{v1alpha1.TeamWatcher},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]string{}
+	for _, o := range objs {
+		switch b := o.(type) {
+		case *rbacv1.RoleBinding:
+			refs["RoleBinding "+b.Namespace+"/"+b.Name] = b.RoleRef.Name + " " + b.Subjects[0].Name
+		case *rbacv1.ClusterRoleBinding:
+			refs["ClusterRoleBinding "+b.Name] = b.RoleRef.Name + " " + b.Subjects[0].Name
+		}
+	}
+	for k, v := range map[string]string{
+		"RoleBinding shop/authstack:team:devops":                      "authstack:team:devops oidc:prod:devops:shop",
+		"RoleBinding shop/authstack:team:watcher":                     "authstack:team:watcher oidc:prod:watcher:shop",
+		"RoleBinding shop/authstack:team:watcher:view":                "view oidc:prod:watcher:shop",
+		"ClusterRoleBinding authstack:team:watcher":                   "authstack:team:watcher oidc:prod:watcher",
+		"ClusterRoleBinding authstack:team:watcher:view":              "view oidc:prod:watcher",
+		"RoleBinding shop/authstack:team:developer":                   "authstack:team:developer oidc:prod:developer:shop",
+		"RoleBinding shop/authstack:team:developer-with-port-forward": "authstack:team:developer-with-port-forward oidc:prod:developer-with-port-forward:shop",
+	} {
+		if refs[k] != v {
+			t.Errorf("%s binds %q, want %q", k, refs[k], v)
+		}
+	}
+	for k, v := range refs {
+		if strings.HasPrefix(v, "admin ") || strings.HasPrefix(v, "edit ") {
+			t.Errorf("%s binds %s", k, v)
+		}
+	}
+}
+
+// User-defined templates replace or extend a built-in one, or add a role.
+func TestTeamTemplates(t *testing.T) {
+	crds := rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}, Verbs: []string{"get"}}
+	roles := renderSpec(t, v1alpha1.RBAC{
+		Teams: []v1alpha1.Team{{Namespace: "shop", Roles: []v1alpha1.TeamRole{v1alpha1.TeamDeveloper, v1alpha1.TeamWatcher, "sre"}}},
+		TeamTemplates: []v1alpha1.TeamTemplate{
+			{Name: v1alpha1.TeamDeveloper, Extend: true, Rules: []rbacv1.PolicyRule{crds}},
+			{Name: v1alpha1.TeamWatcher, Rules: []rbacv1.PolicyRule{crds}},
+			{Name: "sre", Rules: []rbacv1.PolicyRule{crds}},
+		},
+	})
+	got := map[string]int{}
+	for _, r := range roles {
+		got[r.Name] = len(r.Rules)
+		if !slices.ContainsFunc(r.Rules, func(p rbacv1.PolicyRule) bool { return grants(p, "example.com", "widgets", "get") }) {
+			t.Errorf("%s lacks the template's rule", r.Name)
+		}
+	}
+	if want := len(BuiltinTeamRules(v1alpha1.TeamDeveloper)) + 1; got["authstack:team:developer"] != want {
+		t.Errorf("extended developer has %d rules, want %d", got["authstack:team:developer"], want)
+	}
+	if got["authstack:team:watcher"] != 1 || got["authstack:team:sre"] != 1 {
+		t.Errorf("replaced and new templates: %v", got)
 	}
 }
 

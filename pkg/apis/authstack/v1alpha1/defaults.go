@@ -64,6 +64,7 @@ func SetDefaults(s *AuthStack) {
 			}
 		}
 	}
+	setManagedDefaults(spec)
 	api := &spec.APIServer
 	if api.Mode == "" {
 		api.Mode = ModeFlags
@@ -122,7 +123,7 @@ func SetDefaults(s *AuthStack) {
 		// (audienceMatchPolicy MatchAny), so the tokens that token-mode
 		// proxies forward are accepted too; flags take one audience and
 		// validation says what to do instead.
-		if api.Mode == ModeAuthConfig {
+		if api.Mode == ModeAuthConfig || api.Mode == ModeProxy {
 			for i := range spec.Apps {
 				if a := &spec.Apps[i]; a.SendsUserToken() && !slices.Contains(api.Audiences, spec.ForwardedAudience(a)) {
 					api.Audiences = append(api.Audiences, spec.ForwardedAudience(a))

@@ -64,15 +64,17 @@ func (s *Spec) IssuerCAFile() string {
 // understands for AuthenticationConfiguration.
 func (s *Spec) AuthConfigAPIVersion() string {
 	v, err := s.Cluster.ParsedVersion()
-	if err == nil && v.AtLeast(version.MustParseGeneric(structuredAuthV1MinVerion)) {
+	// The proxy reads the file with its own, current k8s.io/apiserver.
+	if s.APIServer.Mode == ModeProxy || err == nil && v.AtLeast(version.MustParseGeneric(structuredAuthV1MinVerion)) {
 		return "apiserver.config.k8s.io/v1"
 	}
 	return "apiserver.config.k8s.io/v1beta1"
 }
 
-// TeamGroup is the group name a team role is granted to: <cluster>:<role>:<namespace>.
+// TeamGroup is the group name a team role is granted to in a namespace:
+// rbac.teamGroupPattern, <cluster>:<role>:<namespace> by default.
 func (s *Spec) TeamGroup(role TeamRole, namespace string) string {
-	return s.Cluster.Name + ":" + string(role) + ":" + namespace
+	return expandTeamPattern(s.RBAC.TeamGroupPattern, DefaultTeamGroupPattern, s.Cluster.Name, role, namespace)
 }
 
 // Hostname is a host without its port, as Ingress rules and cookie domains need it.
@@ -148,11 +150,12 @@ const (
 var BuiltinClusterRoles = []string{"cluster-admin", "admin", "edit", "view"}
 
 // TeamClusterRole is the ClusterRole a team role is bound to in its namespace.
+// devops has a role of its own, not the built-in admin: admin aggregates
+// edit, which may impersonate the namespace's service accounts and request
+// their tokens (Kubernetes docs, Using RBAC Authorization, "User-facing
+// roles": edit "allows ... impersonating ServiceAccounts"), a way out of the
+// namespace through any ServiceAccount someone bound to more.
 func TeamClusterRole(role TeamRole) string {
-	if role == TeamDevops {
-		// devops run the namespace: the built-in admin role.
-		return "admin"
-	}
 	return TeamRolePrefix + string(role)
 }
 
@@ -172,6 +175,9 @@ func (s *Spec) ClusterRoles() sets.Set[string] {
 		for _, role := range t.Roles {
 			out.Insert(TeamClusterRole(role))
 		}
+	}
+	for _, role := range r.ClusterTeamRoles {
+		out.Insert(TeamClusterRole(role))
 	}
 	for _, role := range r.Roles {
 		if role.Kind == KindClusterRole {
@@ -231,6 +237,9 @@ func (s *Spec) StackNamespaces() []StackNamespace {
 	}
 	if s.SharedSignin() && s.Auth.CreateNamespace {
 		out = append(out, StackNamespace{s.Auth.Namespace, s.Auth.PodSecurity, spec.Child("auth", "podSecurity")})
+	}
+	if p := s.Proxy; p != nil && s.ProxyMode() {
+		out = append(out, StackNamespace{p.Namespace, PodSecurityRestricted, spec.Child("proxy", "namespace")})
 	}
 	for i, t := range s.RBAC.Teams {
 		if t.CreateNamespace {

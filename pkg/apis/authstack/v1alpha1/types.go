@@ -44,6 +44,10 @@ type Spec struct {
 	TLS TLS `json:"tls,omitempty"`
 	// Auth chooses one oauth2-proxy per app (default) or one shared sign-in host.
 	Auth Auth `json:"auth,omitempty"`
+	// Proxy is the impersonating API proxy of apiServer.mode proxy (managed.go).
+	Proxy *Proxy `json:"proxy,omitempty"`
+	// Clusters are several clusters behind one proxy (mode proxy), each served under https://<proxy.host>/<name>/.
+	Clusters []ManagedCluster `json:"clusters,omitempty"`
 }
 
 // Installer is how the kube-apiserver of the cluster is configured.
@@ -71,6 +75,8 @@ type Cluster struct {
 	Server string `json:"server,omitempty"`
 	// CertificateAuthority is a local path to the cluster CA bundle, embedded in the kubeconfig.
 	CertificateAuthority string `json:"certificateAuthority,omitempty"`
+	// Provider of a managed control plane: eks, gke, aks or other (installer managed; hints only).
+	Provider Provider `json:"provider,omitempty"`
 }
 
 // Issuer is either dex deployed by authstack or an existing OIDC issuer.
@@ -309,7 +315,8 @@ const (
 
 // APIServer holds the settings the kube-apiserver uses to accept tokens.
 type APIServer struct {
-	// Mode defaults to authentication-config from Kubernetes 1.30 on, flags before.
+	// Mode defaults to proxy for installer managed (authstack-apiproxy in front of an API server left
+	// as it is), otherwise to authentication-config from Kubernetes 1.30 on, flags before.
 	Mode APIServerMode `json:"mode,omitempty"`
 	// UsernameClaim is the token claim that becomes the Kubernetes username (default email; the API server then requires email_verified).
 	UsernameClaim string `json:"usernameClaim,omitempty"`
@@ -338,6 +345,10 @@ type APIServer struct {
 	// authentication-config mode authstack then adds user validation rules
 	// that refuse system: names, in flags mode nothing can.
 	AllowUnprefixed bool `json:"allowUnprefixed,omitempty"`
+	// SigningAlgs are the JOSE algorithms accepted (--oidc-signing-algs; mode flags only: with an
+	// AuthenticationConfiguration, in the API server and in the proxy alike, every asymmetric
+	// algorithm is accepted and no field narrows it).
+	SigningAlgs []string `json:"signingAlgs,omitempty"`
 }
 
 // CELRule is a claim validation rule.
@@ -450,6 +461,15 @@ type RBAC struct {
 	ReadOnly       *Subjects       `json:"readOnly,omitempty"`
 	UserNamespaces []UserNamespace `json:"userNamespaces,omitempty"`
 	Teams          []Team          `json:"teams,omitempty"`
+	// TeamTemplates replace or extend the rules of the team roles, or define new ones (managed.go).
+	TeamTemplates []TeamTemplate `json:"teamTemplates,omitempty"`
+	// TeamGroupPattern names a team's group in a namespace (default <cluster>:<role>:<namespace>).
+	TeamGroupPattern string `json:"teamGroupPattern,omitempty"`
+	// ClusterTeamRoles are team roles granted in every namespace to the group
+	// clusterTeamGroupPattern names (<cluster>:<role> by default).
+	ClusterTeamRoles []TeamRole `json:"clusterTeamRoles,omitempty"`
+	// ClusterTeamGroupPattern names the group of a cluster-wide team role (default <cluster>:<role>).
+	ClusterTeamGroupPattern string `json:"clusterTeamGroupPattern,omitempty"`
 }
 
 // Subjects are users and groups as the token names them (without prefix).
@@ -530,18 +550,21 @@ type UserNamespace struct {
 // TeamRole is one of the team templates.
 type TeamRole string
 
+// The built-in team templates. Written as conversions so that the schema
+// does not make them an enum: rbac.teamTemplates adds team roles of any name.
 const (
-	TeamDevops                   TeamRole = "devops"
-	TeamDeveloper                TeamRole = "developer"
-	TeamWatcher                  TeamRole = "watcher"
-	TeamDeveloperWithPortForward TeamRole = "developer-with-port-forward"
+	TeamDevops                   = TeamRole("devops")
+	TeamDeveloper                = TeamRole("developer")
+	TeamWatcher                  = TeamRole("watcher")
+	TeamDeveloperWithPortForward = TeamRole("developer-with-port-forward")
 )
 
 // Team binds the groups <cluster>:<role>:<namespace> to the team roles in a namespace.
 type Team struct {
 	// Namespace the team roles apply to.
 	Namespace string `json:"namespace"`
-	// Roles to bind (default all four templates).
+	// Roles to bind (default all four templates: devops, developer, watcher,
+	// developer-with-port-forward), or roles defined in rbac.teamTemplates.
 	Roles             []TeamRole `json:"roles,omitempty"`
 	NamespaceCreation `json:",inline"`
 }

@@ -40,6 +40,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateNamespaces(&s.Spec)...)
 	errs = append(errs, validateTLS(&s.Spec)...)
 	errs = append(errs, validateOwnLogin(&s.Spec, spec.Child("apps"))...)
+	errs = append(errs, validateManaged(&s.Spec, spec)...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -57,11 +58,11 @@ func validateCluster(c *Cluster, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("kubernetesVersion"), c.KubernetesVersion, "authstack supports Kubernetes 1.26 and later"))
 	}
 	switch c.Installer {
-	case InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig:
+	case InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig, InstallerManaged:
 	case "":
-		errs = append(errs, field.Required(p.Child("installer"), "one of kubespray, kubeadm, kind, authentication-config"))
+		errs = append(errs, field.Required(p.Child("installer"), "one of kubespray, kubeadm, kind, authentication-config, managed"))
 	default:
-		errs = append(errs, field.NotSupported(p.Child("installer"), c.Installer, []Installer{InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig}))
+		errs = append(errs, field.NotSupported(p.Child("installer"), c.Installer, []Installer{InstallerKubespray, InstallerKubeadm, InstallerKind, InstallerAuthConfig, InstallerManaged}))
 	}
 	if c.Server != "" {
 		errs = append(errs, httpsURL(c.Server, p.Child("server"))...)
@@ -306,8 +307,10 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		if v, err := s.Cluster.ParsedVersion(); err == nil && !v.AtLeast(version.MustParseGeneric(structuredAuthMinVersion)) {
 			errs = append(errs, field.Invalid(p.Child("mode"), a.Mode, "AuthenticationConfiguration needs Kubernetes 1.30 or later; use mode flags"))
 		}
+	case ModeProxy:
+		// validateManaged checks what mode proxy needs.
 	default:
-		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []APIServerMode{ModeFlags, ModeAuthConfig}))
+		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []APIServerMode{ModeFlags, ModeAuthConfig, ModeProxy}))
 	}
 	for _, pr := range []struct {
 		name  string
@@ -318,7 +321,7 @@ func validateAPIServer(s *Spec, p *field.Path) field.ErrorList {
 		}
 		v, fp := *pr.value, p.Child(pr.name)
 		switch {
-		case v == "-" && a.Mode == ModeAuthConfig:
+		case v == "-" && a.Mode != ModeFlags:
 			errs = append(errs, field.Invalid(fp, v, `"-" is a flag convention; in an AuthenticationConfiguration use "" for no prefix`))
 		case flagSafe(v, fp) != nil:
 			errs = append(errs, flagSafe(v, fp)...)
@@ -561,11 +564,7 @@ func validateRBAC(s *Spec, p *field.Path) field.ErrorList {
 		}
 		teams.Insert(t.Namespace)
 		for j, role := range t.Roles {
-			switch role {
-			case TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward:
-			default:
-				errs = append(errs, field.NotSupported(tp.Child("roles").Index(j), role, []TeamRole{TeamDevops, TeamDeveloper, TeamWatcher, TeamDeveloperWithPortForward}))
-			}
+			errs = append(errs, knownTeamRole(r, role, tp.Child("roles").Index(j))...)
 		}
 	}
 	return errs
@@ -672,30 +671,38 @@ func validateRoles(r *RBAC, p *field.Path) field.ErrorList {
 		if len(role.Rules) == 0 {
 			errs = append(errs, field.Required(rp.Child("rules"), "at least one rule"))
 		}
-		for j, rule := range role.Rules {
-			rlp := rp.Child("rules").Index(j)
-			if len(rule.Verbs) == 0 {
-				errs = append(errs, field.Required(rlp.Child("verbs"), "such as get, list, watch"))
+		errs = append(errs, policyRules(role.Rules, role.Kind, role.AllowEscalation, "role", rp.Child("rules"))...)
+	}
+	return errs
+}
+
+// policyRules checks the rules of a role, or of a team template (kind Role:
+// namespaced resources only).
+func policyRules(rules []rbacv1.PolicyRule, kind RoleKind, allowEscalation bool, what string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for j, rule := range rules {
+		rlp := p.Index(j)
+		if len(rule.Verbs) == 0 {
+			errs = append(errs, field.Required(rlp.Child("verbs"), "such as get, list, watch"))
+		}
+		switch {
+		case len(rule.NonResourceURLs) > 0:
+			if kind == KindRole {
+				errs = append(errs, field.Forbidden(rlp.Child("nonResourceURLs"), "only a ClusterRole can grant non-resource URLs"))
 			}
-			switch {
-			case len(rule.NonResourceURLs) > 0:
-				if role.Kind == KindRole {
-					errs = append(errs, field.Forbidden(rlp.Child("nonResourceURLs"), "only a ClusterRole can grant non-resource URLs"))
-				}
-				if len(rule.APIGroups) > 0 || len(rule.Resources) > 0 || len(rule.ResourceNames) > 0 {
-					errs = append(errs, field.Invalid(rlp, "nonResourceURLs and resources", "a rule grants either non-resource URLs or resources, not both"))
-				}
-			case len(rule.APIGroups) == 0 || len(rule.Resources) == 0:
-				errs = append(errs, field.Required(rlp, `a rule needs apiGroups ("" for the core group) and resources, or nonResourceURLs`))
+			if len(rule.APIGroups) > 0 || len(rule.Resources) > 0 || len(rule.ResourceNames) > 0 {
+				errs = append(errs, field.Invalid(rlp, "nonResourceURLs and resources", "a rule grants either non-resource URLs or resources, not both"))
 			}
-			if !role.AllowEscalation {
-				for _, e := range escalation(rule) {
-					fp := rlp
-					if e.field != "" {
-						fp = rlp.Child(e.field)
-					}
-					errs = append(errs, field.Invalid(fp, e.value, e.why+"; narrow the rule, or set allowEscalation: true on the role if this is meant (see docs/security.md)"))
+		case len(rule.APIGroups) == 0 || len(rule.Resources) == 0:
+			errs = append(errs, field.Required(rlp, `a rule needs apiGroups ("" for the core group) and resources, or nonResourceURLs`))
+		}
+		if !allowEscalation {
+			for _, e := range escalation(rule) {
+				fp := rlp
+				if e.field != "" {
+					fp = rlp.Child(e.field)
 				}
+				errs = append(errs, field.Invalid(fp, e.value, e.why+"; narrow the rule, or set allowEscalation: true on the "+what+" if this is meant (see docs/security.md)"))
 			}
 		}
 	}
@@ -775,6 +782,9 @@ func reservedNamespaces(s *Spec) map[string]string {
 		if a.Namespace != "" {
 			why[a.Namespace] = fmt.Sprintf("oauth2-proxy for app %s runs there, with its client and cookie secrets", a.Name)
 		}
+	}
+	if p := s.Proxy; p != nil && p.Namespace != "" {
+		why[p.Namespace] = "authstack-apiproxy runs there, with the tokens that impersonate every user"
 	}
 	return why
 }
