@@ -299,22 +299,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if out.Body != nil && out.Body != http.NoBody {
 		out.Body = &activeBody{ReadCloser: out.Body, idle: idle}
 	}
+	// Deferred: httputil.ReverseProxy ends a response it cannot finish
+	// (a stream cut by a timeout) with panic(http.ErrAbortHandler), and the
+	// outcome must still be recorded.
+	defer func() {
+		ev.Decision, ev.Reason = outcome(ctx, idle, rec.code)
+	}()
 	b.proxy.ServeHTTP(rec, out)
+}
 
+// outcome is the decision and reason of a forwarded request.
+func outcome(ctx context.Context, idle *idleWatch, code int) (string, string) {
 	switch {
 	case idle.fired.Load():
-		ev.Decision, ev.Reason = "allowed", "stream closed after the idle timeout"
+		return "allowed", "stream closed after the idle timeout"
 	case ctx.Err() == context.DeadlineExceeded:
-		ev.Decision, ev.Reason = "allowed", "stream closed at the maximum stream duration"
-	case rec.code == http.StatusForbidden:
-		ev.Decision, ev.Reason = "denied", "forbidden by the cluster's authorization (RBAC)"
-	case rec.code == http.StatusUnauthorized:
-		ev.Decision, ev.Reason = "denied", "the cluster refused the proxy's own credential"
-	case rec.code == http.StatusBadGateway:
-		ev.Decision, ev.Reason = "allowed", "the cluster's API server was unreachable"
-	default:
-		ev.Decision = "allowed"
+		return "allowed", "stream closed at the maximum stream duration"
+	case code == http.StatusForbidden:
+		return "denied", "forbidden by the cluster's authorization (RBAC)"
+	case code == http.StatusUnauthorized:
+		return "denied", "the cluster refused the proxy's own credential"
+	case code == http.StatusBadGateway:
+		return "error", "the cluster's API server was unreachable"
 	}
+	return "allowed", ""
 }
 
 // route picks the cluster and returns the request as that cluster's API
