@@ -244,6 +244,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatus(rec, code, statusReason, msg, reason)
 	}
 
+	// Routed first so that refused requests are audited with their
+	// cluster and verb too; nothing is forwarded before the checks below.
+	b, out := p.route(r)
+	var info *genericapirequest.RequestInfo
+	if b != nil {
+		ev.Cluster = b.name
+		var err error
+		if info, err = p.reqInfo.NewRequestInfo(out); err == nil {
+			ev.Verb, ev.APIGroup, ev.APIVersion, ev.Namespace = info.Verb, info.APIGroup, info.APIVersion, info.Namespace
+			ev.Resource, ev.Subresource, ev.Name = info.Resource, info.Subresource, info.Name
+			ev.isResource, ev.path, ev.parts, ev.apiPrefix = info.IsResourceRequest, info.Path, info.Parts, info.APIPrefix
+			ev.fieldSelector, ev.labelSelector = info.FieldSelector, info.LabelSelector
+			longRunning = isLongRunning(info, out)
+		}
+	}
+
 	token, ok := bearerToken(r)
 	if !ok {
 		deny(http.StatusUnauthorized, ReasonMissingToken, metav1.StatusReasonUnauthorized, "Unauthorized: "+ReasonMissingToken.describe())
@@ -271,20 +287,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	b, out := p.route(r)
 	if b == nil {
 		deny(http.StatusNotFound, ReasonUnknownCluster, metav1.StatusReasonNotFound,
 			"authstack-apiproxy serves no cluster at this path; use https://<proxy>/<cluster>/")
 		return
-	}
-	ev.Cluster = b.name
-	info, err := p.reqInfo.NewRequestInfo(out)
-	if err == nil {
-		ev.Verb, ev.APIGroup, ev.APIVersion, ev.Namespace = info.Verb, info.APIGroup, info.APIVersion, info.Namespace
-		ev.Resource, ev.Subresource, ev.Name = info.Resource, info.Subresource, info.Name
-		ev.isResource, ev.path, ev.parts, ev.apiPrefix = info.IsResourceRequest, info.Path, info.Parts, info.APIPrefix
-		ev.fieldSelector, ev.labelSelector = info.FieldSelector, info.LabelSelector
-		longRunning = isLongRunning(info, out)
 	}
 	if p.bodies && info != nil {
 		ev.body = captureBody(out, info)
