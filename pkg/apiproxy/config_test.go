@@ -2,6 +2,8 @@ package apiproxy
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,29 @@ current-context: c
 	_, err := New(context.Background(), opts, &syncBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "bearer token") {
 		t.Errorf("error %v, want a refusal of a credential that is not a bearer token", err)
+	}
+}
+
+func TestReadinessNeedsTheIssuersKeys(t *testing.T) {
+	iss := newTestIssuer(t)
+	cfg, err := LoadAuthenticationConfiguration(writeFile(t, t.TempDir(), "authn.yaml", authConfigYAML(iss, "kubectl")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fetchKeysOnce(context.Background(), cfg); err != nil {
+		t.Fatalf("issuer with a key: %v", err)
+	}
+	empty := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/keys" {
+			_, _ = w.Write([]byte(`{"keys":[]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"jwks_uri":"` + "https://" + r.Host + `/keys"}`))
+	}))
+	defer empty.Close()
+	cfg.JWT[0].Issuer.URL = empty.URL
+	cfg.JWT[0].Issuer.CertificateAuthority = certPEM(empty)
+	if err := fetchKeysOnce(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "no keys") {
+		t.Errorf("issuer without keys: %v, want not ready", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/sets"
+	apiserverapi "k8s.io/apiserver/pkg/apis/apiserver"
 	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/client-go/rest"
@@ -69,6 +70,8 @@ type Proxy struct {
 	bodies    bool // capture request bodies for the records webhook
 	ready     atomic.Bool
 	draining  atomic.Bool
+	authCfg   *apiserverapi.AuthenticationConfiguration
+	keysOK    atomic.Bool // every issuer's JWKS fetched once
 }
 
 type backend struct {
@@ -99,7 +102,8 @@ func New(ctx context.Context, opts Options, stderr io.Writer) (*Proxy, error) {
 			APIPrefixes:          sets.NewString("api", "apis"),
 			GrouplessAPIPrefixes: sets.NewString("api"),
 		},
-		bodies: opts.AuditWebhookURL != "" && opts.AuditWebhookFormat == FormatRecords,
+		bodies:  opts.AuditWebhookURL != "" && opts.AuditWebhookFormat == FormatRecords,
+		authCfg: cfg,
 	}
 	p.authn, err = NewAuthenticator(ctx, cfg, opts.TokenCacheSize)
 	if err != nil {
@@ -204,7 +208,12 @@ func isIdentityHeader(k string) bool {
 type userKey struct{}
 
 // impersonatingTransport sends the request with the proxy's credential and
-// client-go's impersonation headers for the verified user.
+// client-go's impersonation headers for the verified user. The API server
+// authorizes each header separately (k8s.io/apiserver
+// pkg/endpoints/filters/impersonation): users, groups, and, only when the
+// authentication configuration maps them, uids and userextras/<key> in
+// authentication.k8s.io; a missing permission makes it refuse the request,
+// so a mapping the impersonator's ClusterRole lacks fails closed.
 type impersonatingTransport struct{ b *backend }
 
 func (t *impersonatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {

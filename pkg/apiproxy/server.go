@@ -45,7 +45,15 @@ func (p *Proxy) watchHealth(ctx context.Context) {
 			}
 			all = all && ok
 		}
-		p.ready.Store(all && p.authn.HealthCheck() == nil)
+		issuers := p.authn.HealthCheck() == nil
+		if issuers && !p.keysOK.Load() {
+			if err := fetchKeysOnce(ctx, p.authCfg); err != nil {
+				p.log.Warn("issuer keys not fetched yet", "error", err.Error())
+			} else {
+				p.keysOK.Store(true)
+			}
+		}
+		p.ready.Store(all && issuers && p.keysOK.Load())
 	}
 	check()
 	t := time.NewTicker(healthEvery)
@@ -89,6 +97,9 @@ func (p *Proxy) Ready() error {
 	}
 	if err := p.authn.HealthCheck(); err != nil {
 		return err
+	}
+	if !p.keysOK.Load() {
+		return errors.New("issuer keys (JWKS) not fetched yet")
 	}
 	for _, b := range p.backends() {
 		if !b.healthy.Load() {
