@@ -16,6 +16,7 @@ FUZZ_TARGETS := ./pkg/config:FuzzParse:60000 ./pkg/patch/kubespray:FuzzKubespray
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/authstack
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(dir $(BIN))authstack-apiproxy ./cmd/authstack-apiproxy
 
 ## test: everything CI runs: vet; the upstream binaries and Debian packages the
 ## integration tests need; unit, golden and integration tests; a short fuzz of

@@ -60,6 +60,9 @@ func StartProcess(t testing.TB, dir, name string, env []string, bin string, args
 	return p
 }
 
+// PID is the process id, for reading its /proc entries.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
