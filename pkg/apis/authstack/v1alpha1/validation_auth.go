@@ -68,7 +68,8 @@ func validateAuth(s *Spec, spec *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("clientID"), au.ClientID, "is the kubectl client: the shared proxy needs a client of its own, whose redirect URI is the sign-in host"))
 	}
 	errs = append(errs, flagSafe(au.ClientID, p.Child("clientID"))...)
-	errs = append(errs, dnsSubdomain(au.TLSSecretName, p.Child("tlsSecretName"))...)
+	// The sign-in host's Secret is checked with every other host's (validateTLS):
+	// it may be empty under spec.tls.insecureHTTP.
 	if au.IngressClassName != DefaultIngressClass {
 		errs = append(errs, field.Invalid(p.Child("ingressClassName"), au.IngressClassName, fmt.Sprintf("only ingress-nginx (class %q) is supported today", DefaultIngressClass)))
 	}
