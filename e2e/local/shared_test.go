@@ -34,6 +34,9 @@ func testSharedSignin(t *testing.T, s *Stack) {
 	s.Params.TokenGroups, s.Params.HeadersGroups = []string{ldapReadOnly}, []string{"developers"}
 	s.render(t)
 	s.Apply(t, "--prune")
+	// dex reads its static clients at start, as its pod would after the
+	// config Secret's checksum changed: run it again from the applied Secret.
+	s.startDex(t)
 	stack := s.Spec(t)
 
 	backends := map[string]string{}
