@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/render"
 	"github.com/authstack/authstack/pkg/secrets"
 )
@@ -28,10 +29,16 @@ func TestIntegrationEveryExampleReappliesWithoutWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			certificates := false
 			for _, o := range res.Objects {
+				certificates = certificates || o.Object.GetKind() == "Certificate"
 				if ns := o.Object.GetNamespace(); ns != "" {
 					_, _ = kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 				}
+			}
+			if certificates {
+				// spec.tls.certManager: the cluster has cert-manager.
+				testenv.InstallCRD(t, env.Config, testenv.CertificateCRD(t))
 			}
 			if sum, _, _ := run(t, env.Config, stack, Options{}); sum.Created == 0 {
 				t.Fatal("first apply created nothing")

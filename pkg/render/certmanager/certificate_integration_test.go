@@ -2,54 +2,21 @@ package certmanager_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensions "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/render/certmanager"
 )
-
-// certManagerModule carries cert-manager's CRDs in deploy/crds. They are
-// read from the module cache at test time, never committed.
-const certManagerModule = "github.com/cert-manager/cert-manager@v1.21.2"
-
-// certificateCRD returns the real Certificate CRD of cert-manager.
-func certificateCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
-	t.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", certManagerModule).Output()
-	if err != nil {
-		t.Fatalf("go mod download %s: %v", certManagerModule, err)
-	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		t.Fatalf("go mod download %s: no directory in %s", certManagerModule, out)
-	}
-	data, err := os.ReadFile(filepath.Join(mod.Dir, "deploy", "crds", "cert-manager.io_certificates.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := yaml.UnmarshalStrict(data, crd); err != nil {
-		t.Fatal(err)
-	}
-	return crd
-}
 
 // The Certificates render produces are created on a real API server with
 // cert-manager's real CRD installed, so its OpenAPI schema (required
@@ -58,28 +25,10 @@ func TestIntegrationCertificatesMatchCertManagerCRD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts etcd and kube-apiserver")
 	}
-	crd := certificateCRD(t)
 	env := testenv.Start(t, testenv.Options{})
+	testenv.InstallCRD(t, env.Config, testenv.CertificateCRD(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ext := apiextensions.NewForConfigOrDie(env.Config)
-	if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, crd, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for established := false; !established; {
-		got, err := ext.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range got.Status.Conditions {
-			established = established || (c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("CRD not established")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 
 	spec := &v1alpha1.AuthStack{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind, Spec: v1alpha1.Spec{
 		Cluster: v1alpha1.Cluster{Name: "prod", KubernetesVersion: "1.34", Installer: v1alpha1.InstallerKubeadm},
