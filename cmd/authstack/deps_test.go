@@ -11,10 +11,10 @@ import (
 // command, `authstack version` included (GODEBUG=inittrace=1 and
 // docs/benchmarks.md). Tests may still import them.
 var heavy = map[string]string{
-	"helm.sh/helm/":                        "pkg/render/chart executes the chart itself; helm's engine links chartutil",
+	"helm.sh/helm/":                         "pkg/render/chart executes the chart itself; helm's engine links chartutil",
 	"github.com/santhosh-tekuri/jsonschema": "the largest init of all (1.7 MB), linked by helm's chartutil",
-	"github.com/Masterminds/sprig":         "helm's template functions; the chart uses six, in pkg/render/chart",
-	"github.com/chromedp/":                 "the browser driver belongs to the e2e tiers",
+	"github.com/Masterminds/sprig":          "helm's template functions; the chart uses six, in pkg/render/chart",
+	"github.com/chromedp/":                  "the browser driver belongs to the e2e tiers",
 }
 
 // The binary's dependency graph holds none of the heavy packages: a new
