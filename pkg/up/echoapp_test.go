@@ -61,9 +61,12 @@ func TestEchoAppShowsTheIdentityARequestCarries(t *testing.T) {
 			if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(nginx, "-e", "stderr", "-c", path, "-g", "daemon off;")
+			// One process (no master and worker), so that killing it by its
+			// PID leaves nothing behind.
+			cmd := exec.Command(nginx, "-e", "stderr", "-c", path, "-g", "daemon off; master_process off;")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
+			cmd.WaitDelay = 5 * time.Second
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
