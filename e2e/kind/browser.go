@@ -33,6 +33,32 @@ func (b *browser) login(t *testing.T, appURL, user, password, waitID string, ids
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
 	defer cancel()
+	b.signIn(t, ctx, appURL, user, password, chromedp.WaitVisible(chromedp.ID(waitID)), shot)
+	out := chromium.Texts(t, ctx, ids)
+	b.shot(t, shot)
+	return out
+}
+
+// loginText is login for an app that answers with plain text (Chromium
+// shows it in a <pre>): it returns that text.
+func (b *browser) loginText(t *testing.T, appURL, user, password, shot string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	b.signIn(t, ctx, appURL, user, password, chromedp.WaitVisible(chromedp.CSS("body > pre")), shot)
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body > pre")))
+	if err != nil {
+		b.shot(t, shot+"-failed")
+		t.Fatalf("read the page of %s: %v", appURL, err)
+	}
+	b.shot(t, shot)
+	return text
+}
+
+// signIn opens appURL, expects dex's login form, logs in and waits for
+// arrived.
+func (b *browser) signIn(t *testing.T, ctx context.Context, appURL, user, password string, arrived chromedp.Action[chromedp.Void], shot string) {
+	t.Helper()
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(appURL),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="login"]`)),
@@ -44,14 +70,11 @@ func (b *browser) login(t *testing.T, appURL, user, password, waitID string, ids
 		chromedp.SendKeys(chromedp.CSS(`input[name="login"]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
 		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
-		chromedp.WaitVisible(chromedp.ID(waitID)),
+		arrived,
 	); err != nil {
 		b.shot(t, shot+"-failed")
 		t.Fatalf("log in as %s at %s: %v", user, appURL, err)
 	}
-	out := chromium.Texts(t, ctx, ids)
-	b.shot(t, shot)
-	return out
 }
 
 func (b *browser) shot(t *testing.T, name string) {

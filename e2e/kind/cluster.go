@@ -207,16 +207,6 @@ func resolveInNode(t *testing.T, node nodes.Node, hosts []string) {
 	}
 }
 
-// nodeIP is the node container's address on the kind network.
-func nodeIP(t *testing.T, node nodes.Node) string {
-	t.Helper()
-	ip, err := up.NodeIP(node)
-	if err != nil || net.ParseIP(ip) == nil {
-		t.Fatalf("node IP: %q %v", ip, err)
-	}
-	return ip
-}
-
 // resolveOnHost makes the stack's host names resolve to 127.0.0.1 on this
 // machine. *.127.0.0.1.nip.io already does wherever public DNS works; where it
 // does not (CI's VMs), lines marked with this run's tag are added to

@@ -110,7 +110,7 @@ func TestKind(t *testing.T) {
 	// One issuer URL everywhere: the host, the API server, pods.
 	resolveOnHost(t, hosts)
 	resolveInNode(t, node, hosts)
-	patchCoreDNS(t, cs, nodeIP(t, node), hosts)
+	routeHostsInCluster(t, cs, stack)
 	edgeConf := deployEdge(t, cs, out, os.Getenv(edgeImageEnv), certFile, keyFile)
 	_ = os.WriteFile(filepath.Join(e.artifacts, "edge-nginx.conf"), []byte(edgeConf), 0o644)
 	deployApps(t, cs, appsNamespace, os.Getenv(appImageEnv))

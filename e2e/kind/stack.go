@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/utils/ptr"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/up"
 )
 
@@ -111,11 +113,11 @@ func renderedObjects[T any](t *testing.T, outDir, kind string) []T {
 	return out
 }
 
-// patchCoreDNS adds a hosts block mapping the stack's names to ip and
-// restarts CoreDNS.
-func patchCoreDNS(t *testing.T, cs *kubernetes.Clientset, ip string, hosts []string) {
+// routeHostsInCluster puts the stack's CoreDNS rewrites (those of
+// authstack apply --coredns-rewrite) in place and restarts CoreDNS.
+func routeHostsInCluster(t *testing.T, cs *kubernetes.Clientset, stack *config.Stack) {
 	t.Helper()
-	if err := up.PatchCoreDNS(context.Background(), cs, ip, hosts); err != nil {
+	if err := up.RouteHostsInCluster(context.Background(), cs, stack, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 }

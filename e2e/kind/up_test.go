@@ -10,16 +10,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	authnv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
 // TestUp runs `authstack up` with the locally built images the way a user
-// would, logs in through a printed URL as a printed test user in a browser,
+// would, logs in through a printed URL as a printed test user in a browser
+// and checks that the demo app received a token of that user,
 // then runs `authstack down` and checks that nothing up created is left:
 // no container of the cluster, no network up created, no kubeconfig entry,
 // no state.
@@ -99,28 +104,68 @@ func TestUp(t *testing.T) {
 		t.Errorf("users.txt: mode %v, holds the password %v", fi.Mode().Perm(), strings.Contains(string(data), cred[2]))
 	}
 
-	t.Run("BrowserLoginThroughThePrintedURL", func(t *testing.T) {
-		b := newBrowser(t, dir, e.artifacts, filepath.Join(stateDir, "edge.crt"), "127.0.0.1.nip.io")
-		got := b.login(t, url[1], cred[1], cred[2], "user", []string{"status", "user", "groups"}, "up-whoami-alice")
-		if got["user"] != "oidc:alice@example.com" || !strings.Contains(got["groups"], "oidc:developers") {
-			t.Errorf("token app: the API server saw %v, want user oidc:alice@example.com in oidc:developers", got)
-		}
-		t.Logf("authstack up start to first browser login: %s", time.Since(start).Round(time.Second))
-		_ = os.WriteFile(filepath.Join(e.artifacts, "up-timings.txt"),
-			[]byte(fmt.Sprintf("authstack up: %s\nup start to first browser login: %s\n", took.Round(time.Second), time.Since(start).Round(time.Second))), 0o644)
-	})
-
-	// The local node image enforces NetworkPolicy only through the
-	// enforcer up deploys: a pod outside the ingress namespace must not
-	// reach the app around the login, one inside it (the control) must.
-	t.Run("PodsCannotBypassTheLogin", func(t *testing.T) {
+	adminCfg := func(t *testing.T) *rest.Config {
+		t.Helper()
 		rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
 			&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig},
 			&clientcmd.ConfigOverrides{CurrentContext: "kind-" + name}).ClientConfig()
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs := kubernetes.NewForConfigOrDie(rc)
+		return rc
+	}
+	// The demo sets no cluster.server, so up picked a free port before
+	// rendering: the kubeconfig rendered from the spec must name the port
+	// kind actually published, which is not the contested 6443.
+	t.Run("OneAPIServerPortEverywhere", func(t *testing.T) {
+		host := adminCfg(t).Host
+		if strings.HasSuffix(host, ":6443") {
+			t.Errorf("kind published the API server on %s: up should have picked a free port", host)
+		}
+		for _, f := range []string{filepath.Join(stateDir, "out", "kubeconfig.yaml"), filepath.Join(stateDir, "kubeconfig")} {
+			cfg, err := clientcmd.LoadFromFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n, c := range cfg.Clusters {
+				if c.Server != host {
+					t.Errorf("%s: cluster %s names %s, kind published %s", f, n, c.Server, host)
+				}
+			}
+		}
+	})
+
+	// The demo app is stock nginx echoing what each request carries: in
+	// token mode the bearer token oauth2-proxy passed on. What the app
+	// received must be a token the API server takes for alice in her group.
+	t.Run("BrowserLoginThroughThePrintedURL", func(t *testing.T) {
+		b := newBrowser(t, dir, e.artifacts, filepath.Join(stateDir, "edge.crt"), "127.0.0.1.nip.io")
+		page := b.loginText(t, url[1], cred[1], cred[2], "up-whoami-alice")
+		t.Logf("authstack up start to first browser login: %s", time.Since(start).Round(time.Second))
+		_ = os.WriteFile(filepath.Join(e.artifacts, "up-timings.txt"),
+			[]byte(fmt.Sprintf("authstack up: %s\nup start to first browser login: %s\n", took.Round(time.Second), time.Since(start).Round(time.Second))), 0o644)
+		m := regexp.MustCompile(`(?m)^Authorization: Bearer (\S+)$`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("the token app received no bearer token; its page:\n%s", page)
+		}
+		rc := adminCfg(t)
+		// Only the token: no client certificate of kind's admin.
+		asApp := &rest.Config{Host: rc.Host, BearerToken: m[1], TLSClientConfig: rest.TLSClientConfig{CAData: rc.CAData}, Timeout: 30 * time.Second}
+		review, err := kubernetes.NewForConfigOrDie(asApp).AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("the API server refuses the token the app received: %v", err)
+		}
+		u := review.Status.UserInfo
+		if u.Username != "oidc:alice@example.com" || !slices.Contains(u.Groups, "oidc:developers") {
+			t.Errorf("the token the app received is %s in %v to the API server, want oidc:alice@example.com in oidc:developers", u.Username, u.Groups)
+		}
+	})
+
+	// The local node image enforces NetworkPolicy only through the
+	// enforcer up deploys: a pod outside the ingress namespace must not
+	// reach the app around the login, one inside it (the control) must.
+	t.Run("PodsCannotBypassTheLogin", func(t *testing.T) {
+		cs := kubernetes.NewForConfigOrDie(adminCfg(t))
 		create(t, "namespace "+outsiderNamespace, cs.CoreV1().Namespaces().Create, restrictedNamespace(outsiderNamespace))
 		app := "http://whoami.apps.svc.cluster.local:8080/healthz"
 		if logs, err := probe(t, cs, "ingress-nginx", app, nil); err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 
@@ -64,11 +63,6 @@ func runUp(ctx context.Context, streams IO, f *upFlags) error {
 	images, err := up.ResolveImages(f.imagesFrom, f.nodeImage, os.Getenv)
 	if err != nil {
 		return usageError{err}
-	}
-	if images.App == "" {
-		// No registry publishes the demo app yet: it is built from this
-		// repository (hack/kind/images.sh).
-		return usageError{fmt.Errorf("the demo app image is built locally: run hack/kind/images.sh and pass --images-from ~/.cache/authstack-e2e/kind")}
 	}
 	stateDir, err := up.StateDir(f.name, os.Getenv)
 	if err != nil {

@@ -3,12 +3,15 @@ package apply
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
+	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/formats/corefile"
 	"github.com/authstack/authstack/pkg/render"
 	rmeta "github.com/authstack/authstack/pkg/render/meta"
@@ -91,4 +94,24 @@ func (a *applier) writeCoreDNS(ctx context.Context, e *coreDNSEdit) error {
 		fmt.Fprintf(a.opts.Log, "the Corefile has no reload plugin: run kubectl -n %s rollout restart deployment coredns\n", coreDNSNamespace)
 	}
 	return nil
+}
+
+// RewriteCoreDNS makes the Corefile change of --coredns-rewrite on its own,
+// with the same code: for `authstack up` and the kind tier, which need pods
+// to resolve the stack's hosts before they apply the stack. It reports
+// whether the Corefile changed and whether CoreDNS reloads it by itself
+// (the reload plugin; otherwise CoreDNS must be restarted to read it).
+func RewriteCoreDNS(ctx context.Context, kube kubernetes.Interface, stack *config.Stack, log io.Writer) (changed, reloads bool, err error) {
+	if log == nil {
+		log = io.Discard
+	}
+	a := &applier{kube: kube, stack: stack, opts: Options{DryRun: DryRunNone, Log: log}}
+	edit, err := a.planCoreDNS(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	if err := a.writeCoreDNS(ctx, edit); err != nil {
+		return false, false, err
+	}
+	return edit != nil, edit != nil && edit.reload, nil
 }

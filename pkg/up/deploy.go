@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
+
+	"github.com/authstack/authstack/pkg/apply"
+	"github.com/authstack/authstack/pkg/config"
+	"github.com/authstack/authstack/pkg/render"
 )
 
 // ResolveInNode maps the stack's names to 127.0.0.1 inside the node, where
@@ -45,31 +50,17 @@ done
 	return nil
 }
 
-// NodeIP is the node container's address on the kind network.
-func NodeIP(node nodes.Node) (string, error) {
-	v4, _, err := node.IP()
-	if err != nil {
-		return "", fmt.Errorf("node %s address: %w", node.String(), err)
-	}
-	return v4, nil
-}
-
-// PatchCoreDNS adds a hosts block mapping the stack's names to ip (the
-// node, where the edge listens) and restarts CoreDNS: in a pod,
-// *.127.0.0.1.nip.io would be the pod itself.
-func PatchCoreDNS(ctx context.Context, cs kubernetes.Interface, ip string, hosts []string) error {
-	cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("CoreDNS ConfigMap: %w", err)
-	}
-	corefile := cm.Data["Corefile"]
-	block := fmt.Sprintf("    hosts {\n       %s %s\n       fallthrough\n    }\n", ip, strings.Join(hosts, " "))
-	if !strings.Contains(corefile, "    ready\n") {
-		return fmt.Errorf("unexpected Corefile, no ready plugin line:\n%s", corefile)
-	}
-	cm.Data["Corefile"] = strings.Replace(corefile, "    ready\n", "    ready\n"+block, 1)
-	if _, err := cs.CoreV1().ConfigMaps("kube-system").Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("update CoreDNS ConfigMap: %w", err)
+// RouteHostsInCluster sends pods that look up the stack's hosts to the
+// edge: the Corefile rewrite of `authstack apply --coredns-rewrite` (the
+// same code, apply.RewriteCoreDNS), to the ingress controller's Service,
+// which DeployEdge creates for the edge. In a pod *.127.0.0.1.nip.io would
+// be the pod itself. CoreDNS is restarted so that it reads the Corefile at
+// once, not at its next reload (kind's Corefile reloads within about a
+// minute, by when oauth2-proxy would have failed its OIDC discovery).
+func RouteHostsInCluster(ctx context.Context, cs kubernetes.Interface, stack *config.Stack, log io.Writer) error {
+	changed, _, err := apply.RewriteCoreDNS(ctx, cs, stack, log)
+	if err != nil || !changed {
+		return err
 	}
 	// A rollout restart, the way kubectl does it.
 	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"authstack.dev/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339))
@@ -109,13 +100,14 @@ func RestrictedNamespace(name string) *corev1.Namespace {
 	}}}
 }
 
-// DemoApp is one demo app: the testapp in an identity mode behind a
-// Service named like the app's upstream.
+// DemoApp is one demo app in an identity mode behind a Service named like
+// the app's upstream: the nginx echo app of `authstack up` (echoapp.go) or
+// the kind tier's testapp (DeployApps).
 type DemoApp struct {
 	Namespace, Service string
 	Port               int32
 	Labels             map[string]string
-	// Mode is testapp's -mode: token or headers.
+	// Mode is token or headers.
 	Mode string
 }
 
@@ -156,16 +148,22 @@ func DeployApps(ctx context.Context, cs kubernetes.Interface, image string, apps
 		if err := create(ctx, "Deployment "+app.Namespace+"/"+app.Service, cs.AppsV1().Deployments(app.Namespace).Create, dep); err != nil {
 			return err
 		}
-		svc := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: app.Service, Namespace: app.Namespace, Labels: app.Labels},
-			Spec: corev1.ServiceSpec{Selector: app.Labels, Ports: []corev1.ServicePort{{
-				Name: "http", Port: app.Port, TargetPort: intstr.FromString("http")}}},
-		}
-		if err := create(ctx, "Service "+app.Namespace+"/"+app.Service, cs.CoreV1().Services(app.Namespace).Create, svc); err != nil {
+		if err := createAppService(ctx, cs, app); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// createAppService is the Service named like the app's upstream, in front
+// of the demo app's pods.
+func createAppService(ctx context.Context, cs kubernetes.Interface, app DemoApp) error {
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: app.Service, Namespace: app.Namespace, Labels: app.Labels},
+		Spec: corev1.ServiceSpec{Selector: app.Labels, Ports: []corev1.ServicePort{{
+			Name: "http", Port: app.Port, TargetPort: intstr.FromString("http")}}},
+	}
+	return create(ctx, "Service "+app.Namespace+"/"+app.Service, cs.CoreV1().Services(app.Namespace).Create, svc)
 }
 
 // Edge says where the edge runs and what it serves.
@@ -264,6 +262,19 @@ func DeployEdge(ctx context.Context, cs kubernetes.Interface, e Edge) (string, e
 		},
 	}
 	if err := create(ctx, "edge Deployment", cs.AppsV1().Deployments(e.Namespace).Create, dep); err != nil {
+		return "", err
+	}
+	// Named as ingress-nginx names its controller's Service: the target of
+	// the CoreDNS rewrites (render.CoreDNSRewrites), so pods reach the
+	// stack's hosts through the edge as browsers do.
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: render.IngressControllerService, Namespace: e.Namespace, Labels: labels},
+		Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{
+			{Name: "http", Port: 80, TargetPort: intstr.FromString("http")},
+			{Name: "https", Port: 443, TargetPort: intstr.FromString("https")},
+		}},
+	}
+	if err := create(ctx, "edge Service", cs.CoreV1().Services(e.Namespace).Create, svc); err != nil {
 		return "", err
 	}
 	return conf, nil

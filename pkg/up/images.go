@@ -19,7 +19,7 @@ type Images struct {
 	Node string
 	// Edge is an nginx image with the auth_request module.
 	Edge string
-	// App is authstack's demo app (e2e/kind/cmd/testapp).
+	// App is the demo apps' image: nginx, as the edge (echoapp.go).
 	App string
 	// Load are images copied from the local Docker engine into the node.
 	Load []string
@@ -41,7 +41,6 @@ const (
 	envSource = "AUTHSTACK_E2E_KIND_IMAGE_SOURCE"
 	envNode   = "AUTHSTACK_E2E_KIND_NODE_IMAGE"
 	envEdge   = "AUTHSTACK_E2E_KIND_EDGE_IMAGE"
-	envApp    = "AUTHSTACK_E2E_KIND_APP_IMAGE"
 	envLoad   = "AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD"
 	envNetpol = "AUTHSTACK_E2E_KIND_NETPOL_IMAGE"
 )
@@ -53,7 +52,7 @@ func ResolveImages(from, nodeImage string, getenv func(string) string) (Images, 
 	var im Images
 	switch from {
 	case "":
-		im = Images{Edge: StockEdgeImage}
+		im = Images{Edge: StockEdgeImage, App: StockEdgeImage}
 	case "env":
 		var err error
 		if im, err = imagesFromVars(getenv, "the environment"); err != nil {
@@ -83,13 +82,13 @@ func imagesFromVars(get func(string) string, where string) (Images, error) {
 	im := Images{
 		Node:  get(envNode),
 		Edge:  get(envEdge),
-		App:   get(envApp),
+		App:   get(envEdge),
 		Load:  strings.Fields(get(envLoad)),
 		Local: get(envSource) == "local",
 
 		NetworkPolicy: get(envNetpol),
 	}
-	want := map[string]string{envNode: im.Node, envEdge: im.Edge, envApp: im.App}
+	want := map[string]string{envNode: im.Node, envEdge: im.Edge}
 	if im.Local {
 		// The rendered NetworkPolicies keep pods from reaching the apps
 		// around the login; on a node that does not enforce them the

@@ -47,6 +47,9 @@ type Up struct {
 	Docker Docker
 	// Out receives the summary, Log the progress.
 	Out, Log io.Writer
+	// Listen checks and picks the API server's host port; nil is
+	// net.Listen.
+	Listen func(network, address string) (net.Listener, error)
 }
 
 // Files of the state directory besides those of pki.go and demo.go.
@@ -67,6 +70,9 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	stack, users, err := loadSpec(in)
+	if err == nil {
+		err = u.pickServer(in, stack)
+	}
 	if err != nil {
 		_ = os.RemoveAll(in.StateDir)
 		return nil, err
@@ -154,11 +160,7 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 	if err := ResolveInNode(node, hosts); err != nil {
 		return fail(err)
 	}
-	ip, err := NodeIP(node)
-	if err != nil {
-		return fail(err)
-	}
-	if err := PatchCoreDNS(ctx, cs, ip, hosts); err != nil {
+	if err := RouteHostsInCluster(ctx, cs, stack, u.Log); err != nil {
 		return fail(err)
 	}
 	cert, err := os.ReadFile(filepath.Join(in.StateDir, edgeCrtFile))
@@ -182,7 +184,7 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 		return fail(err)
 	}
 	apps := demoApps(&stack.Spec)
-	if err := DeployApps(ctx, cs, in.Images.App, apps); err != nil {
+	if err := DeployEchoApps(ctx, cs, in.Images.App, apps); err != nil {
 		return fail(err)
 	}
 	step("edge and demo apps created")
@@ -236,6 +238,28 @@ func (u *Up) refuseExisting(in Input) error {
 			return fmt.Errorf("a kind cluster named %s exists and authstack up did not create it: pass another --name (up never changes a cluster it did not create)", in.Name)
 		}
 	}
+	return nil
+}
+
+// pickServer sets spec.cluster.server to a free port of 127.0.0.1 unless
+// the spec file names one, which must be free (see apiport.go).
+func (u *Up) pickServer(in Input, stack *config.Stack) error {
+	listen := u.Listen
+	if listen == nil {
+		listen = net.Listen
+	}
+	explicit := false
+	if in.SpecFile != "" {
+		var err error
+		if explicit, err = serverIsSet(in.SpecFile); err != nil {
+			return err
+		}
+	}
+	server, err := apiServerURL(stack.File, explicit, stack.Spec.Cluster.Server, listen)
+	if err != nil {
+		return err
+	}
+	stack.Spec.Cluster.Server = server
 	return nil
 }
 
@@ -296,7 +320,7 @@ func stackHosts(spec *v1alpha1.Spec) []string {
 	return sortedStrings(hosts)
 }
 
-// demoApps is a testapp behind each app's upstream Service.
+// demoApps are the demo apps behind each app's upstream Service.
 func demoApps(spec *v1alpha1.Spec) []DemoApp {
 	var apps []DemoApp
 	for _, a := range spec.Apps {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -342,7 +345,7 @@ AUTHSTACK_E2E_KIND_NETPOL_IMAGE=authstack-e2e/kube-network-policies:v0.8.0
 	if err != nil {
 		t.Fatal(err)
 	}
-	if im.Node != "authstack-e2e/node:v1" || im.App != "authstack-e2e/testapp:dev" || !im.Local || strings.Join(im.Load, " ") != "a:1 b:2" ||
+	if im.Node != "authstack-e2e/node:v1" || im.App != "authstack-e2e/edge-nginx:bookworm" || !im.Local || strings.Join(im.Load, " ") != "a:1 b:2" ||
 		im.NetworkPolicy != "authstack-e2e/kube-network-policies:v0.8.0" {
 		t.Errorf("from images.env: %+v", im)
 	}
@@ -356,10 +359,10 @@ AUTHSTACK_E2E_KIND_NETPOL_IMAGE=authstack-e2e/kube-network-policies:v0.8.0
 		t.Errorf("local images without the NetworkPolicy enforcer: got %v, want a refusal naming AUTHSTACK_E2E_KIND_NETPOL_IMAGE", err)
 	}
 	im, err = ResolveImages("", "my/node:1", func(string) string { return "" })
-	if err != nil || im.Node != "my/node:1" || im.Edge != StockEdgeImage || im.Local || len(im.Load) > 0 {
+	if err != nil || im.Node != "my/node:1" || im.Edge != StockEdgeImage || im.App != StockEdgeImage || im.Local || len(im.Load) > 0 {
 		t.Errorf("stock with --node-image: %+v %v", im, err)
 	}
-	if _, err := ResolveImages("env", "", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AUTHSTACK_E2E_KIND_APP_IMAGE") {
+	if _, err := ResolveImages("env", "", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AUTHSTACK_E2E_KIND_EDGE_IMAGE") {
 		t.Errorf("env without the variables: got %v, want the missing names", err)
 	}
 }
@@ -371,4 +374,112 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// takenListen is net.Listen on a machine where 127.0.0.1:6443 is taken
+// (another kind cluster), recording what up asked for.
+type takenListen struct{ asked []string }
+
+func (l *takenListen) listen(network, addr string) (net.Listener, error) {
+	l.asked = append(l.asked, addr)
+	if addr == "127.0.0.1:6443" {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+	}
+	return net.Listen(network, addr)
+}
+
+// TestUpPicksAFreeAPIServerPortUnlessTheSpecNamesOne: with 6443 taken, the
+// demo (no cluster.server) gets a free port, written alike into the kind
+// config and the rendered kubeconfig; a spec naming a taken port is refused
+// before anything is created, naming the file and the field.
+func TestUpPicksAFreeAPIServerPortUnlessTheSpecNamesOne(t *testing.T) {
+	t.Run("demo", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "demo")
+		k := &fakeKind{createErr: errors.New("stop here")}
+		l := &takenListen{}
+		_, err := (&Up{Kind: k, Docker: &fakeDocker{}, Log: &bytes.Buffer{}, Listen: l.listen}).Do(context.Background(),
+			Input{Name: "demo", StateDir: dir, Network: "kind", Kubeconfig: "/k"})
+		if err == nil || len(k.created) != 1 {
+			t.Fatalf("got %v and %d creates, want the fake create error after one create", err, len(k.created))
+		}
+		if strings.Join(l.asked, ",") != "127.0.0.1:0" {
+			t.Errorf("up asked for %v, want one free port (127.0.0.1:0)", l.asked)
+		}
+		nw := k.created[0].Networking
+		if nw.APIServerAddress != "127.0.0.1" || nw.APIServerPort == 0 || nw.APIServerPort == 6443 {
+			t.Fatalf("kind config binds the API server to %s:%d, want a free port of 127.0.0.1 other than the taken 6443", nw.APIServerAddress, nw.APIServerPort)
+		}
+		want := fmt.Sprintf("server: https://127.0.0.1:%d\n", nw.APIServerPort)
+		kc := mustRead(t, filepath.Join(dir, outDir, "kubeconfig.yaml"))
+		if !strings.Contains(string(kc), want) {
+			t.Errorf("rendered kubeconfig lacks %q:\n%s", want, kc)
+		}
+	})
+	for _, c := range []struct {
+		name, server, wantErr string
+		wantPort              int32
+	}{
+		{name: "explicit and taken", server: "https://127.0.0.1:6443",
+			wantErr: "spec.cluster.server is https://127.0.0.1:6443, but 127.0.0.1:6443 is already in use on this machine"},
+		{name: "explicit and free", server: "https://127.0.0.1:%d", wantPort: -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			server := c.server
+			if c.wantPort == -1 {
+				// A port free now: listen, note it, close.
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.wantPort = int32(ln.Addr().(*net.TCPAddr).Port)
+				ln.Close()
+				server = fmt.Sprintf(server, c.wantPort)
+			}
+			spec := kindSpecWith(t, "installer: kind", "installer: kind\n    server: "+server)
+			dir := filepath.Join(t.TempDir(), "demo")
+			k := &fakeKind{createErr: errors.New("stop here")}
+			l := &takenListen{}
+			_, err := (&Up{Kind: k, Docker: &fakeDocker{}, Log: &bytes.Buffer{}, Listen: l.listen}).Do(context.Background(),
+				Input{SpecFile: spec, Name: "demo", StateDir: dir, Network: "kind", Kubeconfig: "/k"})
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), spec) {
+					t.Fatalf("got %v, want an error naming %s and %q", err, spec, c.wantErr)
+				}
+				if len(k.created) > 0 {
+					t.Error("kind was asked to create a cluster on a taken port")
+				}
+				if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("state directory left after the refusal: %v", err)
+				}
+				return
+			}
+			if len(k.created) != 1 {
+				t.Fatalf("got %v and %d creates", err, len(k.created))
+			}
+			if got := k.created[0].Networking.APIServerPort; got != c.wantPort {
+				t.Errorf("kind config binds port %d, want the spec's %d", got, c.wantPort)
+			}
+		})
+	}
+}
+
+// kindSpecWith copies examples/kind (spec and CA) into a temporary
+// directory with old replaced by new in the spec, and returns the spec's
+// path.
+func kindSpecWith(t *testing.T, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	data := mustRead(t, filepath.Join("..", "..", "examples", "kind", "authstack.yaml"))
+	changed := bytes.Replace(data, []byte(old), []byte(new), 1)
+	if bytes.Equal(changed, data) {
+		t.Fatalf("examples/kind/authstack.yaml has no %q", old)
+	}
+	spec := filepath.Join(dir, "authstack.yaml")
+	if err := os.WriteFile(spec, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "example-ca.crt"), mustRead(t, "../../examples/kind/example-ca.crt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }
