@@ -89,6 +89,9 @@ func Diagnose(m *Model) *Report { return diagnose(m, checks) }
 func diagnose(m *Model, order []Check) *Report {
 	r := &Report{Findings: []Finding{}, Checks: []CheckResult{}}
 	seen := map[string]bool{}
+	// The model does not change while the checks run: index once.
+	m.hostGuards = m.guardsByHost()
+	defer func() { m.hostGuards = nil }()
 	for _, c := range order {
 		if !m.has(c.Needs) {
 			continue

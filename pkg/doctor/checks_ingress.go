@@ -15,7 +15,14 @@ func (in *Ingress) ann(k string) string {
 	return fmt.Sprintf("%s: %s metadata.annotations[%s]", in.Source, in.ref(), k)
 }
 
-// proxyFor finds the oauth2-proxy that serves one of the Ingress's hosts.
+// proxyFor finds the oauth2-proxy that guards one of the Ingress's hosts:
+//   - the one whose redirect_url is on that host (one oauth2-proxy per app);
+//   - else the one the Ingress's own auth-url asks (a shared sign-in host:
+//     the app's host differs from redirect_url's);
+//   - else the one another Ingress of the same host asks, or whose
+//     whitelist_domains names the host exactly (oauth2-proxy sends users back
+//     only to those, so the host is meant to be behind it; a leading-dot
+//     wildcard is not taken as such a statement).
 func (m *Model) proxyFor(in *Ingress) *Proxy {
 	for _, p := range m.Proxies {
 		for _, h := range in.Hosts {
@@ -24,7 +31,52 @@ func (m *Model) proxyFor(in *Ingress) *Proxy {
 			}
 		}
 	}
+	if u := in.nginx().URL; u != "" {
+		if p := m.authProxy(u); p != nil {
+			return p
+		}
+	}
+	guards := m.hostGuards
+	if guards == nil {
+		guards = m.guardsByHost()
+	}
+	for _, h := range in.Hosts {
+		if p := guards[h]; p != nil {
+			return p
+		}
+	}
 	return nil
+}
+
+// guardsByHost maps each host to the oauth2-proxy an Ingress of that host
+// asks (auth-url), or else whose whitelist_domains names it exactly. The
+// first Ingress wins; several proxies on one host are AS-21's business.
+func (m *Model) guardsByHost() map[string]*Proxy {
+	out := map[string]*Proxy{}
+	for _, in := range m.Ingresses {
+		u := in.nginx().URL
+		if u == "" {
+			continue
+		}
+		p := m.authProxy(u)
+		if p == nil {
+			continue
+		}
+		for _, h := range in.Hosts {
+			if out[h] == nil {
+				out[h] = p
+			}
+		}
+	}
+	for _, p := range m.Proxies {
+		for _, d := range p.Whitelist {
+			d, _, _ = strings.Cut(d, ":")
+			if d != "" && !strings.HasPrefix(d, ".") && !strings.HasPrefix(d, "*") && out[d] == nil {
+				out[d] = p
+			}
+		}
+	}
+	return out
 }
 
 func forwardsAuthorization(in *Ingress) bool { return in.nginx().ResponseHeader("Authorization") }
@@ -79,7 +131,7 @@ var _ = register(Check{
 			}
 		}
 		if examined == 0 {
-			out = append(out, skip("no Ingress with auth-url is served by a given oauth2-proxy (its redirect_url host)"))
+			out = append(out, skip("no Ingress with auth-url is guarded by a given oauth2-proxy"))
 		}
 		return out
 	},
@@ -347,7 +399,7 @@ var _ = register(Check{
 			}
 		}
 		if examined == 0 {
-			out = append(out, skip("not applicable: no app Ingress is on the host of a given oauth2-proxy (its redirect_url)"))
+			out = append(out, skip("not applicable: no app Ingress is on a host a given oauth2-proxy guards (its redirect_url host, an auth-url naming it, or its whitelist_domains)"))
 		}
 		return out
 	},

@@ -55,7 +55,7 @@ var _ = register(Check{
 			})
 		}
 		if examined == 0 {
-			out = append(out, skip("no Ingress with auth-url is served by a given oauth2-proxy (its redirect_url host)"))
+			out = append(out, skip("no Ingress with auth-url is guarded by a given oauth2-proxy"))
 		}
 		return out
 	},

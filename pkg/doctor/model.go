@@ -17,6 +17,9 @@ type Model struct {
 	// Now is the time expiry is evaluated at.
 	Now time.Time
 
+	// hostGuards is guardsByHost, kept while Diagnose runs.
+	hostGuards map[string]*Proxy
+
 	APIServers []*APIServer
 	Dex        *Dex
 	Proxies    []*Proxy
