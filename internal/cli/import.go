@@ -94,8 +94,15 @@ func runImport(ctx context.Context, streams IO, f *importFlags) error {
 		return err
 	}
 	// A file that does not parse would be imported as if it were absent.
-	if len(m.Invalid) > 0 {
-		return usageError{fmt.Errorf("import: %s; correct it first", m.Invalid[0].Message)}
+	// A --manifests file holding only objects import does not read
+	// (Namespaces, Services, Certificates) is not broken: say so, go on.
+	for _, inv := range m.Invalid {
+		if inv.Severity != doctor.Warning {
+			return usageError{fmt.Errorf("import: %s; correct it first", inv.Message)}
+		}
+	}
+	for _, inv := range m.Invalid {
+		fmt.Fprintf(streams.Err, "note: %s\n", inv.Message)
 	}
 	var gaps []importer.Gap
 	if f.live {

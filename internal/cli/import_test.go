@@ -65,3 +65,33 @@ func TestImportNeedsAClusterName(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, errOut.String())
 	}
 }
+
+// A --manifests file of objects import does not read (a Namespace) is
+// noted and the import goes on; a file that does not parse stops it.
+func TestImportNotesManifestsItDoesNotRead(t *testing.T) {
+	dir := t.TempDir()
+	ns := filepath.Join(dir, "namespaces.yaml")
+	broken := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(ns, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(broken, []byte("apiVersion: v1\nkind: Ingress\nmetadata: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"import", "--cluster-name", "platform", "--kubernetes-version", "1.29",
+		"--apiserver-manifest", importDashboard + "kube-apiserver.yaml", "--dex-config", importDashboard + "dex-config.yaml",
+		"--manifests", importDashboard + "manifests.yaml", "--rbac", importDashboard + "rbac.yaml"}
+	var out, errOut bytes.Buffer
+	args := append(append([]string{}, base...), "--manifests", ns, "-o", filepath.Join(dir, "a.yaml"))
+	if code := Main(args, nil, &out, &errOut); code != ExitOK || !strings.Contains(errOut.String(), "note: "+ns) || !strings.Contains(errOut.String(), "Namespace") {
+		t.Errorf("with a Namespace file: exit %d\n%s", code, errOut.String())
+	}
+	errOut.Reset()
+	args = append(append([]string{}, base...), "--manifests", broken, "-o", filepath.Join(dir, "b.yaml"))
+	if code := Main(args, nil, &out, &errOut); code != ExitInvalid || !strings.Contains(errOut.String(), "correct it first") {
+		t.Errorf("with a broken file: exit %d\n%s", code, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.yaml")); err == nil {
+		t.Error("a spec was written from a broken input")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -752,7 +753,33 @@ func (im *importer) rbac() error {
 	for _, r := range im.m.RBAC.Roles {
 		im.gap(fmt.Sprintf("%s: %s %s", r.Source, r.Kind, qualified(r.Namespace, r.Name)), "rules", "roles are not part of the spec: the bindings refer to it by name, keep it in the cluster")
 	}
+	im.existingRoles()
 	return nil
+}
+
+// existingRoles lists every role an imported binding names that is not
+// built in as spec.rbac.existingRoles: the roles stay in the cluster (see the
+// gap above), and validate refuses a binding to a role it does not know.
+func (im *importer) existingRoles() {
+	r := &im.spec.RBAC
+	seen := map[v1alpha1.ExistingRole]bool{}
+	for _, e := range r.ExistingRoles {
+		seen[e] = true
+	}
+	for _, b := range r.Bindings {
+		e := v1alpha1.ExistingRole{Name: b.ClusterRole}
+		switch {
+		case b.Role != "":
+			e = v1alpha1.ExistingRole{Name: b.Role, Namespace: b.Namespace}
+		case slices.Contains(v1alpha1.BuiltinClusterRoles, b.ClusterRole):
+			continue
+		}
+		if e.Name == "" || seen[e] {
+			continue
+		}
+		seen[e] = true
+		r.ExistingRoles = append(r.ExistingRoles, e)
+	}
 }
 
 // oidcName strips the API server's prefix from a subject; without a prefix

@@ -286,3 +286,28 @@ func TestImportComparesTheProxyBufferSize(t *testing.T) {
 		}
 	}
 }
+
+// A binding to a role the user made (not a built-in one) keeps naming it:
+// the role is listed in existingRoles, so the written spec validates.
+func TestImportListsTheRolesBindingsNameAsExisting(t *testing.T) {
+	m := model()
+	m.RBAC.Bindings = []doctor.Binding{
+		{Source: "rbac.yaml", Kind: "ClusterRoleBinding", Name: "readers", RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "oidc-readonly"},
+			Subjects: []rbacv1.Subject{{Kind: "Group", Name: "oidc:readers"}}},
+		{Source: "rbac.yaml", Kind: "ClusterRoleBinding", Name: "readers-too", RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "oidc-readonly"},
+			Subjects: []rbacv1.Subject{{Kind: "User", Name: "oidc:ann@example.com"}}},
+		{Source: "rbac.yaml", Kind: "RoleBinding", Namespace: "team-a", Name: "deployers", RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "deployer"},
+			Subjects: []rbacv1.Subject{{Kind: "Group", Name: "oidc:team-a"}}},
+		{Source: "rbac.yaml", Kind: "ClusterRoleBinding", Name: "viewers", RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "view"},
+			Subjects: []rbacv1.Subject{{Kind: "Group", Name: "oidc:viewers"}}},
+	}
+	m.RBAC.Roles = []doctor.Role{{Source: "rbac.yaml", Kind: "ClusterRole", Name: "oidc-readonly"}}
+	res, _ := importGaps(t, m)
+	got := res.Spec.Spec.RBAC.ExistingRoles
+	if len(got) != 2 || got[0].Name != "oidc-readonly" || got[0].Namespace != "" || got[1].Name != "deployer" || got[1].Namespace != "team-a" {
+		t.Errorf("existingRoles = %+v, want oidc-readonly (once) and team-a/deployer, not the built-in view", got)
+	}
+	if _, err := Marshal(res, "authstack.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
