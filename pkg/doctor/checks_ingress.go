@@ -404,3 +404,7 @@ var _ = register(Check{
 		return out
 	},
 })
+
+// ProxyForAuthURL is the oauth2-proxy an ingress-nginx auth-url names (by
+// host, or by Service for an in-cluster URL), nil when none given is named.
+func (m *Model) ProxyForAuthURL(authURL string) *Proxy { return m.authProxy(authURL) }

@@ -140,6 +140,7 @@ func (m *Model) addProxyDeployment(source string, d *appsv1.Deployment, objs nam
 			return true, inputErr(src, "%v", err)
 		}
 		m.addProxyConfig(src, strings.TrimPrefix(d.Name, "oauth2-proxy-"), cfg)
+		m.Proxies[len(m.Proxies)-1].Namespace = d.Namespace
 	}
 	return found, nil
 }

@@ -205,7 +205,7 @@ type Proxy struct {
 	// EmailDomains is email_domains; Upstreams is upstreams.
 	EmailDomains []string
 	Upstreams    []string
-	// Namespace of the ConfigMap the config came from, when it did.
+	// Namespace of the Deployment the config came from, when it did.
 	Namespace string
 }
 

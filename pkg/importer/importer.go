@@ -117,8 +117,13 @@ func (im *importer) refuse(source, field, format string, args ...any) {
 	im.refused = append(im.refused, Gap{Source: source, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// gap reports a setting the spec does not reproduce, once (the apps of a
+// shared proxy meet its options once each).
 func (im *importer) gap(source, field, format string, args ...any) {
-	im.res.Gaps = append(im.res.Gaps, Gap{Source: source, Field: field, Message: fmt.Sprintf(format, args...)})
+	g := Gap{Source: source, Field: field, Message: fmt.Sprintf(format, args...)}
+	if !slices.Contains(im.res.Gaps, g) {
+		im.res.Gaps = append(im.res.Gaps, g)
+	}
 }
 
 // cluster decides the installer and the Kubernetes version from the API
@@ -352,7 +357,12 @@ func (im *importer) apps() error {
 	im.clients = map[string]bool{}
 	im.proxies = map[string]*doctor.Proxy{}
 	names := map[string]bool{}
+	var shared []*doctor.Proxy
 	for _, p := range im.m.Proxies {
+		if im.signsInForOthers(p) {
+			shared = append(shared, p)
+			continue
+		}
 		app, ok := im.app(p, names)
 		if !ok {
 			continue
@@ -361,6 +371,7 @@ func (im *importer) apps() error {
 		im.proxies[app.Name] = p
 		im.spec.Apps = append(im.spec.Apps, app)
 	}
+	im.sharedSignin(shared, names)
 	return nil
 }
 
@@ -403,12 +414,33 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 	if ru.Path != "/oauth2/callback" || ru.Scheme != "https" {
 		im.gap(p.Source, "redirect_url", "%s: the spec renders https://%s/oauth2/callback; add that URL to the client at the issuer", p.RedirectURL, ru.Host)
 	}
-	app.Host = ru.Host
 	ing := im.guard(ru.Hostname())
 	if ing == nil {
 		im.gap(p.Source, "redirect_url", "no Ingress with ingress-nginx auth annotations for host %s was given (--ingress): the app's namespace and Service are unknown, this proxy is not imported", ru.Hostname())
 		return app, false
 	}
+	app, ok := im.ingressApp(p, ing, ru.Host, names)
+	if !ok {
+		return app, false
+	}
+	app.ClientID = p.ClientID
+	im.proxyOptions(p)
+	if p.CookieKnown {
+		im.res.Generated[render.CookieSecretName(app.Name)] = p.CookieSecret
+	} else {
+		im.gap(p.Source, "cookie_secret", "not readable here: a new cookie secret is generated, so users of this app log in again once")
+	}
+	im.oauth2Routes(ru.Hostname(), "oauth2-proxy-"+app.Name)
+	im.clients[p.ClientID] = true
+	return app, true
+}
+
+// ingressApp is the app an Ingress protected by oauth2-proxy p serves on
+// host (host[:port]): its namespace, upstream, TLS, identity mode and the
+// restrictions of its annotations.
+func (im *importer) ingressApp(p *doctor.Proxy, ing *doctor.Ingress, host string, names map[string]bool) (v1alpha1.App, bool) {
+	app := v1alpha1.App{Host: host}
+	hostname := v1alpha1.Hostname(host)
 	src := fmt.Sprintf("%s: Ingress %s/%s", ing.Source, ing.Namespace, ing.Name)
 	ann, err := ing.Auth()
 	if err != nil {
@@ -433,7 +465,7 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		return app, false
 	}
 	for _, path := range ing.Paths {
-		if path.Host != ru.Hostname() || app.Upstream.Service != "" {
+		if path.Host != hostname || app.Upstream.Service != "" {
 			continue
 		}
 		app.Upstream.Service, app.Upstream.Port = path.Service, path.Port
@@ -454,12 +486,11 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 	default:
 		im.gap(src, "spec.ingressClassName", "%q: the spec supports ingress-nginx (class %q) only, whose auth annotations it renders; the app's Ingress gets class %q", ing.ClassName, v1alpha1.DefaultIngressClass, v1alpha1.DefaultIngressClass)
 	}
-	app.TLSSecretName = ing.TLSSecrets[ru.Hostname()]
+	app.TLSSecretName = ing.TLSSecrets[hostname]
 	if app.TLSSecretName == "" {
 		app.TLSSecretName = app.Name + "-tls"
-		im.gap(src, "spec.tls", "the Ingress has no tls entry for %s: the spec names Secret %q for it; create it (kubernetes.io/tls) or set spec.tls.certManager", ru.Hostname(), app.TLSSecretName)
+		im.gap(src, "spec.tls", "the Ingress has no tls entry for %s: the spec names Secret %q for it; create it (kubernetes.io/tls) or set spec.tls.certManager", hostname, app.TLSSecretName)
 	}
-	app.ClientID = p.ClientID
 	app.AllowedGroups = p.AllowedGroups
 	app.AllowedEmailDomains = p.EmailDomains
 	app.Identity = v1alpha1.IdentityHeaders
@@ -478,6 +509,13 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 		app.NetworkPolicy = &f
 		im.gap(src, "backend.service", "the Pods behind Service %s are not known here: the spec renders no NetworkPolicy for them (as before, other pods can reach the app without logging in); set apps[].podSelector to have one", app.Upstream.Service)
 	}
+	return app, true
+}
+
+// proxyOptions refuses the options of p that restrict who gets in and the
+// spec cannot express, reports those it does not carry, and keeps its
+// client secret.
+func (im *importer) proxyOptions(p *doctor.Proxy, carried ...string) {
 	if len(p.EmailDomains) == 0 {
 		// oauth2-proxy refuses to start without email_domains or an emails
 		// file (pkg/validation/options.go); the spec's default is "*".
@@ -488,31 +526,28 @@ func (im *importer) app(p *doctor.Proxy, names map[string]bool) (v1alpha1.App, b
 			im.refuse(p.Source, k, "limits who may log in; the spec has no such setting")
 			continue
 		}
-		if !proxyKeys[k] && !proxyCompared[k] {
+		if !proxyKeys[k] && !proxyCompared[k] && !slices.Contains(carried, k) {
 			im.gap(p.Source, k, "not carried into the spec: the rendered config has authstack's value for it, or none; compare them (authstack render) if it matters")
 		}
 	}
 	if p.SecretKnown {
 		im.res.Generated[dex.ClientSecretName(p.ClientID)] = p.ClientSecret
 	}
-	if p.CookieKnown {
-		im.res.Generated[render.CookieSecretName(app.Name)] = p.CookieSecret
-	} else {
-		im.gap(p.Source, "cookie_secret", "not readable here: a new cookie secret is generated, so users of this app log in again once")
-	}
-	// The rendered proxy is a new one (oauth2-proxy-<app>) with its own
-	// Ingress for /oauth2: while the original routes /oauth2 on the same
-	// host too, ingress-nginx sends the callback to one of them and the
-	// cookie the other checks is missing: a login loop.
+}
+
+// oauth2Routes reports the original /oauth2 routes of host. The rendered
+// proxy (rendered) is a new one with its own Ingress for /oauth2: while the
+// original routes /oauth2 on the same host too, ingress-nginx sends the
+// callback to one of them and the cookie the other checks is missing: a
+// login loop.
+func (im *importer) oauth2Routes(host, rendered string) {
 	for _, o := range im.m.Ingresses {
 		for _, path := range o.Paths {
-			if path.Host == ru.Hostname() && strings.HasPrefix(path.Path, "/oauth2") {
-				im.gap(fmt.Sprintf("%s: Ingress %s/%s", o.Source, o.Namespace, o.Name), "rules.http.paths.path", "%s routes %s to the original oauth2-proxy (Service %s): delete it and the original proxy right after applying, the rendered app uses oauth2-proxy-%s", path.Path, ru.Hostname(), path.Service, app.Name)
+			if path.Host == host && strings.HasPrefix(path.Path, "/oauth2") {
+				im.gap(fmt.Sprintf("%s: Ingress %s/%s", o.Source, o.Namespace, o.Name), "rules.http.paths.path", "%s routes %s to the original oauth2-proxy (Service %s): delete it and the original proxy right after applying, the rendered app uses %s", path.Path, host, path.Service, rendered)
 			}
 		}
 	}
-	im.clients[p.ClientID] = true
-	return app, true
 }
 
 // guard finds the Ingress that protects host with ingress-nginx's external

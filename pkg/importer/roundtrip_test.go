@@ -309,3 +309,51 @@ func TestRoundTripLDAPKubespray(t *testing.T) {
 	hasGap(t, res, "dex-config.yaml: staticClients[0]", "redirectURIs")
 	hasGap(t, res, "dex-config.yaml", "web.https")
 }
+
+// A shared sign-in host becomes spec.auth.host with one app per app
+// Ingress, each keeping the groups its auth-url asks for; rendered back,
+// the proxy, the clients and what each Ingress asks are the same.
+func TestRoundTripSharedSignin(t *testing.T) {
+	dir := filepath.Join("testdata", "shared-signin")
+	in := doctor.Inputs{
+		DexConfig:         filepath.Join(dir, "dex-config.yaml"),
+		APIServerManifest: filepath.Join(dir, "kube-apiserver.yaml"),
+		Manifests:         []string{filepath.Join(dir, "manifests.yaml")},
+	}
+	t.Setenv("GITHUB_CLIENT_SECRET", "made-up")
+	orig, rendered, res, _ := roundTrip(t, in, Options{ClusterName: "platform", KubernetesVersion: "1.29"})
+	clients := []string{"kubernetes", "oauth2-proxy"}
+	o, r := effectiveOf(t, orig, clients), effectiveOf(t, rendered, clients)
+	// The rendered Ingresses pass every identity header, the original two:
+	// more headers, the same answer to who gets in.
+	for _, e := range []*effective{&o, &r} {
+		for h, v := range e.Ingresses {
+			i := strings.Index(v, " headers=")
+			j := strings.Index(v, " protocol=")
+			e.Ingresses[h] = v[:i] + v[j:]
+		}
+	}
+	compareEffective(t, o, r)
+
+	s := res.Spec.Spec
+	if s.Auth.Host != "oauthproxy.example.com" || s.Auth.CookieDomain != ".example.com" || s.Auth.Namespace != "sso" || s.Auth.TLSSecretName != "oauthproxy-tls" {
+		t.Errorf("auth = %+v, want host oauthproxy.example.com, cookie domain .example.com, namespace sso, TLS oauthproxy-tls", s.Auth)
+	}
+	got := map[string]string{}
+	for _, a := range s.Apps {
+		got[a.Host] = fmt.Sprintf("%s %s %v", a.Namespace, a.Identity, a.AllowedGroups)
+	}
+	want := map[string]string{"grafana.example.com": "monitoring headers []", "prometheus.example.com": "monitoring headers [sre]"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("apps = %v, want %v", got, want)
+	}
+	if len(res.Generated) == 0 || res.Generated["cookie-secret/oauth2-proxy"] == "" {
+		t.Errorf("the shared proxy's cookie secret is not kept: %v", sortedKeys(res.Generated))
+	}
+	hasGap(t, res, "Ingress sso/oauth2-proxy", "rules.http.paths.path")
+	for _, g := range res.Gaps {
+		if g.Field == "cookie_domains" {
+			t.Errorf("cookie_domains reported as not carried: %s", g)
+		}
+	}
+}
