@@ -41,18 +41,25 @@ func (m *Model) proxyFor(in *Ingress) *Proxy {
 		guards = m.guardsByHost()
 	}
 	for _, h := range in.Hosts {
-		if p := guards[h]; p != nil {
-			return p
+		if g, ok := guards[h]; ok {
+			return g.proxy
 		}
 	}
 	return nil
 }
 
+// hostGuard is the oauth2-proxy a host is behind, and whether only its
+// whitelist_domains says so (no Ingress of the host asks it).
+type hostGuard struct {
+	proxy         *Proxy
+	whitelistOnly bool
+}
+
 // guardsByHost maps each host to the oauth2-proxy an Ingress of that host
 // asks (auth-url), or else whose whitelist_domains names it exactly. The
 // first Ingress wins; several proxies on one host are AS-21's business.
-func (m *Model) guardsByHost() map[string]*Proxy {
-	out := map[string]*Proxy{}
+func (m *Model) guardsByHost() map[string]hostGuard {
+	out := map[string]hostGuard{}
 	for _, in := range m.Ingresses {
 		u := in.nginx().URL
 		if u == "" {
@@ -63,20 +70,42 @@ func (m *Model) guardsByHost() map[string]*Proxy {
 			continue
 		}
 		for _, h := range in.Hosts {
-			if out[h] == nil {
-				out[h] = p
+			if _, ok := out[h]; !ok {
+				out[h] = hostGuard{proxy: p}
 			}
 		}
 	}
 	for _, p := range m.Proxies {
 		for _, d := range p.Whitelist {
 			d, _, _ = strings.Cut(d, ":")
-			if d != "" && !strings.HasPrefix(d, ".") && !strings.HasPrefix(d, "*") && out[d] == nil {
-				out[d] = p
+			if _, ok := out[d]; !ok && d != "" && !strings.HasPrefix(d, ".") && !strings.HasPrefix(d, "*") {
+				out[d] = hostGuard{proxy: p, whitelistOnly: true}
 			}
 		}
 	}
 	return out
+}
+
+// onlyWhitelisted reports an Ingress matched to p only because a host of
+// it is in p's whitelist_domains: oauth2-proxy may send users back there
+// after login, which a public page may want too.
+func (m *Model) onlyWhitelisted(in *Ingress, p *Proxy) bool {
+	if u := in.nginx().URL; u != "" && m.authProxy(u) == p {
+		return false
+	}
+	guards := m.hostGuards
+	if guards == nil {
+		guards = m.guardsByHost()
+	}
+	for _, h := range in.Hosts {
+		if h == hostOf(p.RedirectURL) {
+			return false
+		}
+		if g, ok := guards[h]; ok && g.proxy == p && !g.whitelistOnly {
+			return false
+		}
+	}
+	return true
 }
 
 func forwardsAuthorization(in *Ingress) bool { return in.nginx().ResponseHeader("Authorization") }
@@ -382,7 +411,14 @@ var _ = register(Check{
 					Evidence: []string{in.ann("auth-url") + " is not set", p.Source + ": redirect_url = " + q(p.RedirectURL)},
 					Fix:      fmt.Sprintf("set %s on %s to oauth2-proxy %s's /oauth2/auth", ingressnginx.Key(ingressnginx.AuthURL), in.ref(), p.App),
 				}
-				if !coversRoot(in) {
+				switch {
+				case m.onlyWhitelisted(in, p):
+					// No Ingress of the host asks the proxy: the host may be a
+					// public page users are sent back to.
+					f.Severity = Warning
+					f.Message = fmt.Sprintf("%s serves %s without auth-url, a host in oauth2-proxy %s's whitelist_domains that no Ingress protects: its app answers without a login (fine only for a public page)", in.ref(), first(in.Hosts), p.App)
+					f.Evidence = []string{in.ann("auth-url") + " is not set", p.at("whitelist_domains") + " = " + ql(p.Whitelist)}
+				case !coversRoot(in):
 					// Public sub-paths (assets, health checks) may be meant.
 					f.Severity = Warning
 					f.Message += fmt.Sprintf(" (paths %s)", ql(in.paths()))

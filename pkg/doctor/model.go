@@ -18,7 +18,7 @@ type Model struct {
 	Now time.Time
 
 	// hostGuards is guardsByHost, kept while Diagnose runs.
-	hostGuards map[string]*Proxy
+	hostGuards map[string]hostGuard
 
 	APIServers []*APIServer
 	Dex        *Dex
