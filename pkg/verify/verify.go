@@ -173,21 +173,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	v := &verifier{opts: opts, spec: spec, issuer: issuer, transport: base, jar: jar, report: &Report{}, connector: loginConnector(spec)}
 	// Each hop needs the one before; after a failure the rest are listed
 	// as not checked, so the report still names every hop.
-	stages := []struct {
-		name string
-		run  func() bool
-	}{
+	stages := []stage{
 		{HopDiscovery, func() bool { v.discovery(ctx); return v.provider != nil }},
 		{HopLogin(v.connector), func() bool { return v.login(ctx) }},
 		{HopClaims, func() bool { return v.claimsHop(ctx) }},
-		{HopAPIServer, func() bool {
-			user, groups, ok := v.apiServer(ctx)
-			if ok {
-				v.user, v.groups = user, groups
-			}
-			return ok
-		}},
-		{"rbac", func() bool { v.rbac(ctx, v.user, v.groups); return true }},
+	}
+	// The API server's (or in proxy mode each cluster's) view of the user,
+	// then RBAC as that view.
+	for _, t := range v.targets() {
+		var user string
+		var groups []string
+		stages = append(stages,
+			stage{t.hop(HopAPIServer), func() bool {
+				var ok bool
+				user, groups, ok = v.apiServer(ctx, t)
+				if ok && v.user == "" {
+					v.user, v.groups = user, groups
+				}
+				return ok
+			}},
+			stage{t.hop("rbac"), func() bool { v.rbac(ctx, t, user, groups); return true }})
 	}
 	for i, st := range stages {
 		if st.run() {
@@ -200,6 +205,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	v.apps(ctx)
 	return v.report, nil
+}
+
+// stage is one hop of Run: each needs the ones before it.
+type stage struct {
+	name string
+	run  func() bool
 }
 
 // trustPool is the system roots plus the spec's issuer and cluster CAs.
