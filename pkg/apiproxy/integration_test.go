@@ -20,15 +20,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/authstack/authstack/internal/testenv"
+	renderapiproxy "github.com/authstack/authstack/pkg/render/apiproxy"
 )
 
-// impersonatorRules is the ClusterRole of the proxy contract
-// (/work/wt/prompts/proxycontract.md): impersonate on users, groups and
-// serviceaccounts and on userextras/scopes, nothing else.
-var impersonatorRules = []rbacv1.PolicyRule{
-	{APIGroups: []string{""}, Resources: []string{"users", "groups", "serviceaccounts"}, Verbs: []string{"impersonate"}},
-	{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"userextras/scopes"}, Verbs: []string{"impersonate"}},
-}
+// impersonatorRules are the rendered ClusterRole's: what the test grants is
+// what users get.
+var impersonatorRules = renderapiproxy.ImpersonatorRules()
 
 // TestIntegrationProxyAgainstRealAPIServer puts the proxy in front of a real
 // kube-apiserver started with no OIDC settings (the managed cluster). Two
@@ -109,6 +106,12 @@ func TestIntegrationProxyAgainstRealAPIServer(t *testing.T) {
 	waitFor(t, "proxy ready", p.Ready)
 
 	alice := iss.sign(t, iss.claims("alice@example.com", "kubectl", "dev"))
+	// Keycloak, Okta and Entra ID put a jti in their tokens; the JWT
+	// authenticator turns it into the extra
+	// authentication.kubernetes.io/credential-id, which the proxy forwards.
+	withJTI := iss.claims("alice@example.com", "kubectl", "dev")
+	withJTI["jti"] = "0b5f2c1e-7d3a-4e8b-9c6d-2a1f3e4b5c6d"
+	aliceJTI := iss.sign(t, withJTI)
 	bob := iss.sign(t, iss.claims("bob@example.com", "kubectl"))
 
 	t.Run("team role gives exactly its access", func(t *testing.T) {
@@ -117,6 +120,8 @@ func TestIntegrationProxyAgainstRealAPIServer(t *testing.T) {
 			want        int
 		}{
 			{"/a/api/v1/namespaces/team/pods", alice, 200},
+			{"/a/api/v1/namespaces/team/pods", aliceJTI, 200},
+			{"/a/api/v1/nodes", aliceJTI, 403},
 			{"/a/api/v1/namespaces/other/pods", alice, 403},
 			{"/a/api/v1/nodes", alice, 403},
 			{"/a/api/v1/namespaces/team/secrets", alice, 403},

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,8 @@ func TestCollectLiveAPIProxy(t *testing.T) {
 	var asked []string
 	client.PrependReactor("create", "subjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		sar := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SubjectAccessReview)
-		asked = append(asked, sar.Spec.User+" "+sar.Spec.ResourceAttributes.Verb+" "+sar.Spec.ResourceAttributes.Resource)
+		ra := sar.Spec.ResourceAttributes
+		asked = append(asked, sar.Spec.User+" "+ra.Verb+" "+ra.Resource+subresource(ra.Subresource))
 		sar.Status.Allowed = sar.Spec.ResourceAttributes.Resource != "groups"
 		return true, sar, nil
 	})
@@ -88,7 +90,10 @@ func TestCollectLiveAPIProxy(t *testing.T) {
 	if err := CollectLive(context.Background(), m, LiveOptions{Config: &rest.Config{Host: "https://cluster.invalid"}, Client: client}); err != nil {
 		t.Fatal(err)
 	}
-	if len(asked) != 4 || asked[0] != "system:serviceaccount:authstack-proxy:authstack-apiproxy impersonate users" {
+	// Exactly what the rendered ClusterRole grants, the credential-id extra
+	// of tokens with a jti included.
+	if len(asked) != 5 || asked[0] != "system:serviceaccount:authstack-proxy:authstack-apiproxy impersonate users" ||
+		!slices.Contains(asked, "system:serviceaccount:authstack-proxy:authstack-apiproxy impersonate userextras/authentication.kubernetes.io/credential-id") {
 		t.Errorf("reviews asked: %q", asked)
 	}
 	got := map[string]string{}

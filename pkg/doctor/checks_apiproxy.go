@@ -74,7 +74,7 @@ var (
 		Code: "AP-90", Name: "live-apiproxy-impersonate", Severity: Error,
 		Title:   "the running API server lets the API proxy impersonate",
 		Symptom: "every request through authstack-apiproxy: 403 ... cannot impersonate resource \"users\".",
-		Cause:   "SubjectAccessReview as the proxy's ServiceAccount for impersonate on users, groups, serviceaccounts and userextras/scopes, the checks the API server's impersonation filter makes (k8s.io/apiserver pkg/endpoints/filters/impersonation/impersonation.go).",
+		Cause:   "SubjectAccessReview as the proxy's ServiceAccount for impersonate on users, groups, serviceaccounts and the userextras the proxy forwards (scopes, and authentication.kubernetes.io/credential-id of tokens with a jti), the checks the API server's impersonation filter makes (k8s.io/apiserver pkg/endpoints/filters/impersonation/impersonation.go).",
 		Fix:     "Apply the proxy's RBAC (authstack apply); on several clusters, in each of them.",
 	}))
 	_ = register(liveCheck(Check{

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,12 +46,16 @@ func (l *liveCollector) apiProxy(ctx context.Context) {
 	sa := "system:serviceaccount:" + d.Namespace + ":" + apiproxy.Name
 	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + d.Namespace, "system:authenticated"}
 	var denied []string
-	for _, a := range []authorizationv1.ResourceAttributes{
-		{Verb: "impersonate", Resource: "users"},
-		{Verb: "impersonate", Resource: "groups"},
-		{Verb: "impersonate", Resource: "serviceaccounts"},
-		{Verb: "impersonate", Group: "authentication.k8s.io", Resource: "userextras", Subresource: "scopes"},
-	} {
+	// Each permission the rendered ClusterRole grants, asked the way the
+	// impersonation filter asks it (resource and subresource apart).
+	var wants []authorizationv1.ResourceAttributes
+	for _, r := range apiproxy.ImpersonatorRules() {
+		for _, res := range r.Resources {
+			resource, sub, _ := strings.Cut(res, "/")
+			wants = append(wants, authorizationv1.ResourceAttributes{Verb: "impersonate", Group: r.APIGroups[0], Resource: resource, Subresource: sub})
+		}
+	}
+	for _, a := range wants {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: sa, Groups: groups, ResourceAttributes: &a}}
 		got, err := l.client.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
 		if err != nil {

@@ -53,14 +53,21 @@ const (
 // ImpersonatorRules are exactly what the proxy needs to forward a request as
 // its user (Kubernetes docs, "User impersonation": impersonate on users,
 // groups and serviceaccounts in the core group, and userextras/<key> in
-// authentication.k8s.io for each extra it forwards; the proxy forwards the
-// scopes extra only). No wildcard.
+// authentication.k8s.io for each extra it forwards). The extras the proxy's
+// JWT authenticator sets: scopes, and authentication.kubernetes.io/credential-id
+// for a token with a jti claim (k8s.io/apiserver
+// plugin/pkg/authenticator/token/oidc getExtra; Keycloak, Okta and Entra ID
+// tokens carry one), without which every such user gets 403. No wildcard.
 func ImpersonatorRules() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"users", "groups", "serviceaccounts"}, Verbs: []string{"impersonate"}},
-		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"userextras/scopes"}, Verbs: []string{"impersonate"}},
+		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"userextras/scopes", "userextras/" + CredentialIDExtra}, Verbs: []string{"impersonate"}},
 	}
 }
+
+// CredentialIDExtra is the extra the JWT authenticator sets from a token's
+// jti (k8s.io/apiserver pkg/authentication/user CredentialIDKey).
+const CredentialIDExtra = "authentication.kubernetes.io/credential-id"
 
 // ProxyClusters is the --clusters-config file (contract: authstack.dev/v1alpha1 ProxyClusters).
 type ProxyClusters struct {
