@@ -119,32 +119,12 @@ func DeployApps(ctx context.Context, cs kubernetes.Interface, image string, apps
 		if err := create(ctx, "namespace "+app.Namespace, cs.CoreV1().Namespaces().Create, RestrictedNamespace(app.Namespace)); err != nil {
 			return err
 		}
-		dep := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: app.Service, Namespace: app.Namespace, Labels: app.Labels},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](1),
-				Selector: &metav1.LabelSelector{MatchLabels: app.Labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: app.Labels},
-					Spec: corev1.PodSpec{
-						AutomountServiceAccountToken: ptr.To(false),
-						Containers: []corev1.Container{{
-							Name:            "app",
-							Image:           image,
-							ImagePullPolicy: corev1.PullIfNotPresent,
-							Args:            []string{"-mode=" + app.Mode, "-ca=/etc/testapp/ca.crt", fmt.Sprintf("-addr=:%d", app.Port)},
-							Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: app.Port}},
-							ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-								Path: "/healthz", Port: intstr.FromString("http")}}, PeriodSeconds: 2},
-							SecurityContext: RestrictedContainer(),
-							VolumeMounts:    []corev1.VolumeMount{{Name: "ca", MountPath: "/etc/testapp", ReadOnly: true}},
-						}},
-						Volumes: []corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-							LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"}}}}},
-					},
-				},
-			},
-		}
+		dep := demoDeployment(app, corev1.Container{
+			Image:        image,
+			Args:         []string{"-mode=" + app.Mode, "-ca=/etc/testapp/ca.crt", fmt.Sprintf("-addr=:%d", app.Port)},
+			VolumeMounts: []corev1.VolumeMount{{Name: "ca", MountPath: "/etc/testapp", ReadOnly: true}},
+		}, []corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"}}}}})
 		if err := create(ctx, "Deployment "+app.Namespace+"/"+app.Service, cs.AppsV1().Deployments(app.Namespace).Create, dep); err != nil {
 			return err
 		}
@@ -153,6 +133,33 @@ func DeployApps(ctx context.Context, cs kubernetes.Interface, image string, apps
 		}
 	}
 	return nil
+}
+
+// demoDeployment runs one demo app's container c (its image, command, args
+// and mounts) as a restricted pod with a readiness probe on /healthz of the
+// app's port, named and labelled like the app's upstream.
+func demoDeployment(app DemoApp, c corev1.Container, volumes []corev1.Volume) *appsv1.Deployment {
+	c.Name = "app"
+	c.ImagePullPolicy = corev1.PullIfNotPresent
+	c.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: app.Port}}
+	c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+		Path: "/healthz", Port: intstr.FromString("http")}}, PeriodSeconds: 2}
+	c.SecurityContext = RestrictedContainer()
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: app.Service, Namespace: app.Namespace, Labels: app.Labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: app.Labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: app.Labels},
+				Spec: corev1.PodSpec{
+					AutomountServiceAccountToken: ptr.To(false),
+					Containers:                   []corev1.Container{c},
+					Volumes:                      volumes,
+				},
+			},
+		},
+	}
 }
 
 // createAppService is the Service named like the app's upstream, in front

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/authstack/authstack/pkg/render/oauth2proxy"
 )
@@ -92,41 +89,20 @@ func DeployEchoApps(ctx context.Context, cs kubernetes.Interface, image string, 
 			ObjectMeta: metav1.ObjectMeta{Name: cmName, Labels: app.Labels}, Data: map[string]string{"nginx.conf": conf}}); err != nil {
 			return err
 		}
-		dep := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: app.Service, Namespace: app.Namespace, Labels: app.Labels},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](1),
-				Selector: &metav1.LabelSelector{MatchLabels: app.Labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: app.Labels},
-					Spec: corev1.PodSpec{
-						AutomountServiceAccountToken: ptr.To(false),
-						Containers: []corev1.Container{{
-							Name:            "app",
-							Image:           image,
-							ImagePullPolicy: corev1.PullIfNotPresent,
-							// -e stderr: nginx opens its compiled-in error log
-							// before it reads -c, and the root filesystem is
-							// read-only.
-							Command: []string{"nginx", "-e", "stderr", "-c", "/etc/demo-app/nginx.conf", "-g", "daemon off;"},
-							Ports:   []corev1.ContainerPort{{Name: "http", ContainerPort: app.Port}},
-							ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-								Path: "/healthz", Port: intstr.FromString("http")}}, PeriodSeconds: 2},
-							SecurityContext: RestrictedContainer(),
-							VolumeMounts: []corev1.VolumeMount{
-								{Name: "conf", MountPath: "/etc/demo-app", ReadOnly: true},
-								{Name: "tmp", MountPath: "/tmp"},
-							},
-						}},
-						Volumes: []corev1.Volume{
-							{Name: "conf", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-								LocalObjectReference: corev1.LocalObjectReference{Name: cmName}}}},
-							{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-						},
-					},
-				},
+		dep := demoDeployment(app, corev1.Container{
+			Image: image,
+			// -e stderr: nginx opens its compiled-in error log before it
+			// reads -c, and the root filesystem is read-only.
+			Command: []string{"nginx", "-e", "stderr", "-c", "/etc/demo-app/nginx.conf", "-g", "daemon off;"},
+			VolumeMounts: []corev1.VolumeMount{
+				{Name: "conf", MountPath: "/etc/demo-app", ReadOnly: true},
+				{Name: "tmp", MountPath: "/tmp"},
 			},
-		}
+		}, []corev1.Volume{
+			{Name: "conf", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: cmName}}}},
+			{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		})
 		if err := create(ctx, "Deployment "+app.Namespace+"/"+app.Service, cs.AppsV1().Deployments(app.Namespace).Create, dep); err != nil {
 			return err
 		}
