@@ -47,7 +47,9 @@ fi
 export AUTHSTACK_E2E_KIND_BIN="$BIN"
 # The CLI under test, built before the tests so its build neither counts
 # against the test timeout nor shares a cold build cache with `go test`.
-go build -o "$CACHE/authstack" ./cmd/authstack
+# -buildvcs=false: its version, and so the proxy image it renders, is the
+# one images.sh built and loaded (pkg/images.APIProxy()).
+go build -buildvcs=false -o "$CACHE/authstack" ./cmd/authstack
 export AUTHSTACK_E2E_KIND_CLI="$CACHE/authstack"
 export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$REPO/_output/e2e-kind}"
 mkdir -p "$E2E_ARTIFACTS"
