@@ -5,6 +5,7 @@ package kind
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/authstack/authstack/internal/testenv"
+	"github.com/authstack/authstack/pkg/apiproxy"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/images"
 	rapiproxy "github.com/authstack/authstack/pkg/render/apiproxy"
@@ -231,38 +233,99 @@ func testAPIProxy(t *testing.T, tm *timings, cs *kubernetes.Clientset, cli, dir,
 		s.stop(t)
 	})
 
+	// kubectl 1.34 speaks WebSocket to exec and port-forward and falls back
+	// to SPDY silently; each protocol is asked for on its own, and the
+	// proxy's audit lines below tell them apart (a WebSocket upgrade is a
+	// GET, a SPDY one a POST), so a broken WebSocket path cannot hide
+	// behind the fallback.
+	protocols := []struct{ name, on string }{{"WebSocket", "true"}, {"SPDY", "false"}}
 	t.Run("Exec", func(t *testing.T) {
-		o, err := kubectl(time.Minute, "exec", "-n", appsNamespace, tickerPod, "--", "echo", "ok")
-		if err != nil || strings.TrimSpace(o) != "ok" {
-			t.Fatalf("kubectl exec through the proxy: %v\n%s", err, o)
+		for _, pr := range protocols {
+			o, err := runEnv(t, dir, time.Minute, []string{"KUBECTL_REMOTE_COMMAND_WEBSOCKETS=" + pr.on},
+				kubectlPath(), "--kubeconfig", alice, "exec", "-n", appsNamespace, tickerPod, "--", "echo", "ok")
+			if err != nil || strings.TrimSpace(o) != "ok" {
+				t.Errorf("kubectl exec (%s) through the proxy: %v\n%s", pr.name, err, o)
+			}
 		}
 	})
 
 	t.Run("PortForward", func(t *testing.T) {
-		port := strconv.Itoa(testenv.FreePort(t))
-		s := startStream(t, dir, kubectlPath(), "--kubeconfig", alice, "port-forward", "-n", appsNamespace, "--address", "127.0.0.1", "svc/headers", port+":8080")
-		if err := s.waitFor(time.Minute, regexp.MustCompile(`Forwarding from 127\.0\.0\.1:`+port)); err != nil {
-			t.Fatal(err)
-		}
-		var body string
-		err := poll(30*time.Second, time.Second, func() error {
-			c := &http.Client{Timeout: 10 * time.Second}
-			resp, err := c.Get("http://127.0.0.1:" + port + "/healthz")
-			if err != nil {
-				return err
+		for _, pr := range protocols {
+			port := strconv.Itoa(testenv.FreePort(t))
+			s := startStreamEnv(t, dir, []string{"KUBECTL_PORT_FORWARD_WEBSOCKETS=" + pr.on}, kubectlPath(),
+				"--kubeconfig", alice, "port-forward", "-n", appsNamespace, "--address", "127.0.0.1", "svc/headers", port+":8080")
+			if err := s.waitFor(time.Minute, regexp.MustCompile(`Forwarding from 127\.0\.0\.1:`+port)); err != nil {
+				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			body = string(b)
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("status %d: %s", resp.StatusCode, b)
+			var body string
+			err := poll(30*time.Second, time.Second, func() error {
+				c := &http.Client{Timeout: 10 * time.Second}
+				resp, err := c.Get("http://127.0.0.1:" + port + "/healthz")
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				body = string(b)
+				if resp.StatusCode != http.StatusOK {
+					return fmt.Errorf("status %d: %s", resp.StatusCode, b)
+				}
+				return nil
+			})
+			if err != nil || strings.TrimSpace(body) != "ok" {
+				t.Errorf("GET through kubectl port-forward (%s) through the proxy: %v %q\n%s", pr.name, err, body, s.output())
+			}
+			s.stop(t)
+		}
+	})
+
+	// Every command above went through the proxy as alice: its audit lines
+	// (one JSON line per request in the pods' logs) show each, with the
+	// status the API server gave.
+	t.Run("AuditLines", func(t *testing.T) {
+		wants := []struct {
+			what, method, verb, namespace, subresource string
+			code                                       int
+		}{
+			{"get pods -w", "GET", "watch", appsNamespace, "", http.StatusOK},
+			{"logs -f", "GET", "get", appsNamespace, "log", http.StatusOK},
+			{"exec over WebSocket", "GET", "get", appsNamespace, "exec", http.StatusSwitchingProtocols},
+			{"exec over SPDY", "POST", "create", appsNamespace, "exec", http.StatusSwitchingProtocols},
+			{"port-forward over WebSocket", "GET", "get", appsNamespace, "portforward", http.StatusSwitchingProtocols},
+			{"port-forward over SPDY", "POST", "create", appsNamespace, "portforward", http.StatusSwitchingProtocols},
+			{"get pods in kube-system", "GET", "list", "kube-system", "", http.StatusForbidden},
+		}
+		var events []apiproxy.AuditEvent
+		var missing []string
+		// A stream's line is written when it ends: a port-forward ends at
+		// the proxy once its client's close has crossed the admin's
+		// port-forward and containerd (which waits up to a second).
+		err := poll(30*time.Second, time.Second, func() error {
+			events, missing = proxyAuditEvents(t, cs, p.Namespace), nil
+			for _, w := range wants {
+				found := false
+				for _, e := range events {
+					if e.User == "oidc:alice@example.com" && e.Method == w.method && e.Verb == w.verb && e.Namespace == w.namespace &&
+						e.Resource == "pods" && e.Subresource == w.subresource && e.Code == w.code {
+						found = true
+						break
+					}
+				}
+				if !found {
+					missing = append(missing, fmt.Sprintf("%s (%s %s pods/%s in %s, code %d)", w.what, w.method, w.verb, w.subresource, w.namespace, w.code))
+				}
+			}
+			if len(missing) > 0 {
+				return fmt.Errorf("no audit line of the proxy for alice's %s", strings.Join(missing, ", "))
 			}
 			return nil
 		})
-		if err != nil || strings.TrimSpace(body) != "ok" {
-			t.Fatalf("GET through kubectl port-forward through the proxy: %v %q\n%s", err, body, s.output())
+		if err != nil {
+			for _, e := range events {
+				t.Logf("audit: %s %s %s %s/%s %s -> %d %s", e.User, e.Method, e.Verb, e.Resource, e.Subresource, e.Namespace, e.Code, e.Decision)
+			}
+			t.Fatal(err)
 		}
-		s.stop(t)
 	})
 	t.Logf("apiproxy tests took %s", time.Since(start).Round(time.Second))
 	tm.mark(t, "apiproxy kubectl")
@@ -362,8 +425,15 @@ type stream struct {
 // kills it by PID if it still runs.
 func startStream(t *testing.T, dir, name string, args ...string) *stream {
 	t.Helper()
+	return startStreamEnv(t, dir, nil, name, args...)
+}
+
+// startStreamEnv is startStream with extra environment variables.
+func startStreamEnv(t *testing.T, dir string, env []string, name string, args ...string) *stream {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	// A child that keeps the output open (kubelogin) cannot hold Wait.
 	cmd.WaitDelay = 5 * time.Second
 	s := &stream{cmd: cmd, name: filepath.Base(name) + " " + strings.Join(args[2:], " "), done: make(chan struct{}), more: make(chan struct{}, 1)}
@@ -450,4 +520,42 @@ func (s *stream) kill() {
 	case <-s.done:
 	case <-time.After(10 * time.Second):
 	}
+}
+
+// runEnv is run with extra environment variables.
+func runEnv(t *testing.T, dir string, timeout time.Duration, env []string, name string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// proxyAuditEvents are the audit lines in the logs of the proxy's pods.
+func proxyAuditEvents(t *testing.T, cs *kubernetes.Clientset, namespace string) []apiproxy.AuditEvent {
+	t.Helper()
+	ctx := context.Background()
+	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + rapiproxy.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []apiproxy.AuditEvent
+	for _, pod := range pods.Items {
+		logs, err := cs.CoreV1().Pods(namespace).GetLogs(pod.Name, &corev1.PodLogOptions{}).Do(ctx).Raw()
+		if err != nil {
+			t.Fatalf("logs of %s: %v", pod.Name, err)
+		}
+		for _, line := range strings.Split(string(logs), "\n") {
+			var e apiproxy.AuditEvent
+			if json.Unmarshal([]byte(line), &e) == nil && e.Kind == "audit" {
+				events = append(events, e)
+			}
+		}
+	}
+	if len(events) == 0 {
+		t.Fatalf("no audit line in the logs of the proxy's %d pods", len(pods.Items))
+	}
+	return events
 }
