@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,9 +26,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
 
 	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/apiproxy"
+	"github.com/authstack/authstack/pkg/authproxy"
 	"github.com/authstack/authstack/pkg/config"
 	"github.com/authstack/authstack/pkg/images"
 	rapiproxy "github.com/authstack/authstack/pkg/render/apiproxy"
@@ -80,7 +83,7 @@ func proxySpec(t *testing.T, specFile string, caFile string) string {
 // backends over plain HTTP only (pkg/up edge.go refuses backend-protocol
 // HTTPS), while the rendered Ingress re-encrypts to the proxy, and kind has
 // no LoadBalancer for expose loadBalancer.
-func testAPIProxy(t *testing.T, tm *timings, cs *kubernetes.Clientset, cli, dir, specFile, adminKubeconfig string, ca *testenv.CA) {
+func testAPIProxy(t *testing.T, tm *timings, cs *kubernetes.Clientset, node nodes.Node, cli, dir, specFile, adminKubeconfig string, ca *testenv.CA) {
 	ctx := context.Background()
 	start := time.Now()
 	file := proxySpec(t, specFile, ca.CertFile)
@@ -119,6 +122,10 @@ func testAPIProxy(t *testing.T, tm *timings, cs *kubernetes.Clientset, cli, dir,
 	if !found {
 		t.Fatalf("the render of %s has no Deployment %s", file, rapiproxy.Name)
 	}
+
+	// Only this test runs the proxy: its image is loaded here, not with
+	// the stack's images (which `authstack up --images-from` loads too).
+	loadImages(t, node, []string{p.Image})
 
 	// The serving certificate Secret the spec names (a Secret the user
 	// creates when cert-manager does not issue it).
@@ -174,7 +181,7 @@ func testAPIProxy(t *testing.T, tm *timings, cs *kubernetes.Clientset, cli, dir,
 
 	// The pod the user streams from, in the namespace alice may edit.
 	startTicker(t, cs)
-	pf := portForward(t, dir, adminKubeconfig, p.Namespace, "svc/"+rapiproxy.Name, "443")
+	pf := proxyTunnel(t, cs, adminKubeconfig, p.Namespace)
 	alice := proxyKubeconfig(t, dir, out, pf, "alice@example.com", "password")
 	kubectl := func(timeout time.Duration, args ...string) (string, error) {
 		return run(t, dir, timeout, kubectlPath(), append([]string{"--kubeconfig", alice}, args...)...)
@@ -399,16 +406,92 @@ func proxyKubeconfig(t *testing.T, dir, out, server, user, password string) stri
 	return path
 }
 
-// portForward runs `kubectl port-forward` to target's port with the admin
-// kubeconfig until the test ends and returns https://127.0.0.1:<local port>.
-func portForward(t *testing.T, dir, kubeconfig, namespace, target, port string) string {
+// proxyTunnel listens on 127.0.0.1 and forwards each connection to the
+// https port of a ready proxy pod through its own port-forward (client-go,
+// as kubectl port-forward; the admin kubeconfig), and returns
+// https://127.0.0.1:<port>. One forward per connection, because a forward
+// ends altogether when one of its connections ends in an error (client-go
+// closes the whole stream connection then, as `kubectl port-forward` does
+// since 1.23), and a stream that ends through the proxy may end with a
+// reset: one long-lived `kubectl port-forward` died that way after an exec.
+func proxyTunnel(t *testing.T, cs *kubernetes.Clientset, adminKubeconfig, namespace string) string {
 	t.Helper()
-	local := strconv.Itoa(testenv.FreePort(t))
-	s := startStream(t, dir, kubectlPath(), "--kubeconfig", kubeconfig, "port-forward", "-n", namespace, "--address", "127.0.0.1", target, local+":"+port)
-	if err := s.waitFor(time.Minute, regexp.MustCompile(`Forwarding from 127\.0\.0\.1:`+local)); err != nil {
+	cfg, err := clientcmd.BuildConfigFromFlags("", adminKubeconfig)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return "https://127.0.0.1:" + local
+	pods, err := cs.CoreV1().Pods(namespace).List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + rapiproxy.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pod string
+	for _, p := range pods.Items {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
+				pod = p.Name
+			}
+		}
+	}
+	if pod == "" {
+		t.Fatalf("no ready proxy pod\n%s", podReport(cs, namespace))
+	}
+	fw := &authproxy.PortForwarder{Config: cfg, Client: cs, Log: io.Discard}
+	backend := authproxy.Backend{Namespace: namespace, Pod: pod, Port: int(rapiproxy.SecurePort), Scheme: "https", Via: "pod/" + pod}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []string
+	t.Cleanup(func() {
+		cancel()
+		ln.Close()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(errs) > 0 {
+			t.Logf("tunnel to the proxy: %s", strings.Join(errs, "; "))
+		}
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				cctx, ccancel := context.WithCancel(ctx)
+				defer ccancel()
+				addr, _, err := fw.Forward(cctx, backend)
+				var up net.Conn
+				if err == nil {
+					up, err = (&net.Dialer{Timeout: 10 * time.Second}).DialContext(cctx, "tcp", addr)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err.Error())
+					mu.Unlock()
+					return
+				}
+				defer up.Close()
+				done := make(chan struct{}, 2)
+				go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
+				go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
+				select {
+				case <-done:
+				case <-cctx.Done():
+				}
+			}()
+		}
+	}()
+	return "https://" + ln.Addr().String()
 }
 
 // stream is a long-running command whose output the test reads as it comes.

@@ -373,7 +373,7 @@ func TestKind(t *testing.T) {
 	// proxy) over the first: authstack-apiproxy as real pods in this
 	// cluster, kubectl through it as a user logged in at dex.
 	t.Run("APIProxy", func(t *testing.T) {
-		testAPIProxy(t, tm, cs, cli, dir, specFile, kubeconfig, ca)
+		testAPIProxy(t, tm, cs, node, cli, dir, specFile, kubeconfig, ca)
 	})
 }
 

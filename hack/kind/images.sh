@@ -53,7 +53,9 @@ scratch_image() {
 }
 
 # result NODE_IMAGE [NETPOL_IMAGE]: what the tests need to know, in
-# $CACHE/images.env. NETPOL_IMAGE is the NetworkPolicy enforcer the test
+# $CACHE/images.env. The proxy image is not in IMAGES_TO_LOAD (which
+# `authstack up --images-from` loads too): only TestKind/APIProxy runs it and
+# loads it itself. NETPOL_IMAGE is the NetworkPolicy enforcer the test
 # deploys onto a node without kindnetd; the stock node brings kindnetd.
 result() {
   cat >"$CACHE/images.env" <<ENV
@@ -63,7 +65,7 @@ AUTHSTACK_E2E_KIND_APP_IMAGE=$APP_IMAGE
 AUTHSTACK_E2E_KIND_EDGE_IMAGE=$EDGE_IMAGE
 AUTHSTACK_E2E_KIND_APIPROXY_IMAGE=$APIPROXY_IMAGE
 AUTHSTACK_E2E_KIND_NETPOL_IMAGE=${2:-}
-AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="$DEX_IMAGE $OAUTH2_PROXY_IMAGE $EDGE_IMAGE $APP_IMAGE $APIPROXY_IMAGE${2:+ $2}"
+AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="$DEX_IMAGE $OAUTH2_PROXY_IMAGE $EDGE_IMAGE $APP_IMAGE${2:+ $2}"
 ENV
   echo "$1"
 }
