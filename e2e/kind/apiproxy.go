@@ -78,8 +78,8 @@ func proxySpec(t *testing.T, specFile string, caFile string) string {
 // apiServer.mode proxy, and has a user logged in at the real dex use
 // kubectl through it: get, get -w, logs -f, exec, port-forward, and a 403.
 //
-// The proxy is reached through `kubectl port-forward` to its Service with
-// the admin kubeconfig, not through the tier's edge: the edge proxies to
+// The proxy is reached through a port-forward to a proxy pod with the admin
+// kubeconfig (proxyTunnel), not through the tier's edge: the edge proxies to
 // backends over plain HTTP only (pkg/up edge.go refuses backend-protocol
 // HTTPS), while the rendered Ingress re-encrypts to the proxy, and kind has
 // no LoadBalancer for expose loadBalancer.
