@@ -368,6 +368,13 @@ func TestKind(t *testing.T) {
 		}
 	})
 	tm.mark(t, "assertions")
+
+	// Last, as it applies a second spec (the same stack in apiServer.mode
+	// proxy) over the first: authstack-apiproxy as real pods in this
+	// cluster, kubectl through it as a user logged in at dex.
+	t.Run("APIProxy", func(t *testing.T) {
+		testAPIProxy(t, tm, cs, node, cli, dir, specFile, kubeconfig, ca)
+	})
 }
 
 // restartDex deletes the dex pods and waits for a ready replacement (the
@@ -674,9 +681,20 @@ func userKubeconfig(t *testing.T, dir, out, adminKubeconfig, user, password stri
 		t.Errorf("rendered kubeconfig's server %s is not the kind cluster's %s", cl.Server, adminCluster.Server)
 	}
 	cl.Server, cl.CertificateAuthorityData, cl.CertificateAuthority = adminCluster.Server, adminCluster.CertificateAuthorityData, ""
-	au := rendered.AuthInfos[ctx.AuthInfo]
+	passwordLogin(t, dir, rendered.AuthInfos[ctx.AuthInfo], ctx.AuthInfo, user, password)
+	path := filepath.Join(dir, "kubeconfig-"+strings.ReplaceAll(user, "@", "-at-"))
+	if err := clientcmd.WriteToFile(*rendered, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// passwordLogin switches a rendered kubeconfig user's kubelogin to the
+// password grant with its own token cache.
+func passwordLogin(t *testing.T, dir string, au *clientcmdapi.AuthInfo, name, user, password string) {
+	t.Helper()
 	if au == nil || au.Exec == nil {
-		t.Fatalf("rendered kubeconfig user %q has no exec plugin", ctx.AuthInfo)
+		t.Fatalf("rendered kubeconfig user %q has no exec plugin", name)
 	}
 	cache := filepath.Join(dir, "kubelogin-cache-"+strings.NewReplacer("@", "-", ".", "-").Replace(user)+fmt.Sprint(time.Now().UnixNano()))
 	au.Exec.Args = append(au.Exec.Args, "--grant-type=password", "--username="+user, "--password="+password, "--token-cache-dir="+cache)
@@ -690,9 +708,4 @@ func userKubeconfig(t *testing.T, dir, out, adminKubeconfig, user, password stri
 			}
 		}
 	}
-	path := filepath.Join(dir, "kubeconfig-"+strings.ReplaceAll(user, "@", "-at-"))
-	if err := clientcmd.WriteToFile(*rendered, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

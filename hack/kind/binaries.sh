@@ -24,6 +24,21 @@ own() {
   done
 }
 
+# apiproxy: authstack-apiproxy from this repository, as goreleaser builds it
+# (static, trimmed). -buildvcs=false: the image name comes from
+# pkg/images.APIProxy(), whose tag is the build's version; an unstamped build
+# says "dev", like the CLI the tier builds. The binary is replaced only when
+# it changed, so images.sh re-imports the image only then.
+apiproxy() {
+  (cd "$REPO" && "${GOBUILD[@]}" -buildvcs=false -ldflags "-s -w" -o "$BIN/authstack-apiproxy.tmp" ./cmd/authstack-apiproxy) ||
+    fail "building authstack-apiproxy from ./cmd/authstack-apiproxy failed"
+  if cmp -s "$BIN/authstack-apiproxy.tmp" "$BIN/authstack-apiproxy"; then
+    rm -f "$BIN/authstack-apiproxy.tmp"
+  else
+    mv -f "$BIN/authstack-apiproxy.tmp" "$BIN/authstack-apiproxy"
+  fi
+}
+
 stamp_ok() { [[ -x "$BIN/$1" && "$(cat "$BIN/$1.version" 2>/dev/null)" == "$2" ]]; }
 
 # gomod_of MODULE VERSION: path of that module's go.mod in the module cache.
@@ -83,6 +98,7 @@ if [[ "${1:-}" == --host-tools ]]; then
   one kubelogin kubectl-oidc_login github.com/int128/kubelogin "$KUBELOGIN_VERSION" github.com/int128/kubelogin \
     "-X main.version=$KUBELOGIN_VERSION"
   own testapp
+  apiproxy
   exit 0
 fi
 
@@ -185,6 +201,7 @@ if ! stamp_ok netpol "$knp_stamp"; then
 fi
 
 own pause testapp
+apiproxy
 
 printf 'ETCD_TAG=%s\nCOREDNS_TAG=%s\n' "$ETCD_TAG" "$COREDNS_TAG" >"$BIN/kubeadm-images.env"
 log "binaries ready in $BIN"

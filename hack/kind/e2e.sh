@@ -47,10 +47,16 @@ fi
 export AUTHSTACK_E2E_KIND_BIN="$BIN"
 # The CLI under test, built before the tests so its build neither counts
 # against the test timeout nor shares a cold build cache with `go test`.
-go build -o "$CACHE/authstack" ./cmd/authstack
+# -buildvcs=false: its version, and so the proxy image it renders, is the
+# one images.sh built and loaded (pkg/images.APIProxy()).
+go build -buildvcs=false -o "$CACHE/authstack" ./cmd/authstack
 export AUTHSTACK_E2E_KIND_CLI="$CACHE/authstack"
 export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$REPO/_output/e2e-kind}"
 mkdir -p "$E2E_ARTIFACTS"
-nice -n 5 go test "${modflags[@]}" -tags e2e_kind -count=1 -timeout "${E2E_KIND_TIMEOUT:-25m}" -v ./e2e/kind/ 2>&1 |
+# E2E_KIND_RUN narrows the run while working on one part (go test -run),
+# e.g. 'TestKind/APIProxy': the cluster and stack setup still run.
+runflags=()
+[[ -z "${E2E_KIND_RUN:-}" ]] || runflags=(-run "$E2E_KIND_RUN")
+nice -n 5 go test "${modflags[@]}" "${runflags[@]}" -tags e2e_kind -count=1 -timeout "${E2E_KIND_TIMEOUT:-25m}" -v ./e2e/kind/ 2>&1 |
   tee "$E2E_ARTIFACTS/test.log"
 exit "${PIPESTATUS[0]}"

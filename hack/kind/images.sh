@@ -16,10 +16,12 @@ set -euo pipefail
 images_of_renderer() {
   # The names the renderer writes come from pkg/images; ask the code, so the
   # tier deploys exactly what users get.
-  (cd "$REPO" && go run -tags e2e_kind ./e2e/kind/cmd/imagenames)
+  # -buildvcs=false like the CLI and the proxy the tier builds: the proxy's
+  # tag is the build's version.
+  (cd "$REPO" && go run -buildvcs=false -tags e2e_kind ./e2e/kind/cmd/imagenames)
 }
-eval "$(images_of_renderer)"   # sets DEX_IMAGE and OAUTH2_PROXY_IMAGE
-[[ -n "${DEX_IMAGE:-}" && -n "${OAUTH2_PROXY_IMAGE:-}" ]] || fail "cannot read image names from pkg/images"
+eval "$(images_of_renderer)"   # sets DEX_IMAGE, OAUTH2_PROXY_IMAGE and APIPROXY_IMAGE
+[[ -n "${DEX_IMAGE:-}" && -n "${OAUTH2_PROXY_IMAGE:-}" && -n "${APIPROXY_IMAGE:-}" ]] || fail "cannot read image names from pkg/images"
 
 mode="${AUTHSTACK_E2E_KIND_IMAGES:-auto}"
 if [[ "$mode" == auto ]]; then
@@ -51,7 +53,9 @@ scratch_image() {
 }
 
 # result NODE_IMAGE [NETPOL_IMAGE]: what the tests need to know, in
-# $CACHE/images.env. NETPOL_IMAGE is the NetworkPolicy enforcer the test
+# $CACHE/images.env. The proxy image is not in IMAGES_TO_LOAD (which
+# `authstack up --images-from` loads too): only TestKind/APIProxy runs it and
+# loads it itself. NETPOL_IMAGE is the NetworkPolicy enforcer the test
 # deploys onto a node without kindnetd; the stock node brings kindnetd.
 result() {
   cat >"$CACHE/images.env" <<ENV
@@ -59,6 +63,7 @@ AUTHSTACK_E2E_KIND_IMAGE_SOURCE=$mode
 AUTHSTACK_E2E_KIND_NODE_IMAGE=$1
 AUTHSTACK_E2E_KIND_APP_IMAGE=$APP_IMAGE
 AUTHSTACK_E2E_KIND_EDGE_IMAGE=$EDGE_IMAGE
+AUTHSTACK_E2E_KIND_APIPROXY_IMAGE=$APIPROXY_IMAGE
 AUTHSTACK_E2E_KIND_NETPOL_IMAGE=${2:-}
 AUTHSTACK_E2E_KIND_IMAGES_TO_LOAD="$DEX_IMAGE $OAUTH2_PROXY_IMAGE $EDGE_IMAGE $APP_IMAGE${2:+ $2}"
 ENV
@@ -71,6 +76,12 @@ want() { [[ "${FORCE:-}" == 1 ]] || ! image_ok "$1"; }
 "$(dirname "$0")/binaries.sh" --host-tools >&2
 want "$APP_IMAGE" || [[ "$BIN/testapp" -nt "$CACHE/testapp.imported" ]] && {
   scratch_image "$APP_IMAGE" '["/usr/local/bin/testapp"]' "$BIN/testapp"; touch "$CACHE/testapp.imported"; }
+# authstack-apiproxy from this repository under the name the renderer writes
+# (never pulled: the release image may not exist for this build), static on
+# an empty image like the release's distroless one, nonroot (65532) in
+# /etc/passwd as the rendered Deployment runs it.
+want "$APIPROXY_IMAGE" || [[ "$BIN/authstack-apiproxy" -nt "$CACHE/apiproxy.imported" ]] && {
+  scratch_image "$APIPROXY_IMAGE" '["/usr/local/bin/authstack-apiproxy"]' "$BIN/authstack-apiproxy"; touch "$CACHE/apiproxy.imported"; }
 
 if [[ "$mode" == stock ]]; then
   for img in "$DEX_IMAGE" "$OAUTH2_PROXY_IMAGE" "${STOCK_EDGE_IMAGE:=docker.io/library/nginx:1.27}"; do

@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	fmt.Printf("DEX_IMAGE=%s\nOAUTH2_PROXY_IMAGE=%s\n", images.Dex, images.OAuth2Proxy)
+	fmt.Printf("DEX_IMAGE=%s\nOAUTH2_PROXY_IMAGE=%s\nAPIPROXY_IMAGE=%s\n", images.Dex, images.OAuth2Proxy, images.APIProxy())
 }
