@@ -77,14 +77,17 @@ func TestAuditRecordsReachTheWebhookWithoutSecretBodies(t *testing.T) {
 		}
 		return nil
 	})
-	var recs []record
+	// By resource: a request's record is queued when its handler returns,
+	// which may be after the client has its answer and sent the next one.
+	byResource := map[string]record{}
 	for _, b := range sink.received() {
 		var r record
 		if err := json.Unmarshal([]byte(b), &r); err != nil {
 			t.Fatalf("not a record: %v: %s", err, b)
 		}
-		recs = append(recs, r)
+		byResource[r.Resource] = r
 	}
+	recs := []record{byResource["configmaps"], byResource["secrets"], byResource["nodes"]}
 	if sink.paths[0] != recordsPath {
 		t.Errorf("posted to %s, want %s", sink.paths[0], recordsPath)
 	}

@@ -417,22 +417,32 @@ func isLongRunning(info *genericapirequest.RequestInfo, r *http.Request) bool {
 const maxAuditBody = 64 << 10
 
 // captureBody returns the body of a write request for the records webhook
-// and puts it back on the request. Bodies that are or may carry
-// credentials are never captured: Secrets, TokenReviews (spec.token) and
-// anything mentioning kind Secret (a List of them, say).
+// and puts it back on the request: JSON as sent, protobuf (what kubectl
+// sends for built-in objects) as its type and metadata (protobufSummary).
+// Bodies that are or may carry credentials are never captured: Secrets,
+// TokenReviews (spec.token) and anything mentioning kind Secret (a List of
+// them, say).
 func captureBody(r *http.Request, info *genericapirequest.RequestInfo) []byte {
 	switch info.Verb {
 	case "create", "update", "patch":
 	default:
 		return nil
 	}
+	ct := r.Header.Get("Content-Type")
+	protobuf := strings.HasPrefix(ct, protobufContentType)
 	if info.Resource == "secrets" || info.Resource == "tokenreviews" || info.Subresource == "token" ||
-		r.ContentLength <= 0 || r.ContentLength > maxAuditBody || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+		r.ContentLength <= 0 || r.ContentLength > maxAuditBody || !protobuf && !strings.Contains(ct, "json") {
 		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAuditBody+1))
 	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	if err != nil || len(body) > maxAuditBody || bytes.Contains(body, []byte(`"Secret"`)) {
+	if err != nil || len(body) > maxAuditBody {
+		return nil
+	}
+	if protobuf {
+		body = protobufSummary(body)
+	}
+	if bytes.Contains(body, []byte(`"Secret"`)) {
 		return nil
 	}
 	return body
