@@ -14,12 +14,14 @@ import (
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
+	"github.com/authstack/authstack/pkg/render/apiproxy"
 )
 
 // TestLocalAPIProxy is a managed cluster's login: two API servers started
@@ -99,11 +101,32 @@ func (h *proxyHarness) renderedConfig(t *testing.T) {
 		}
 	}
 	// The proxy's identity in each cluster is the ServiceAccount apply
-	// created there, and it may impersonate but not read Secrets.
+	// created there: it may impersonate users and groups, and nothing
+	// else (asked of each API server with a SubjectAccessReview).
+	spec := h.s.Spec(t).Spec
+	sa := "system:serviceaccount:" + spec.Proxy.Namespace + ":" + apiproxy.Name
 	for name, env := range h.s.Clusters {
 		cs := kubernetes.NewForConfigOrDie(env.Config)
-		if _, err := cs.CoreV1().Secrets("authstack-proxy").Get(context.Background(), "authstack-apiproxy-token", metav1.GetOptions{}); err != nil {
-			t.Errorf("cluster %s: the proxy's token Secret: %v", name, err)
+		for _, c := range []struct {
+			attrs authorizationv1.ResourceAttributes
+			want  bool
+		}{
+			{authorizationv1.ResourceAttributes{Verb: "impersonate", Resource: "users"}, true},
+			{authorizationv1.ResourceAttributes{Verb: "impersonate", Resource: "groups"}, true},
+			{authorizationv1.ResourceAttributes{Verb: "list", Resource: "secrets", Namespace: "shop"}, false},
+			{authorizationv1.ResourceAttributes{Verb: "list", Resource: "pods", Namespace: "shop"}, false},
+			{authorizationv1.ResourceAttributes{Verb: "create", Resource: "clusterrolebindings", Group: "rbac.authorization.k8s.io"}, false},
+		} {
+			attrs := c.attrs
+			sar, err := cs.AuthorizationV1().SubjectAccessReviews().Create(context.Background(), &authorizationv1.SubjectAccessReview{
+				Spec: authorizationv1.SubjectAccessReviewSpec{User: sa, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + spec.Proxy.Namespace, "system:authenticated"}, ResourceAttributes: &attrs},
+			}, metav1.CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sar.Status.Allowed != c.want {
+				t.Errorf("cluster %s: %s may %s %s: %v, want %v", name, sa, attrs.Verb, attrs.Resource, sar.Status.Allowed, c.want)
+			}
 		}
 	}
 }
