@@ -115,6 +115,7 @@ func New(ctx context.Context, opts Options, stderr io.Writer) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.audit.warn = p.log.Warn
 	if opts.ClustersConfig != "" {
 		clusters, err := LoadClusters(opts.ClustersConfig)
 		if err != nil {
@@ -257,7 +258,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// cluster and verb too; nothing is forwarded before the checks below.
 	b, out := p.route(r)
 	var info *genericapirequest.RequestInfo
-	if b != nil {
+	if b == nil {
+		// No cluster to parse the request for: the record keeps the path
+		// that was asked for.
+		ev.path = r.URL.Path
+	} else {
 		ev.Cluster = b.name
 		var err error
 		if info, err = p.reqInfo.NewRequestInfo(out); err == nil {
