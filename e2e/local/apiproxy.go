@@ -194,13 +194,19 @@ func (s *Stack) StartAPIProxy(t *testing.T) *APIProxy {
 	for _, m := range c.VolumeMounts {
 		mounts[m.MountPath] = filepath.Join(root, m.Name)
 	}
+	// local maps a path in the container to the file the tier wrote, by
+	// the longest mount path it is under.
 	local := func(v string) string {
-		for mp, dir := range mounts {
-			if v == mp || strings.HasPrefix(v, mp+"/") {
-				return dir + strings.TrimPrefix(v, mp)
+		best := ""
+		for mp := range mounts {
+			if (v == mp || strings.HasPrefix(v, mp+"/")) && len(mp) > len(best) {
+				best = mp
 			}
 		}
-		return v
+		if best == "" {
+			return v
+		}
+		return mounts[best] + strings.TrimPrefix(v, best)
 	}
 	for _, m := range c.VolumeMounts {
 		s.materializeVolume(t, ns, pod.Volumes, m, mounts[m.MountPath], local)
