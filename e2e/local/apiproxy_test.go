@@ -70,8 +70,53 @@ func TestLocalAPIProxy(t *testing.T) {
 	t.Run("tokens from another issuer, for another audience and expired get 401 with the reason", h.refusedTokens)
 	t.Run("client-sent impersonation is refused", h.clientImpersonation)
 	t.Run("two clusters route to their own API server", h.routing)
+	t.Run("an unchanged re-apply changes nothing in any cluster", h.reapply)
 	// Last: it waits for the events of the subtests above.
 	t.Run("audit events reach the webhook", h.audit)
+}
+
+// reapply runs `authstack apply` again: the objects of every cluster, and
+// the proxy's credential Secrets, keep their resourceVersions.
+func (h *proxyHarness) reapply(t *testing.T) {
+	ctx := context.Background()
+	versions := func() map[string]string {
+		out := map[string]string{}
+		for name, env := range h.s.Clusters {
+			cs := kubernetes.NewForConfigOrDie(env.Config)
+			rbs, err := cs.RbacV1().RoleBindings("shop").List(ctx, metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rb := range rbs.Items {
+				out[name+"/RoleBinding/"+rb.Name] = rb.ResourceVersion
+			}
+			crb, err := cs.RbacV1().ClusterRoleBindings().Get(ctx, apiproxy.ImpersonatorRole, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name+"/ClusterRoleBinding/"+crb.Name] = crb.ResourceVersion
+		}
+		secrets, err := h.s.Client.CoreV1().Secrets("authstack-proxy").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sec := range secrets.Items {
+			out["a/Secret/"+sec.Name] = sec.ResourceVersion
+		}
+		return out
+	}
+	before := versions()
+	out := h.s.Apply(t)
+	after := versions()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed on an unchanged re-apply (resourceVersion %s -> %s)", k, v, after[k])
+		}
+	}
+	if len(before) < 8 {
+		t.Errorf("only %d objects compared: %v", len(before), before)
+	}
+	t.Logf("re-apply said:\n%s", out)
 }
 
 type proxyHarness struct {

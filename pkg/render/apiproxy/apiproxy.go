@@ -200,8 +200,12 @@ func (r *renderer) selector() map[string]string {
 	return map[string]string{"app.kubernetes.io/name": Name, "app.kubernetes.io/instance": r.in.Instance}
 }
 
+// namespace is the proxy's Namespace in each of spec.clusters, labelled as
+// the stack's Namespaces are (component "namespace"): the cluster the
+// proxy runs in may be one of them, where both renders apply this object.
 func (r *renderer) namespace() *corev1.Namespace {
-	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: r.meta(r.p.Namespace, false)}
+	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: r.p.Namespace, Labels: meta.Labels(r.in.Instance, "namespace")}}
 	for k, v := range meta.RestrictedPodSecurity {
 		ns.Labels[k] = v
 	}
