@@ -26,6 +26,26 @@ type specParams struct {
 	// are the apps' allowedGroups.
 	SigninHost                 string
 	TokenGroups, HeadersGroups []string
+	// Proxy, when set, makes the spec a managed cluster's (mode proxy):
+	// authstack-apiproxy in front of the API servers of spec.clusters.
+	Proxy *proxyParams
+}
+
+// proxyParams fill in spec.proxy and spec.clusters. The first cluster is
+// also the one the proxy and dex run in (spec.cluster.name).
+type proxyParams struct {
+	// Host is proxy.host, a DNS name without port.
+	Host string
+	// CAFile signed the proxy's and the audit webhook's serving
+	// certificates (proxy.tls.caFile, proxy.audit.caFile).
+	CAFile string
+	// AuditURL is proxy.audit.webhookURL.
+	AuditURL string
+	Clusters []proxyClusterParams
+}
+
+type proxyClusterParams struct {
+	Name, Server, CA, Context string
 }
 
 var specTemplate = template.Must(template.New("spec").Parse(`apiVersion: authstack.dev/v1alpha1
@@ -34,12 +54,19 @@ metadata:
   name: e2e
 spec:
   cluster:
+{{- if .Proxy }}
+    name: {{ (index .Proxy.Clusters 0).Name }}
+    kubernetesVersion: "1.37"
+    installer: managed
+    provider: other
+{{- else }}
     name: e2e
     kubernetesVersion: "1.37"
     installer: authentication-config
 {{- if .Server }}
     server: {{ .Server }}
     certificateAuthority: {{ .ClusterCA }}
+{{- end }}
 {{- end }}
   issuer:
     dex:
@@ -72,10 +99,30 @@ spec:
                 - userAttr: DN
                   groupAttr: member
               nameAttr: cn
+{{- with .Proxy }}
+  # installer managed: apiServer.mode defaults to proxy.
+  proxy:
+    host: {{ .Host }}
+    replicas: 1
+    tls:
+      caFile: {{ .CAFile }}
+    audit:
+      webhookURL: {{ .AuditURL }}
+      format: records
+      caFile: {{ .CAFile }}
+  clusters:
+{{- range .Clusters }}
+    - name: {{ .Name }}
+      server: {{ .Server }}
+      certificateAuthority: {{ .CA }}
+      context: {{ .Context }}
+{{- end }}
+{{- else }}
   apiServer:
     mode: {{ .Mode }}
     authenticationConfigPath: {{ .Dir }}/apiserver/authentication-config.yaml
     issuerCAPath: {{ .Dir }}/apiserver/oidc-ca.crt
+{{- end }}
   # nginx in front terminates TLS with the test CA, not the Ingresses' Secrets.
   tls:
     insecureHTTP: true
@@ -114,6 +161,12 @@ spec:
 {{- end }}
 {{- end }}
   rbac:
+{{- if .Proxy }}
+    # Only the team roles: what a user gets through the proxy is theirs.
+    teams:
+      - namespace: shop
+        roles: [developer, watcher, devops]
+{{- else }}
     readOnly:
       groups: [readonly-admins]
     userNamespaces:
@@ -122,6 +175,7 @@ spec:
     teams:
       - namespace: shop
         roles: [developer]
+{{- end }}
 `))
 
 func renderSpec(t testing.TB, p specParams) []byte {

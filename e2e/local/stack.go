@@ -35,7 +35,7 @@ import (
 
 // Options choose what a Stack runs.
 type Options struct {
-	// Mode is the API server mode: authentication-config or flags.
+	// Mode is the API server mode: authentication-config, flags or proxy.
 	Mode string
 	// Apps runs the two apps behind oauth2-proxy and nginx.
 	Apps bool
@@ -56,6 +56,14 @@ type Stack struct {
 	Client                  *kubernetes.Clientset
 	// HTTP trusts the tier's CA.
 	HTTP *http.Client
+	// Kubeconfig is what apply runs with: the admin's of Env, and in mode
+	// proxy a context per cluster behind the proxy.
+	Kubeconfig string
+	// Clusters are the API servers behind the proxy (mode proxy), by name;
+	// the first is Env.
+	Clusters map[string]*testenv.Env
+	// Audit receives the proxy's audit webhook (mode proxy).
+	Audit *auditSink
 
 	Issuer  string
 	dexProc *testenv.Process
@@ -97,17 +105,11 @@ func Start(t *testing.T, opts Options) *Stack {
 	s.Issuer = "https://" + s.Params.DexHost
 	s.Params.LDAPAddr = startSlapd(t, s.Dir)
 
-	// The API server settings do not depend on the API server's own
-	// address: render once to start it, then again with its address for
-	// the kubeconfig.
 	s.SpecFile = filepath.Join(s.Dir, "authstack.yaml")
-	first := s.render(t)
-	flags := installAPIServerFiles(t, first)
-	s.Env = testenv.Start(t, testenv.Options{Dir: filepath.Join(s.Dir, "cluster"), APIServerFlags: flags, ControllerManager: true})
-	s.Params.Server, s.Params.ClusterCA = s.Env.URL, s.Env.CA.CertFile
-	second := s.render(t)
-	if a, b := fileOf(first, "apiserver/flags.txt"), fileOf(second, "apiserver/flags.txt"); !bytes.Equal(a, b) {
-		t.Fatalf("the API server flags changed with spec.cluster.server:\n%s\n%s", a, b)
+	if opts.Mode == ModeProxy {
+		s.startManagedClusters(t)
+	} else {
+		s.startCluster(t)
 	}
 	cs, err := kubernetes.NewForConfig(s.Env.Config)
 	if err != nil {
@@ -136,6 +138,24 @@ func Start(t *testing.T, opts Options) *Stack {
 		s.Mark("oauth2-proxies and nginx serving")
 	}
 	return s
+}
+
+// startCluster runs the API server on the rendered authentication flags
+// (modes authentication-config and flags).
+func (s *Stack) startCluster(t *testing.T) {
+	t.Helper()
+	// The API server settings do not depend on the API server's own
+	// address: render once to start it, then again with its address for
+	// the kubeconfig.
+	first := s.render(t)
+	flags := installAPIServerFiles(t, first)
+	s.Env = testenv.Start(t, testenv.Options{Dir: filepath.Join(s.Dir, "cluster"), APIServerFlags: flags, ControllerManager: true})
+	s.Params.Server, s.Params.ClusterCA = s.Env.URL, s.Env.CA.CertFile
+	second := s.render(t)
+	if a, b := fileOf(first, "apiserver/flags.txt"), fileOf(second, "apiserver/flags.txt"); !bytes.Equal(a, b) {
+		t.Fatalf("the API server flags changed with spec.cluster.server:\n%s\n%s", a, b)
+	}
+	s.Kubeconfig = s.Env.AdminKubeconfig
 }
 
 // Mark records how long after the apply started a step was done.
@@ -279,7 +299,7 @@ func (s *Stack) CLI(t testing.TB, stdin []byte, args ...string) (stdout, stderr 
 // build or cannot apply fails the tier.
 func (s *Stack) Apply(t testing.TB, extra ...string) string {
 	t.Helper()
-	args := append([]string{"apply", "-f", s.SpecFile, "--kubeconfig", s.Env.AdminKubeconfig}, extra...)
+	args := append([]string{"apply", "-f", s.SpecFile, "--kubeconfig", s.Kubeconfig}, extra...)
 	out, errOut, code := s.CLI(t, nil, args...)
 	if code != 0 {
 		t.Fatalf("authstack %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)

@@ -83,6 +83,13 @@ type Options struct {
 	// as deployment and replicaset, which create the ReplicaSets and Pods
 	// of Deployments (Pods stay Pending: there is no scheduler or kubelet).
 	Controllers []string
+	// Etcd is the client URL of an etcd another Env started (its EtcdURL):
+	// this API server then keeps its objects there under EtcdPrefix instead
+	// of starting an etcd of its own, a second cluster for one process less.
+	Etcd string
+	// EtcdPrefix is kube-apiserver's --etcd-prefix (default /registry); two
+	// API servers on one etcd need different ones.
+	EtcdPrefix string
 }
 
 // Env is a running test control plane.
@@ -96,14 +103,15 @@ type Env struct {
 	AdminKubeconfig string
 	// Config is the admin rest.Config.
 	Config *rest.Config
+	// EtcdURL is the etcd the API server stores in.
+	EtcdURL string
 }
 
-// Start runs etcd and kube-apiserver (and kube-controller-manager when asked)
-// and waits until the apiserver is ready. Everything is stopped in t.Cleanup,
+// Start runs etcd (unless opts.Etcd names one) and kube-apiserver (and
+// kube-controller-manager when asked) and waits until the apiserver is ready. Everything is stopped in t.Cleanup,
 // the apiserver before etcd.
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
-	etcdBin := Bin(t, "etcd")
 	apiBin := Bin(t, "kube-apiserver")
 	kcmBin := ""
 	if opts.ControllerManager {
@@ -121,22 +129,11 @@ func Start(t testing.TB, opts Options) *Env {
 	adminCert, adminKey := e.CA.Issue(t, pki, "admin", "admin", []string{"system:masters"}, nil, false, true)
 	saKey, saPub := serviceAccountKeys(t, pki)
 
-	// etcd
-	clientPort, peerPort := FreePort(t), FreePort(t)
-	etcdURL := "http://127.0.0.1:" + strconv.Itoa(clientPort)
-	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	etcd := StartProcess(t, dir, "etcd", nil, etcdBin,
-		"--name=testenv",
-		"--data-dir="+filepath.Join(dir, "etcd"),
-		"--listen-client-urls="+etcdURL,
-		"--advertise-client-urls="+etcdURL,
-		"--listen-peer-urls="+peerURL,
-		"--initial-advertise-peer-urls="+peerURL,
-		"--initial-cluster=testenv="+peerURL,
-		"--unsafe-no-fsync=true",
-		"--log-level=warn",
-	)
-	WaitFor(t, etcd, "etcd health", func() error { return httpOK(http.DefaultClient, etcdURL+"/health") })
+	etcdURL := opts.Etcd
+	if etcdURL == "" {
+		etcdURL = startEtcd(t, dir)
+	}
+	e.EtcdURL = etcdURL
 
 	// kube-apiserver
 	port := FreePort(t)
@@ -156,6 +153,9 @@ func Start(t testing.TB, opts Options) *Env {
 		"--service-account-signing-key-file=" + saKey,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--profiling=false",
+	}
+	if opts.EtcdPrefix != "" {
+		args = append(args, "--etcd-prefix="+opts.EtcdPrefix)
 	}
 	args = append(args, opts.APIServerFlags...)
 	api := StartProcess(t, dir, "kube-apiserver", nil, apiBin, args...)
@@ -214,6 +214,27 @@ func Start(t testing.TB, opts Options) *Env {
 		})
 	}
 	return e
+}
+
+// startEtcd runs etcd with its data under dir and returns its client URL.
+func startEtcd(t testing.TB, dir string) string {
+	t.Helper()
+	clientPort, peerPort := FreePort(t), FreePort(t)
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(clientPort)
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
+	etcd := StartProcess(t, dir, "etcd", nil, Bin(t, "etcd"),
+		"--name=testenv",
+		"--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+etcdURL,
+		"--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL,
+		"--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=testenv="+peerURL,
+		"--unsafe-no-fsync=true",
+		"--log-level=warn",
+	)
+	WaitFor(t, etcd, "etcd health", func() error { return httpOK(http.DefaultClient, etcdURL+"/health") })
+	return etcdURL
 }
 
 // Kubectl runs the kubectl binary with kubeconfig (the admin one when empty).

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -51,6 +53,23 @@ func TestIntegrationStart(t *testing.T) {
 	}
 	if !strings.HasPrefix(env.URL, "https://127.0.0.1:") {
 		t.Fatalf("URL = %s, want https://127.0.0.1:PORT", env.URL)
+	}
+
+	// A second cluster on the same etcd under its own prefix sees none of
+	// the first one's objects.
+	second := Start(t, Options{Etcd: env.EtcdURL, EtcdPrefix: "/second"})
+	if second.EtcdURL != env.EtcdURL || second.URL == env.URL {
+		t.Fatalf("second cluster: etcd %s at %s, first: etcd %s at %s", second.EtcdURL, second.URL, env.EtcdURL, env.URL)
+	}
+	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "only-in-first"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client2, err := kubernetes.NewForConfig(second.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client2.CoreV1().Namespaces().Get(ctx, "only-in-first", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the second cluster's namespace only-in-first: %v, want NotFound", err)
 	}
 }
 

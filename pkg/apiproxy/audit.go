@@ -79,6 +79,10 @@ type auditor struct {
 	client  *http.Client
 	dropped func(n int)
 	done    chan struct{}
+	// warn logs failed deliveries, at most once per warnEvery.
+	warn      func(msg string, args ...any)
+	warnEvery time.Duration
+	lastWarn  time.Time
 	// batch and backoff bound the webhook's work; tests shorten them.
 	maxBatch    int
 	flushEvery  time.Duration
@@ -88,7 +92,7 @@ type auditor struct {
 
 func newAuditor(out io.Writer, webhookURL, format, caFile string, queueSize int, dropped func(int)) (*auditor, error) {
 	a := &auditor{out: out, format: format, dropped: dropped, done: make(chan struct{}),
-		maxBatch: 100, flushEvery: time.Second, attempts: 5, backoffBase: 250 * time.Millisecond}
+		warn: func(string, ...any) {}, warnEvery: 30 * time.Second, maxBatch: 100, flushEvery: time.Second, attempts: 5, backoffBase: 250 * time.Millisecond}
 	if webhookURL == "" {
 		close(a.done)
 		return a, nil
@@ -192,8 +196,11 @@ func (a *auditor) send(ctx context.Context, batch []*AuditEvent) {
 	if a.format == FormatRecords {
 		for _, ev := range batch {
 			body, err := json.Marshal(toRecord(ev))
-			if err != nil || !a.post(ctx, body) {
-				a.dropped(1)
+			if err == nil {
+				err = a.post(ctx, body)
+			}
+			if err != nil {
+				a.drop(1, err)
 			}
 		}
 		return
@@ -203,41 +210,60 @@ func (a *auditor) send(ctx context.Context, batch []*AuditEvent) {
 		list.Items = append(list.Items, toAuditEvent(ev))
 	}
 	body, err := json.Marshal(list)
-	if err != nil || !a.post(ctx, body) {
-		a.dropped(len(batch))
+	if err == nil {
+		err = a.post(ctx, body)
+	}
+	if err != nil {
+		a.drop(len(batch), err)
 	}
 }
 
-func (a *auditor) post(ctx context.Context, body []byte) bool {
+// drop counts events that could not be delivered and says why in the log,
+// at most once per warnEvery (a webhook that is down would otherwise add a
+// log line per request).
+func (a *auditor) drop(n int, err error) {
+	a.dropped(n)
+	if now := time.Now(); now.Sub(a.lastWarn) >= a.warnEvery {
+		a.lastWarn = now
+		a.warn("audit webhook delivery failed; events dropped (counted in authstack_apiproxy_audit_events_dropped_total)",
+			"webhook", a.target, "events", n, "error", err.Error())
+	}
+}
+
+// post delivers one body with retries; the error is the last attempt's.
+func (a *auditor) post(ctx context.Context, body []byte) error {
 	wait := a.backoffBase
+	var last error
 	for i := 0; i < a.attempts; i++ {
 		if i > 0 {
 			select {
 			case <-ctx.Done():
-				return false
+				return fmt.Errorf("%w (after: %v)", ctx.Err(), last)
 			case <-time.After(wait):
 			}
 			wait *= 2
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.target, bytes.NewReader(body))
 		if err != nil {
-			return false
+			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := a.client.Do(req)
 		if err != nil {
+			last = err
 			continue
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode < 300:
-			return true
+			return nil
 		case resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-			return false // the webhook refuses it; retrying will not help
+			return fmt.Errorf("the webhook answered %s", resp.Status) // retrying will not help
 		}
+		last = fmt.Errorf("the webhook answered %s", resp.Status)
 	}
-	return false
+	return last
 }
 
 // wait blocks until run has drained the queue.

@@ -77,14 +77,17 @@ func TestAuditRecordsReachTheWebhookWithoutSecretBodies(t *testing.T) {
 		}
 		return nil
 	})
-	var recs []record
+	// By resource: a request's record is queued when its handler returns,
+	// which may be after the client has its answer and sent the next one.
+	byResource := map[string]record{}
 	for _, b := range sink.received() {
 		var r record
 		if err := json.Unmarshal([]byte(b), &r); err != nil {
 			t.Fatalf("not a record: %v: %s", err, b)
 		}
-		recs = append(recs, r)
+		byResource[r.Resource] = r
 	}
+	recs := []record{byResource["configmaps"], byResource["secrets"], byResource["nodes"]}
 	if sink.paths[0] != recordsPath {
 		t.Errorf("posted to %s, want %s", sink.paths[0], recordsPath)
 	}
@@ -177,4 +180,33 @@ func TestAuditWebhookDownNeverBlocksAndCountsDrops(t *testing.T) {
 		}
 		return nil
 	})
+	// The log says why, once, not once per event.
+	warnings := strings.Count(h.stderr.String(), "audit webhook delivery failed")
+	if warnings != 1 || !strings.Contains(h.stderr.String(), "503 Service Unavailable") {
+		t.Errorf("%d delivery warnings, want 1 naming the webhook's 503:\n%s", warnings, h.stderr.String())
+	}
+}
+
+// A request for a path that names no cluster is recorded with that path:
+// probing the proxy leaves a trail.
+func TestAuditRecordOfAnUnknownClusterKeepsThePath(t *testing.T) {
+	sink := newWebhookSink(t)
+	h := newHarness(t, webhookOpts(t, sink, FormatRecords))
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	if code, body := h.do(t, "GET", "/nowhere/api/v1/namespaces/team/pods", tok, nil); code != http.StatusNotFound {
+		t.Fatalf("unknown cluster: %d %s", code, body)
+	}
+	waitFor(t, "1 record", func() error {
+		if n := len(sink.received()); n != 1 {
+			return fmt.Errorf("%d records", n)
+		}
+		return nil
+	})
+	var r record
+	if err := json.Unmarshal([]byte(sink.received()[0]), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.RequestPath != "/nowhere/api/v1/namespaces/team/pods" || r.Code != http.StatusNotFound || r.Reason != string(ReasonUnknownCluster) || r.Email != "alice@example.com" {
+		t.Errorf("record %+v", r)
+	}
 }

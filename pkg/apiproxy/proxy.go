@@ -115,6 +115,7 @@ func New(ctx context.Context, opts Options, stderr io.Writer) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.audit.warn = p.log.Warn
 	if opts.ClustersConfig != "" {
 		clusters, err := LoadClusters(opts.ClustersConfig)
 		if err != nil {
@@ -257,7 +258,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// cluster and verb too; nothing is forwarded before the checks below.
 	b, out := p.route(r)
 	var info *genericapirequest.RequestInfo
-	if b != nil {
+	if b == nil {
+		// No cluster to parse the request for: the record keeps the path
+		// that was asked for.
+		ev.path = r.URL.Path
+	} else {
 		ev.Cluster = b.name
 		var err error
 		if info, err = p.reqInfo.NewRequestInfo(out); err == nil {
@@ -417,22 +422,32 @@ func isLongRunning(info *genericapirequest.RequestInfo, r *http.Request) bool {
 const maxAuditBody = 64 << 10
 
 // captureBody returns the body of a write request for the records webhook
-// and puts it back on the request. Bodies that are or may carry
-// credentials are never captured: Secrets, TokenReviews (spec.token) and
-// anything mentioning kind Secret (a List of them, say).
+// and puts it back on the request: JSON as sent, protobuf (what kubectl
+// sends for built-in objects) as its type and metadata (protobufSummary).
+// Bodies that are or may carry credentials are never captured: Secrets,
+// TokenReviews (spec.token) and anything mentioning kind Secret (a List of
+// them, say).
 func captureBody(r *http.Request, info *genericapirequest.RequestInfo) []byte {
 	switch info.Verb {
 	case "create", "update", "patch":
 	default:
 		return nil
 	}
+	ct := r.Header.Get("Content-Type")
+	protobuf := strings.HasPrefix(ct, protobufContentType)
 	if info.Resource == "secrets" || info.Resource == "tokenreviews" || info.Subresource == "token" ||
-		r.ContentLength <= 0 || r.ContentLength > maxAuditBody || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+		r.ContentLength <= 0 || r.ContentLength > maxAuditBody || !protobuf && !strings.Contains(ct, "json") {
 		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAuditBody+1))
 	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	if err != nil || len(body) > maxAuditBody || bytes.Contains(body, []byte(`"Secret"`)) {
+	if err != nil || len(body) > maxAuditBody {
+		return nil
+	}
+	if protobuf {
+		body = protobufSummary(body)
+	}
+	if bytes.Contains(body, []byte(`"Secret"`)) {
 		return nil
 	}
 	return body

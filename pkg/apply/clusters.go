@@ -28,6 +28,18 @@ import (
 // clusters behind the proxy (spec.clusters[].context).
 type ClusterConfig func(context string) (*rest.Config, error)
 
+// ClusterFieldManager is the server-side apply field manager of the objects
+// authstack applies to one of spec.clusters. It is not the field manager of
+// the stack's own objects: the cluster the proxy runs in may be one of
+// spec.clusters too, and applying a cluster's objects (which carry no
+// ApplySet label: that cluster has no parent) as the same manager would
+// take the ApplySet label off the stack's identical objects there, and the
+// next apply would refuse them as not members. As another manager it
+// shares the fields both set to the same value, and an object the stack
+// and the cluster want different (RBAC of a cluster named unlike
+// spec.cluster.name) is a conflict instead of a silent overwrite.
+func ClusterFieldManager(cluster string) string { return rmeta.FieldManager + "-cluster-" + cluster }
+
 // tokenWait bounds the wait for a cluster's token controller to fill the
 // proxy's token Secret.
 const tokenWait = time.Minute
@@ -79,7 +91,7 @@ func (a *applier) applyTo(ctx context.Context, cfg *rest.Config, c render.Cluste
 		return err
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
-	opts := metav1.ApplyOptions{FieldManager: rmeta.FieldManager, Force: a.opts.ForceConflicts}
+	opts := metav1.ApplyOptions{FieldManager: ClusterFieldManager(c.Name), Force: a.opts.ForceConflicts}
 	switch a.opts.DryRun {
 	case DryRunClient:
 		for _, o := range c.Objects {
@@ -105,6 +117,9 @@ func (a *applier) applyTo(ctx context.Context, cfg *rest.Config, c render.Cluste
 			// about to be created.
 			if a.opts.DryRun == DryRunServer && apierrors.IsNotFound(err) {
 				continue
+			}
+			if apierrors.IsConflict(err) {
+				return fmt.Errorf("%s: %w; another manager set these fields differently: if the context %q reaches the cluster authstack applies the proxy to, name the cluster in spec.clusters as spec.cluster.name, so that both want the same objects (or --force-conflicts to take the fields over)", display(u), err, c.Context)
 			}
 			return fmt.Errorf("%s: %w", display(u), err)
 		}

@@ -72,6 +72,12 @@ func (r *renderer) apiProxy() error {
 		}
 		cas[c.Name] = ca
 	}
+	var auditCA []byte
+	if a := p.Audit; a != nil {
+		if auditCA, err = r.stack.ReadCA(a.CAFile, "spec.proxy.audit.caFile"); err != nil {
+			return err
+		}
+	}
 	clusters, err := apiproxy.ClustersConfig(r.spec)
 	if err != nil {
 		return err
@@ -79,6 +85,7 @@ func (r *renderer) apiProxy() error {
 	var all bytes.Buffer
 	all.Write(authConfig)
 	all.Write(clusters)
+	all.Write(auditCA)
 	for _, c := range r.spec.Clusters {
 		all.Write(cas[c.Name])
 	}
@@ -91,7 +98,7 @@ func (r *renderer) apiProxy() error {
 		return err
 	}
 	out, err := apiproxy.Render(apiproxy.Input{
-		Spec: r.spec, Instance: r.instance, Image: image, AuthConfig: authConfig, ClusterCAs: cas,
+		Spec: r.spec, Instance: r.instance, Image: image, AuthConfig: authConfig, ClusterCAs: cas, AuditCA: auditCA,
 		Checksum: sum, IngressNamespace: from.Namespace, IngressCIDRs: from.CIDRs,
 	})
 	if err != nil {

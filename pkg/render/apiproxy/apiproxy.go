@@ -42,6 +42,7 @@ const (
 	ClustersDir        = "/etc/authstack-apiproxy/clusters"
 	AuthConfigKey      = "authentication-config.yaml"
 	ClustersConfigKey  = "clusters.yaml"
+	AuditCAKey         = "audit-ca.crt"
 	SecurePort         = int32(8443)
 	ProbePort          = int32(8081)
 	ServicePort        = int32(443)
@@ -95,6 +96,8 @@ type Input struct {
 	AuthConfig []byte
 	// ClusterCAs are the CA bundles of spec.clusters, by cluster name.
 	ClusterCAs map[string][]byte
+	// AuditCA is the CA bundle of proxy.audit.caFile.
+	AuditCA []byte
 	// Checksum fingerprints the configuration, to roll the pods on change.
 	Checksum string
 	// IngressNamespace and IngressCIDRs are the ingress controller (expose ingress).
@@ -145,6 +148,9 @@ func Args(spec *v1alpha1.Spec) []string {
 	}
 	if a := spec.Proxy.Audit; a != nil {
 		args = append(args, "--audit-webhook-url="+a.WebhookURL, "--audit-webhook-format="+string(a.Format))
+		if a.CAFile != "" {
+			args = append(args, "--audit-webhook-ca-file="+path.Join(ConfigDir, AuditCAKey))
+		}
 	}
 	return args
 }
@@ -201,8 +207,12 @@ func (r *renderer) selector() map[string]string {
 	return map[string]string{"app.kubernetes.io/name": Name, "app.kubernetes.io/instance": r.in.Instance}
 }
 
+// namespace is the proxy's Namespace in each of spec.clusters, labelled as
+// the stack's Namespaces are (component "namespace"): the cluster the
+// proxy runs in may be one of them, where both renders apply this object.
 func (r *renderer) namespace() *corev1.Namespace {
-	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: r.meta(r.p.Namespace, false)}
+	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: r.p.Namespace, Labels: meta.Labels(r.in.Instance, "namespace")}}
 	for k, v := range meta.RestrictedPodSecurity {
 		ns.Labels[k] = v
 	}
@@ -246,6 +256,12 @@ func (r *renderer) configMap(clusters []byte) (*corev1.ConfigMap, error) {
 	}
 	if clusters != nil {
 		cm.Data[ClustersConfigKey] = string(clusters)
+	}
+	if hasAuditCA(r.in.Spec) {
+		if len(r.in.AuditCA) == 0 {
+			return nil, fmt.Errorf("spec.proxy.audit.caFile %s: no CA bundle", r.in.Spec.Proxy.Audit.CAFile)
+		}
+		cm.Data[AuditCAKey] = string(r.in.AuditCA)
 	}
 	for _, c := range r.in.Spec.Clusters {
 		ca := r.in.ClusterCAs[c.Name]
@@ -353,7 +369,16 @@ func (r *renderer) configItems() []corev1.KeyToPath {
 	if len(r.in.Spec.Clusters) > 0 {
 		items = append(items, corev1.KeyToPath{Key: ClustersConfigKey, Path: ClustersConfigKey})
 	}
+	if hasAuditCA(r.in.Spec) {
+		items = append(items, corev1.KeyToPath{Key: AuditCAKey, Path: AuditCAKey})
+	}
 	return items
+}
+
+// hasAuditCA says whether the proxy trusts the audit webhook through
+// proxy.audit.caFile rather than the image's trust store.
+func hasAuditCA(spec *v1alpha1.Spec) bool {
+	return spec.Proxy != nil && spec.Proxy.Audit != nil && spec.Proxy.Audit.CAFile != ""
 }
 
 // pdb keeps one proxy up while nodes drain; with one replica it would block

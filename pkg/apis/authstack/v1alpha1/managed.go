@@ -105,6 +105,10 @@ type ProxyAudit struct {
 	WebhookURL string `json:"webhookURL"`
 	// Format is records (default) or eventlist.
 	Format AuditFormat `json:"format,omitempty"`
+	// CAFile is a local path to the CA bundle that signed the webhook's
+	// certificate, when it is not publicly trusted (an in-house collector);
+	// the proxy's ConfigMap carries it. Default: the image's trust store.
+	CAFile string `json:"caFile,omitempty"`
 }
 
 // ManagedCluster is one cluster behind the proxy, served under
