@@ -162,6 +162,29 @@ func (o namespaceObjects) ConfigMap(name string) (map[string]string, bool) {
 	return d, ok
 }
 
+// headersEvidence says how the proxy chooses its response headers: the
+// alpha config's injectResponseHeaders, or set_xauthrequest.
+func (p *Proxy) headersEvidence() string {
+	if p.Config.InjectResponseHeaders != nil {
+		return fmt.Sprintf("%s: injectResponseHeaders = %v", p.Source, p.Config.ResponseHeaders())
+	}
+	return fmt.Sprintf("%s = %t", p.at("set_xauthrequest"), p.Config.SetXAuthRequest)
+}
+
+// headersFix is where the identity headers are turned on.
+func (p *Proxy) headersFix() string {
+	if p.Config.InjectResponseHeaders != nil {
+		return fmt.Sprintf("add the X-Auth-Request-* headers to injectResponseHeaders in the alpha config of %s (oauth2-proxy ignores set_xauthrequest beside --alpha-config)", p.Source)
+	}
+	return fmt.Sprintf("set set_xauthrequest = true in %s", p.Source)
+}
+
+// AddParsedProxyConfig adds an oauth2-proxy configuration read already
+// (import compares the one render makes, config file and alpha config).
+func (m *Model) AddParsedProxyConfig(source, app string, c *format.Config) {
+	m.addProxyConfig(source, app, c)
+}
+
 // addProxyConfig adds the evidence of one parsed oauth2-proxy
 // configuration, with oauth2-proxy's defaults for what it leaves out.
 func (m *Model) addProxyConfig(source, app string, given *format.Config) {
