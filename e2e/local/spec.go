@@ -26,6 +26,8 @@ type specParams struct {
 	// are the apps' allowedGroups.
 	SigninHost                 string
 	TokenGroups, HeadersGroups []string
+	// HeadersUserClaim is the headers app's userHeaderClaim ("": the default).
+	HeadersUserClaim string
 }
 
 var specTemplate = template.Must(template.New("spec").Parse(`apiVersion: authstack.dev/v1alpha1
@@ -108,6 +110,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: prometheus
       identity: headers
+{{- with .HeadersUserClaim }}
+      userHeaderClaim: {{ . }}
+{{- end }}
 {{- with .HeadersGroups }}
       allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
 {{- end }}
