@@ -47,7 +47,7 @@ func withClaimScopes(scopes []string, apps []*v1alpha1.App) []string {
 		if a.Identity != v1alpha1.IdentityHeaders {
 			continue
 		}
-		if sc := a.UserHeaderClaim.Scope(); sc != "" && !slices.Contains(scopes, sc) {
+		if sc := a.UserHeader().Scope(); sc != "" && !slices.Contains(scopes, sc) {
 			scopes = append(scopes, sc)
 		}
 	}

@@ -56,7 +56,7 @@ func Proxies(spec *v1alpha1.Spec) []*Proxy {
 			}
 			out = append(out, &Proxy{
 				Name: Name(a), Namespace: a.Namespace, Host: a.Host, ClientID: a.ClientID, Secret: Name(a),
-				ClientSecretRef: a.ClientSecret, Identity: a.Identity, UserClaim: a.UserHeaderClaim, Apps: []*v1alpha1.App{a}, SignIn: true,
+				ClientSecretRef: a.ClientSecret, Identity: a.Identity, UserClaim: a.UserHeader(), Apps: []*v1alpha1.App{a}, SignIn: true,
 			})
 		}
 		return out
@@ -83,7 +83,7 @@ func Proxies(spec *v1alpha1.Spec) []*Proxy {
 		}
 		k := key{v1alpha1.IdentityToken, ""}
 		if a.Identity != v1alpha1.IdentityToken {
-			k = key{v1alpha1.IdentityHeaders, a.UserHeaderClaim}
+			k = key{v1alpha1.IdentityHeaders, a.UserHeader()}
 		}
 		p := variants[k]
 		if p == nil {

@@ -44,6 +44,15 @@ func (c UserHeaderClaim) Scope() string {
 	return ""
 }
 
+// UserHeader is the claim of X-Auth-Request-User of a headers-mode app,
+// its default when unset (a spec not defaulted yet).
+func (a *App) UserHeader() UserHeaderClaim {
+	if a.UserHeaderClaim == "" {
+		return UserHeaderPreferredUsername
+	}
+	return a.UserHeaderClaim
+}
+
 // setUserHeaderDefaults gives a headers-mode app a readable user name.
 func (a *App) setUserHeaderDefaults() {
 	if a.Identity == IdentityHeaders && a.UserHeaderClaim == "" {
