@@ -70,23 +70,24 @@ type ProxyValues struct {
 	SignIn bool `json:"signIn,omitempty"`
 	// ClientSecret is a Secret key the user provides for the client
 	// secret, instead of client-secret in Secret.
-	ClientSecret     *SecretKey `json:"clientSecret,omitempty"`
-	App              string     `json:"app"`
-	Namespace        string     `json:"namespace"`
-	Image            string     `json:"image"`
-	Host             string     `json:"host"`
-	IngressClassName string     `json:"ingressClassName"`
-	TLSSecret        string     `json:"tlsSecret"`
-	Secret           string     `json:"secret"`
-	Config           string     `json:"config"`
+	ClientSecret     *SecretKey        `json:"clientSecret,omitempty"`
+	App              string            `json:"app"`
+	Namespace        string            `json:"namespace"`
+	Image            string            `json:"image"`
+	Host             string            `json:"host"`
+	IngressClassName string            `json:"ingressClassName"`
+	TLSSecret        string            `json:"tlsSecret"`
+	Secret           string            `json:"secret"`
+	Config           string            `json:"config"`
+	ConfigChecksum   string            `json:"configChecksum"`
+	IssuerCA         string            `json:"issuerCA,omitempty"`
+	ProxyBufferSize  string            `json:"proxyBufferSize"`
+	Annotations      map[string]string `json:"annotations"`
+	Upstream         Upstream          `json:"upstream"`
+
 	// AlphaConfig, when set, is given as --alpha-config (a headers-mode
 	// proxy's identity headers).
-	AlphaConfig     string            `json:"alphaConfig,omitempty"`
-	ConfigChecksum  string            `json:"configChecksum"`
-	IssuerCA        string            `json:"issuerCA,omitempty"`
-	ProxyBufferSize string            `json:"proxyBufferSize"`
-	Annotations     map[string]string `json:"annotations"`
-	Upstream        Upstream          `json:"upstream"`
+	AlphaConfig string `json:"alphaConfig,omitempty"`
 }
 
 // SecretKey is one key of a Secret.

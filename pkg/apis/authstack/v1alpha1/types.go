@@ -407,11 +407,12 @@ type App struct {
 	// TLSSecretName is the kubernetes.io/tls Secret of the app's host in its namespace: one the
 	// user provides, or the one cert-manager writes with spec.tls.certManager (default then
 	// <name>-tls). Without either, validation refuses the app unless spec.tls.insecureHTTP.
-	TLSSecretName      string `json:"tlsSecretName,omitempty"`
-	AppSoftware        `json:",inline"`
+	TLSSecretName     string `json:"tlsSecretName,omitempty"`
+	AppSoftware       `json:",inline"`
+	AppNetworkPolicy  `json:",inline"`
+	NamespaceCreation `json:",inline"`
+
 	AppIdentityHeaders `json:",inline"`
-	AppNetworkPolicy   `json:",inline"`
-	NamespaceCreation  `json:",inline"`
 }
 
 // PodSecurityLevel is a Pod Security Standard level, as the Pod Security
