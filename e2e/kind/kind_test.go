@@ -235,7 +235,7 @@ func TestKind(t *testing.T) {
 		t.Logf("kind create to first browser login: %s", time.Since(createStart).Round(time.Second))
 		// Same browser, other app: dex remembers nothing (no SSO session in
 		// dex), so the form comes again.
-		got = b.login(t, headers, "bob@example.com", "password", "x-auth-request-email", []string{"x-auth-request-email", "x-auth-request-groups", "x-auth-request-preferred-username"}, "kind-headers-bob")
+		got = b.login(t, headers, "bob@example.com", "password", "x-auth-request-email", []string{"x-auth-request-user", "x-auth-request-email", "x-auth-request-groups", "x-auth-request-preferred-username"}, "kind-headers-bob")
 		if got["x-auth-request-email"] != "bob@example.com" || !strings.Contains(got["x-auth-request-groups"], "viewers") {
 			t.Errorf("headers app got %v, want bob@example.com in viewers", got)
 		}
@@ -244,6 +244,11 @@ func TestKind(t *testing.T) {
 		// oauth2-proxy sends as X-Auth-Request-Preferred-Username.
 		if got["x-auth-request-preferred-username"] != "bob" {
 			t.Errorf("headers app got preferred username %q, want bob", got["x-auth-request-preferred-username"])
+		}
+		// X-Auth-Request-User is that name too (userHeaderClaim defaults
+		// to preferred_username), not dex's opaque subject.
+		if got["x-auth-request-user"] != "bob" {
+			t.Errorf("headers app got X-Auth-Request-User %q, want bob (its preferred username)", got["x-auth-request-user"])
 		}
 	})
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/authstack/authstack/internal/testenv"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/doctor"
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 	"github.com/authstack/authstack/pkg/render"
 )
 
@@ -403,7 +405,7 @@ func dexClient(cfg map[string]any, id string) map[string]any {
 // breakProxy changes an app's oauth2-proxy ConfigMap (the cfg file) or
 // Secret in the cluster and restarts the proxy from them, as a rollout
 // would.
-func breakProxy(app string, cfg func(string) string, secret map[string]string) func(*testing.T, *Stack, *faultKit) func() {
+func breakProxy(app string, cfg func(map[string]string), secret map[string]string) func(*testing.T, *Stack, *faultKit) func() {
 	return func(t *testing.T, s *Stack, _ *faultKit) func() {
 		restore := s.editProxyObjects(t, app, cfg, secret)
 		s.RestartProxy(t, app, nil)
@@ -416,13 +418,13 @@ func breakProxy(app string, cfg func(string) string, secret map[string]string) f
 
 // breakProxyStart changes the proxy's objects so that it refuses to start;
 // the healthy proxy keeps running until the restore.
-func breakProxyStart(app string, cfg func(string) string, secret map[string]string) func(*testing.T, *Stack, *faultKit) func() {
+func breakProxyStart(app string, cfg func(map[string]string), secret map[string]string) func(*testing.T, *Stack, *faultKit) func() {
 	return func(t *testing.T, s *Stack, _ *faultKit) func() {
 		return s.editProxyObjects(t, app, cfg, secret)
 	}
 }
 
-func (s *Stack) editProxyObjects(t testing.TB, app string, cfg func(string) string, secret map[string]string) func() {
+func (s *Stack) editProxyObjects(t testing.TB, app string, cfg func(map[string]string), secret map[string]string) func() {
 	t.Helper()
 	ctx := context.Background()
 	name := "oauth2-proxy-" + app
@@ -438,10 +440,9 @@ func (s *Stack) editProxyObjects(t testing.TB, app string, cfg func(string) stri
 	}
 	healthyCM, healthySec := cm.DeepCopy(), sec.DeepCopy()
 	if cfg != nil {
-		before := cm.Data["oauth2_proxy.cfg"]
-		cm.Data["oauth2_proxy.cfg"] = cfg(before)
-		if cm.Data["oauth2_proxy.cfg"] == before {
-			t.Fatalf("the fault did not change %s's oauth2_proxy.cfg:\n%s", name, before)
+		cfg(cm.Data)
+		if reflect.DeepEqual(cm.Data, healthyCM.Data) {
+			t.Fatalf("the fault did not change %s's config files:\n%v", name, healthyCM.Data)
 		}
 		if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
@@ -494,6 +495,24 @@ func cfgLine(key, value string) func(string) string {
 	}
 }
 
+// inCfg edits the oauth2_proxy.cfg of a proxy's ConfigMap data.
+func inCfg(edit func(string) string) func(map[string]string) {
+	return func(data map[string]string) { data[format.ConfigKey] = edit(data[format.ConfigKey]) }
+}
+
+// alphaLine replaces the value of one `key: value` line of the alpha
+// config of a headers-mode proxy (where oauth2-proxy reads the provider
+// options), edit taking the old value.
+func alphaLine(key string, edit func(string) string) func(map[string]string) {
+	re := regexp.MustCompile(`(?m)^(\s*(?:- )?` + regexp.QuoteMeta(key) + `: )(.*)$`)
+	return func(data map[string]string) {
+		data[format.AlphaConfigKey] = re.ReplaceAllStringFunc(data[format.AlphaConfigKey], func(line string) string {
+			m := re.FindStringSubmatch(line)
+			return m[1] + edit(m[2])
+		})
+	}
+}
+
 // proxyStartFailure runs the app's oauth2-proxy from its (broken) objects
 // and returns what it printed before it exited.
 func proxyStartFailure(app string) func(*testing.T, *Stack, *faultKit) string {
@@ -504,10 +523,10 @@ func proxyStartFailure(app string) func(*testing.T, *Stack, *faultKit) string {
 			if a.Name != app {
 				continue
 			}
-			env, args := s.proxyCommand(t, a, nil)
+			env, args := s.proxyCommand(t, a, nil, hostPort(freePort(t)))
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, testenv.Bin(t, "oauth2-proxy"), append(args, "--http-address="+hostPort(freePort(t)))...)
+			cmd := exec.CommandContext(ctx, testenv.Bin(t, "oauth2-proxy"), args...)
 			cmd.Env = append(os.Environ(), env...)
 			out, err := cmd.CombinedOutput()
 			if err == nil || ctx.Err() != nil {
@@ -818,14 +837,14 @@ func realFaults() []realFault {
 		},
 		{
 			name: "oauth2-proxy: client id unknown to dex", breaks: "oauth2-proxy client_id",
-			brk:  breakProxy("prometheus", cfgLine("client_id", `"oauth2-proxy-typo"`), nil),
-			show: appLogin("prometheus", bob), want: `client_id`, code: "AS-41", field: "client_id",
+			brk:  breakProxy("prometheus", alphaLine("clientID", func(string) string { return "oauth2-proxy-typo" }), nil),
+			show: appLogin("prometheus", bob), want: `client_id`, code: "AS-41", field: "clientID",
 		},
 		{
 			name: "oauth2-proxy: redirect_url not registered in dex", breaks: "oauth2-proxy redirect_url",
-			brk: breakProxy("prometheus", func(cfg string) string {
+			brk: breakProxy("prometheus", inCfg(func(cfg string) string {
 				return strings.Replace(cfg, "/oauth2/callback", "/oauth2/callback-typo", 1)
-			}, nil),
+			}), nil),
 			show: appLogin("prometheus", bob), want: `redirect_uri`, code: "AS-40", field: "redirect_url",
 		},
 		{
@@ -835,28 +854,26 @@ func realFaults() []realFault {
 		},
 		{
 			name: "oauth2-proxy: email_domains missing", breaks: "oauth2-proxy email_domains",
-			brk:  breakProxyStart("prometheus", cfgLine("email_domains", ""), nil),
+			brk:  breakProxyStart("prometheus", inCfg(cfgLine("email_domains", "")), nil),
 			show: proxyStartFailure("prometheus"), want: `email`, code: "AS-65", field: "email_domains",
 		},
 		{
 			name: "oauth2-proxy: issuer URL differs from dex's", breaks: "oauth2-proxy oidc_issuer_url",
-			brk: breakProxyStart("prometheus", func(cfg string) string {
-				return regexp.MustCompile(`(?m)^(oidc_issuer_url = "[^"]*)"`).ReplaceAllString(cfg, `$1/"`)
-			}, nil),
-			show: proxyStartFailure("prometheus"), want: `did not match|issuer`, code: "AS-01", field: "oidc_issuer_url",
+			brk:  breakProxyStart("prometheus", alphaLine("issuerURL", func(u string) string { return u + "/" }), nil),
+			show: proxyStartFailure("prometheus"), want: `did not match|issuer`, code: "AS-01", field: "issuerURL",
 		},
 		{
 			name: "oauth2-proxy: token app without the API server's audience", breaks: "oauth2-proxy scope (audience:server:client_id:kubernetes removed) and oidc_extra_audiences",
-			brk: breakProxy("dashboard", func(cfg string) string {
+			brk: breakProxy("dashboard", inCfg(func(cfg string) string {
 				cfg = strings.Replace(cfg, " audience:server:client_id:kubernetes", "", 1)
 				return cfgLine("oidc_extra_audiences", "")(cfg)
-			}, nil),
+			}), nil),
 			show: withAPIServerLog(`expected audience`, appLogin("dashboard", alice)),
 			want: `expected audience`, code: "AS-56", field: "scope",
 		},
 		{
 			name: "oauth2-proxy: cookie domain differs from the app's host", breaks: "oauth2-proxy cookie_domains",
-			brk:  breakProxy("prometheus", cfgLine("cookie_domains", `["apps.example.org"]`), nil),
+			brk:  breakProxy("prometheus", inCfg(cfgLine("cookie_domains", `["apps.example.org"]`)), nil),
 			show: appLogin("prometheus", bob), want: `cookie domain`, code: "AS-66", field: "cookie_domains",
 		},
 		// kube-apiserver (AuthenticationConfiguration)

@@ -90,8 +90,11 @@ func TestLocalAuthenticationConfig(t *testing.T) {
 		if !strings.Contains(res.Fields["groups"], ldapReadOnly) {
 			t.Errorf("X-Auth-Request-Groups is %q, want it to hold %s", res.Fields["groups"], ldapReadOnly)
 		}
-		if res.Fields["user"] == "" {
-			t.Error("X-Auth-Request-User is empty")
+		// userHeaderClaim defaults to preferred_username, which dex takes
+		// from the LDAP uid (preferredUsernameAttr): a readable name, not
+		// dex's opaque subject.
+		if got := res.Fields["user"]; got != bob.UID {
+			t.Errorf("X-Auth-Request-User is %q, want bob's preferred username %q", got, bob.UID)
 		}
 		if res.Fields["authorization"] != "false" {
 			t.Error("the headers app received an Authorization header; only token apps should")

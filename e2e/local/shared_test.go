@@ -32,6 +32,9 @@ func testSharedSignin(t *testing.T, s *Stack) {
 	s.Params.TokenHost, s.Params.HeadersHost = localhost(freePort(t)), localhost(freePort(t))
 	// alice is in developers, bob in readonly-admins (slapd.go).
 	s.Params.TokenGroups, s.Params.HeadersGroups = []string{ldapReadOnly}, []string{"developers"}
+	// The per-app stack's headers app sends the preferred username; here
+	// the other choice: the email as X-Auth-Request-User.
+	s.Params.HeadersUserClaim = string(v1alpha1.UserHeaderEmail)
 	s.render(t)
 	s.Apply(t, "--prune")
 	// dex reads its static clients at start, as its pod would after the
@@ -103,7 +106,7 @@ func testSharedSignin(t *testing.T, s *Stack) {
 				t.Fatalf("%s at the app of their group %s: %d, want 200\n%s", tc.user.UID, tc.allowed, page.Status, snippet(page.Body))
 			}
 			if tc.allowed == headersURL {
-				for _, want := range []string{`<p id="email">` + tc.user.Mail + `</p>`, "X-Auth-Request-Preferred-Username: " + tc.user.UID, `<p id="authorization">false</p>`} {
+				for _, want := range []string{`<p id="user">` + tc.user.Mail + `</p>`, `<p id="email">` + tc.user.Mail + `</p>`, "X-Auth-Request-Preferred-Username: " + tc.user.UID, `<p id="authorization">false</p>`} {
 					if !strings.Contains(page.Body, want) {
 						t.Errorf("the headers app's page lacks %q (a readable name, and no id token):\n%s", want, snippet(page.Body))
 					}
@@ -131,10 +134,7 @@ func (s *Stack) startSharedProxy(t testing.TB, p *oauth2proxy.Proxy) string {
 	sec := s.secretData(t, p.Namespace, p.Secret)
 	env := []string{"OAUTH2_PROXY_CLIENT_SECRET=" + string(sec["client-secret"]), "OAUTH2_PROXY_COOKIE_SECRET=" + string(sec["cookie-secret"])}
 	addr := hostPort(freePort(t))
-	args := []string{"--config=" + writeFile(t, filepath.Join(dir, "oauth2_proxy.cfg"), []byte(cm.Data["oauth2_proxy.cfg"])), "--http-address=" + addr}
-	if ca, ok := cm.Data["issuer-ca.crt"]; ok {
-		args = append(args, "--provider-ca-file="+writeFile(t, filepath.Join(dir, "issuer-ca.crt"), []byte(ca)))
-	}
+	args := proxyArgs(t, dir, cm.Data, addr)
 	proc := testenv.StartProcess(s.t, dir, p.Name, env, testenv.Bin(t, "oauth2-proxy"), args...)
 	testenv.WaitFor(t, proc, p.Name+" /ping", func() error { return s.get("http://" + addr + "/ping") })
 	return addr

@@ -29,6 +29,8 @@ type specParams struct {
 	// Proxy, when set, makes the spec a managed cluster's (mode proxy):
 	// authstack-apiproxy in front of the API servers of spec.clusters.
 	Proxy *proxyParams
+	// HeadersUserClaim is the headers app's userHeaderClaim ("": the default).
+	HeadersUserClaim string
 }
 
 // proxyParams fill in spec.proxy and spec.clusters. The first cluster is
@@ -155,6 +157,9 @@ spec:
       podSelector:
         app.kubernetes.io/name: prometheus
       identity: headers
+{{- with .HeadersUserClaim }}
+      userHeaderClaim: {{ . }}
+{{- end }}
 {{- with .HeadersGroups }}
       allowedGroups: [{{ range $i, $g := . }}{{ if $i }}, {{ end }}{{ $g }}{{ end }}]
 {{- end }}

@@ -475,7 +475,6 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	t.Helper()
 	name := oauth2proxy.Name(app)
 	dir := filepath.Join(s.Dir, name)
-	env, args := s.proxyCommand(t, app, override)
 	addr := ""
 	if old := s.proxies[app.Name]; old != nil {
 		old.Stop()
@@ -483,7 +482,7 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 	} else {
 		addr = hostPort(freePort(t))
 	}
-	args = append(args, "--http-address="+addr)
+	env, args := s.proxyCommand(t, app, override, addr)
 	args = append(args, extra...)
 	// The stack's, like dex (runDex).
 	p := testenv.StartProcess(s.t, dir, name, env, testenv.Bin(t, "oauth2-proxy"), args...)
@@ -497,24 +496,20 @@ func (s *Stack) startProxy(t testing.TB, app *v1alpha1.App, override map[string]
 }
 
 // proxyCommand is the environment and arguments an app's oauth2-proxy runs
-// with: the applied ConfigMap and Secret, override replacing Secret values.
-func (s *Stack) proxyCommand(t testing.TB, app *v1alpha1.App, override map[string]string) (env, args []string) {
+// with on addr: the applied ConfigMap and Secret, override replacing Secret
+// values.
+func (s *Stack) proxyCommand(t testing.TB, app *v1alpha1.App, override map[string]string, addr string) (env, args []string) {
 	t.Helper()
 	name := oauth2proxy.Name(app)
 	dir := filepath.Join(s.Dir, name)
 	cm := s.configMap(t, app.Namespace, name)
-	cfgFile := writeFile(t, filepath.Join(dir, "oauth2_proxy.cfg"), []byte(cm.Data["oauth2_proxy.cfg"]))
 	sec := s.secretData(t, app.Namespace, name)
 	vals := map[string]string{"client-secret": string(sec["client-secret"]), "cookie-secret": string(sec["cookie-secret"])}
 	for k, v := range override {
 		vals[k] = v
 	}
 	env = []string{"OAUTH2_PROXY_CLIENT_SECRET=" + vals["client-secret"], "OAUTH2_PROXY_COOKIE_SECRET=" + vals["cookie-secret"]}
-	args = []string{"--config=" + cfgFile}
-	if ca, ok := cm.Data["issuer-ca.crt"]; ok {
-		args = append(args, "--provider-ca-file="+writeFile(t, filepath.Join(dir, "issuer-ca.crt"), []byte(ca)))
-	}
-	return env, args
+	return env, proxyArgs(t, dir, cm.Data, addr)
 }
 
 // RestartProxy runs an app's oauth2-proxy again, with override Secret values

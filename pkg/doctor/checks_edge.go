@@ -114,8 +114,8 @@ var _ = register(Check{
 			if len(missing) > 0 {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("%s passes %s to the app, but oauth2-proxy %s does not send them: the app sees no user", e.ref(), strings.Join(missing, ", "), p.App),
-					Evidence: []string{ev, fmt.Sprintf("%s = %t", p.at("set_xauthrequest"), p.Config.SetXAuthRequest)},
-					Fix:      fmt.Sprintf("set set_xauthrequest = true in %s", p.Source),
+					Evidence: []string{ev, p.headersEvidence()},
+					Fix:      p.headersFix(),
 				})
 			}
 		}

@@ -23,7 +23,7 @@ var _ = register(Check{
 	Title:   "oauth2-proxy answers with the identity headers the Ingress passes to the app",
 	Symptom: "the app (Grafana, Prometheus behind an auth proxy setting...) sees no user: it shows its own login, refuses the request, or lets the request in as anonymous.",
 	Cause:   "auth-response-headers lists X-Auth-Request-* headers that oauth2-proxy does not send: they come only with set_xauthrequest (X-Auth-Request-Access-Token also needs pass_access_token), or with an alpha config's injectResponseHeaders (oauth2-proxy pkg/apis/options/legacy_options.go getResponseHeaders). ingress-nginx sets each listed header from the auth response (auth_request_set + proxy_set_header, internal/ingress/controller/template buildAuthResponseHeaders), and nginx drops a header set to an empty value.",
-	Fix:     "Set set_xauthrequest = true in oauth2-proxy (and pass_access_token for X-Auth-Request-Access-Token).",
+	Fix:     "Set set_xauthrequest = true in oauth2-proxy (and pass_access_token for X-Auth-Request-Access-Token), or list the headers in the alpha config's injectResponseHeaders.",
 	Needs:   []Need{NeedIngress, NeedProxy},
 	Run: func(m *Model) []Finding {
 		var out []Finding
@@ -48,10 +48,15 @@ var _ = register(Check{
 			if p.Config.SetXAuthRequest {
 				key = "pass_access_token"
 			}
+			ev := fmt.Sprintf("%s = %t", p.at(key), key == "pass_access_token" && p.Config.PassAccessToken || key == "set_xauthrequest" && p.Config.SetXAuthRequest)
+			fix := fmt.Sprintf("set %s = true in %s", key, p.Source)
+			if p.Config.InjectResponseHeaders != nil {
+				ev, fix = p.headersEvidence(), p.headersFix()
+			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("%s passes %s to the app, but oauth2-proxy %s does not send them: the app sees no user", in.ref(), strings.Join(missing, ", "), p.App),
-				Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)]), fmt.Sprintf("%s = %t", p.at(key), key == "pass_access_token" && p.Config.PassAccessToken || key == "set_xauthrequest" && p.Config.SetXAuthRequest)},
-				Fix:      fmt.Sprintf("set %s = true in %s", key, p.Source),
+				Evidence: []string{in.ann("auth-response-headers") + " = " + q(in.Annotations[ingressnginx.Key(ingressnginx.AuthResponseHeaders)]), ev},
+				Fix:      fix,
 			})
 		}
 		if examined == 0 {

@@ -72,7 +72,11 @@ func TestEdgeObjectsAreCheckedAgainstOAuth2Proxy(t *testing.T) {
 		}},
 		{"headers not sent", "gateway-api", "AS-142", func(m *Model) {
 			for _, p := range m.Proxies {
+				// Legacy options, or an alpha config without the headers.
 				p.Config.SetXAuthRequest = false
+				if p.Config.InjectResponseHeaders != nil {
+					p.Config.InjectResponseHeaders = p.Config.InjectResponseHeaders[:0]
+				}
 			}
 		}},
 		{"fail open", "gateway-api", "AS-143", func(m *Model) { m.EdgeAuths[0].FailOpen = true }},

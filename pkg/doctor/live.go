@@ -164,15 +164,16 @@ func (l *liveCollector) components(ctx context.Context) {
 		}
 		key := cm.Namespace + "/" + cm.Name
 		src := "live: ConfigMap " + key
+		alpha := alphaOf(cm.Data)
 		if want, ok := l.m.rendered["proxy/"+key]; ok {
-			if string(want) != cfg {
+			if string(want) != cfg+string(alpha) {
 				l.add("AS-95", Warning, fmt.Sprintf("the running oauth2-proxy config %s differs from what authstack renders for the spec", key), []string{src}, "run authstack apply -f <spec>, or update the spec to what runs")
 			} else {
 				l.m.Live.Passed["AS-95"] = true
 			}
 			continue
 		}
-		if err := l.m.addProxy(src, strings.TrimPrefix(cm.Name, "oauth2-proxy-"), []byte(cfg), byName[key]); err != nil {
+		if err := l.m.addProxyFiles(src, strings.TrimPrefix(cm.Name, "oauth2-proxy-"), []byte(cfg), alpha, byName[key]); err != nil {
 			l.add("AS-95", Warning, "the running oauth2-proxy config cannot be read: "+err.Error(), []string{src}, "")
 		}
 	}

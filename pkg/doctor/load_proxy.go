@@ -38,6 +38,13 @@ func isManifest(data []byte) bool {
 // authstack's Deployment takes OAUTH2_PROXY_CLIENT_SECRET and
 // OAUTH2_PROXY_COOKIE_SECRET from (client-secret, cookie-secret), when known.
 func (m *Model) addProxy(source, app string, data []byte, secret map[string]string) error {
+	return m.addProxyFiles(source, app, data, nil, secret)
+}
+
+// addProxyFiles reads a config file and, unless alpha is nil, the alpha
+// config given beside it (a ConfigMap of authstack's headers-mode proxy:
+// format.AlphaConfigKey beside format.ConfigKey, given as --alpha-config).
+func (m *Model) addProxyFiles(source, app string, data, alpha []byte, secret map[string]string) error {
 	var env []format.Env
 	for key, name := range map[string]string{"client-secret": "client_secret", "cookie-secret": "cookie_secret"} {
 		if v, ok := secret[key]; ok {
@@ -46,7 +53,15 @@ func (m *Model) addProxy(source, app string, data []byte, secret map[string]stri
 	}
 	var c *format.Config
 	var err error
-	if format.IsAlpha(data) {
+	if alpha != nil {
+		c, err = format.ParseFiles(data, alpha, env)
+		if err != nil {
+			return inputErr(source, "not an oauth2-proxy config and alpha config pair: %v", err)
+		}
+		if err := fillFromEnv(c, env); err != nil {
+			return inputErr(source, "%v", err)
+		}
+	} else if format.IsAlpha(data) {
 		c, err = format.ParseAlpha(data, env)
 		if err != nil {
 			return inputErr(source, "not an oauth2-proxy alpha config: %v", err)
@@ -56,26 +71,8 @@ func (m *Model) addProxy(source, app string, data []byte, secret map[string]stri
 		if err != nil {
 			return inputErr(source, "not an oauth2-proxy config: %v", err)
 		}
-		// The environment fills what the file leaves out (flags > env > file
-		// in oauth2-proxy, but a secret in the file and the environment is
-		// compared as the file's).
-		if env != nil {
-			merged, err := format.Merge(&format.Config{}, env, nil)
-			if err != nil {
-				return inputErr(source, "%v", err)
-			}
-			for _, k := range []string{"client_secret", "cookie_secret"} {
-				if _, ok := c.Given[k]; !ok {
-					if w, ok := merged.Given[k]; ok {
-						c.Given[k] = w
-						if k == "client_secret" {
-							c.ClientSecret = merged.ClientSecret
-						} else {
-							c.CookieSecret = merged.CookieSecret
-						}
-					}
-				}
-			}
+		if err := fillFromEnv(c, env); err != nil {
+			return inputErr(source, "%v", err)
 		}
 	}
 	m.addProxyConfig(source, app, c)
@@ -161,6 +158,61 @@ func (o namespaceObjects) Secret(name string) (map[string]string, bool) {
 func (o namespaceObjects) ConfigMap(name string) (map[string]string, bool) {
 	d, ok := o.configMaps[o.ns+"/"+name]
 	return d, ok
+}
+
+// fillFromEnv lets the environment fill the secrets the files leave out
+// (flags > env > file in oauth2-proxy, but a secret in the file and the
+// environment is compared as the file's). Beside an alpha config
+// oauth2-proxy reads only the cookie secret from the environment; the
+// client secret is then Given by the alpha config already.
+func fillFromEnv(c *format.Config, env []format.Env) error {
+	if env == nil {
+		return nil
+	}
+	merged, err := format.Merge(&format.Config{}, env, nil)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"client_secret", "cookie_secret"} {
+		if _, ok := c.Given[k]; ok {
+			continue
+		}
+		if k == "client_secret" && c.InjectResponseHeaders != nil {
+			continue
+		}
+		if w, ok := merged.Given[k]; ok {
+			c.Given[k] = w
+			if k == "client_secret" {
+				c.ClientSecret = merged.ClientSecret
+			} else {
+				c.CookieSecret = merged.CookieSecret
+			}
+		}
+	}
+	return nil
+}
+
+// headersEvidence says how the proxy chooses its response headers: the
+// alpha config's injectResponseHeaders, or set_xauthrequest.
+func (p *Proxy) headersEvidence() string {
+	if p.Config.InjectResponseHeaders != nil {
+		return fmt.Sprintf("%s: injectResponseHeaders = %v", p.Source, p.Config.ResponseHeaders())
+	}
+	return fmt.Sprintf("%s = %t", p.at("set_xauthrequest"), p.Config.SetXAuthRequest)
+}
+
+// headersFix is where the identity headers are turned on.
+func (p *Proxy) headersFix() string {
+	if p.Config.InjectResponseHeaders != nil {
+		return fmt.Sprintf("add the X-Auth-Request-* headers to injectResponseHeaders in the alpha config of %s (oauth2-proxy ignores set_xauthrequest beside --alpha-config)", p.Source)
+	}
+	return fmt.Sprintf("set set_xauthrequest = true in %s", p.Source)
+}
+
+// AddParsedProxyConfig adds an oauth2-proxy configuration read already
+// (import compares the one render makes, config file and alpha config).
+func (m *Model) AddParsedProxyConfig(source, app string, c *format.Config) {
+	m.addProxyConfig(source, app, c)
 }
 
 // addProxyConfig adds the evidence of one parsed oauth2-proxy

@@ -116,7 +116,8 @@ func (m *Model) addRendered(spec string, res *render.Result) error {
 	for _, o := range res.Objects {
 		if o.Object.GetKind() == "ConfigMap" {
 			if cfg, ok, _ := unstructured.NestedString(o.Object.Object, "data", oauth2proxy.ConfigKey); ok {
-				m.remember("proxy/"+o.Object.GetNamespace()+"/"+o.Object.GetName(), []byte(cfg))
+				alpha, _, _ := unstructured.NestedString(o.Object.Object, "data", oauth2proxy.AlphaConfigKey)
+				m.remember("proxy/"+o.Object.GetNamespace()+"/"+o.Object.GetName(), []byte(cfg+alpha))
 			}
 		}
 		if err := m.addObject(src(o.File), o.Object, secretsByName, mounted); err != nil {
@@ -164,7 +165,7 @@ func (m *Model) addObject(source string, u *unstructured.Unstructured, secretsBy
 		}
 		if cfg, ok := cm.Data[oauth2proxy.ConfigKey]; ok && !mounted[cm.Namespace+"/"+cm.Name] {
 			app := strings.TrimPrefix(cm.Name, "oauth2-proxy-")
-			if err := m.addProxy(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), secretsByName[cm.Namespace+"/"+cm.Name]); err != nil {
+			if err := m.addProxyFiles(fmt.Sprintf("%s: ConfigMap %s/%s", source, cm.Namespace, cm.Name), app, []byte(cfg), alphaOf(cm.Data), secretsByName[cm.Namespace+"/"+cm.Name]); err != nil {
 				return err
 			}
 			m.Proxies[len(m.Proxies)-1].Namespace = cm.Namespace
@@ -196,4 +197,13 @@ func (m *Model) remember(key string, data []byte) {
 		m.rendered = map[string][]byte{}
 	}
 	m.rendered[key] = data
+}
+
+// alphaOf is the alpha config beside an oauth2_proxy.cfg in a ConfigMap's
+// data (a headers-mode proxy of authstack), nil without one.
+func alphaOf(data map[string]string) []byte {
+	if a, ok := data[oauth2proxy.AlphaConfigKey]; ok {
+		return []byte(a)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/doctor"
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 	"github.com/authstack/authstack/pkg/render/oauth2proxy"
 )
 
@@ -39,14 +40,16 @@ func (im *importer) compareProxies(spec *v1alpha1.AuthStack) error {
 		if orig == nil {
 			continue
 		}
-		cfg, err := oauth2proxy.Config(&s.Spec, app, s.Spec.IssuerCAFile() != "")
+		files, err := oauth2proxy.Config(&s.Spec, app, s.Spec.IssuerCAFile() != "")
 		if err != nil {
 			return err
 		}
-		m := &doctor.Model{}
-		if err := m.AddProxyConfig("rendered", app.Name, []byte(cfg)); err != nil {
+		cfg, err := format.ParseFiles([]byte(files.Config), []byte(files.Alpha), nil)
+		if err != nil {
 			return fmt.Errorf("read the rendered oauth2-proxy config of app %s: %w", app.Name, err)
 		}
+		m := &doctor.Model{}
+		m.AddParsedProxyConfig("rendered", app.Name, cfg)
 		r := m.Proxies[0]
 		diff := func(key string, was, now any) {
 			if fmt.Sprint(was) != fmt.Sprint(now) {

@@ -500,6 +500,7 @@ func (im *importer) ingressApp(p *doctor.Proxy, ing *doctor.Ingress, host string
 	if app.Identity == v1alpha1.IdentityToken && !ann.ResponseHeader("Authorization") {
 		im.gap(src, ingressnginx.Key(ingressnginx.AuthResponseHeaders), "%q does not pass Authorization, yet the proxy sets it: the spec renders a token app, which forwards the id token to the app", strings.Join(ann.ResponseHeaders, ","))
 	}
+	im.userHeaderClaim(p, &app)
 	im.annotations(src, ing, ann)
 	im.authQuery(src, ann, &app)
 	if sel := im.opts.PodSelectors[app.Namespace+"/"+app.Upstream.Service]; len(sel) > 0 {

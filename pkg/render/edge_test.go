@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/authstack/authstack/internal/golden"
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/config"
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 	"github.com/authstack/authstack/pkg/secrets"
 )
 
@@ -184,13 +186,18 @@ func TestEdgeAppRoutesAskOAuth2Proxy(t *testing.T) {
 					routes++
 				}
 				cm := find(res, "ConfigMap", app.Namespace, proxy)
-				cfg, _, _ := unstructured.NestedString(cm.Object, "data", "oauth2_proxy.cfg")
-				want := `upstreams = ["static://202"]`
-				if spec.GatewayEdge() {
-					want = `upstreams = ["static://200"]`
+				cfg, _, _ := unstructured.NestedString(cm.Object, "data", format.ConfigKey)
+				alpha, _, _ := unstructured.NestedString(cm.Object, "data", format.AlphaConfigKey)
+				c, err := format.ParseFiles([]byte(cfg), []byte(alpha), nil)
+				if err != nil {
+					t.Fatalf("app %s: %v", app.Name, err)
 				}
-				if !strings.Contains(cfg, want) {
-					t.Errorf("app %s: oauth2-proxy config lacks %s", app.Name, want)
+				want := "static://202"
+				if spec.GatewayEdge() {
+					want = "static://200"
+				}
+				if !reflect.DeepEqual(c.Upstreams, []string{want}) {
+					t.Errorf("app %s: oauth2-proxy upstreams %v, want %s", app.Name, c.Upstreams, want)
 				}
 			}
 			if routes == 0 {

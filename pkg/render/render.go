@@ -371,13 +371,13 @@ func (r *renderer) proxy(p *oauth2proxy.Proxy) error {
 			return err
 		}
 	}
-	sum, err := r.checksum([]byte(cfg), data)
+	sum, err := r.checksum([]byte(cfg.Config+cfg.Alpha), data)
 	if err != nil {
 		return err
 	}
 	v := chart.ProxyValues{
 		Name: p.Name, Namespace: p.Namespace, Image: r.proxyImage, Host: v1alpha1.Hostname(p.Host),
-		Secret: p.Secret, Config: cfg, ConfigChecksum: sum, IssuerCA: r.issuerCA,
+		Secret: p.Secret, Config: cfg.Config, AlphaConfig: cfg.Alpha, ConfigChecksum: sum, IssuerCA: r.issuerCA,
 		ProxyBufferSize: oauth2proxy.ProxyBufferSize, SignIn: p.SignIn,
 	}
 	if ref := p.ClientSecretRef; ref != nil {

@@ -226,6 +226,7 @@ func TestVariantsMatchGolden(t *testing.T) {
 			name: "external-token-app", example: "prometheus-headers",
 			edit: func(s *v1alpha1.Spec) {
 				s.Apps[1].Identity = v1alpha1.IdentityToken
+				s.Apps[1].UserHeaderClaim = "" // the headers default, refused on a token app
 				s.APIServer.Audiences = nil
 				a := &v1alpha1.AuthStack{Spec: *s}
 				v1alpha1.SetDefaults(a)

@@ -3,6 +3,7 @@ package oauth2proxy
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,6 +64,9 @@ func ParseContainer(spec *corev1.PodSpec, c *corev1.Container, objs Objects) (*C
 		return nil, err
 	}
 	if fl.AlphaConfig != "" {
+		if err := alphaConflicts(file, fl); err != nil {
+			return nil, err
+		}
 		data, where, err := mounted(spec, c, fl.AlphaConfig, objs)
 		if err != nil {
 			return nil, fmt.Errorf("--alpha-config=%s: %w", fl.AlphaConfig, err)
@@ -77,6 +81,32 @@ func ParseContainer(spec *corev1.PodSpec, c *corev1.Container, objs Objects) (*C
 		cfg = withAlpha(cfg, alpha)
 	}
 	return cfg, nil
+}
+
+// alphaConflicts refuses, beside --alpha-config, the options the alpha
+// config replaces when the config file or a flag gives them: oauth2-proxy
+// does not start then (the config file is read with UnmarshalExact into
+// options.Options, the flags with options.NewFlagSet; main.go
+// loadOptions). From the environment they are ignored.
+func alphaConflicts(file *Config, fl *Args) error {
+	var bad []string
+	if file != nil {
+		for k, w := range file.Given {
+			if alphaOnly[k] {
+				bad = append(bad, w)
+			}
+		}
+	}
+	for k, v := range fl.layer {
+		if alphaOnly[k] {
+			bad = append(bad, v.where)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	return fmt.Errorf("%s: oauth2-proxy refuses these options beside --alpha-config, which must give them instead (\"'options.Options' has invalid keys\")", strings.Join(bad, ", "))
 }
 
 // containerEnv resolves the container's environment: literal values,

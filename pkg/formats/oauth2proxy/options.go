@@ -54,9 +54,11 @@ type Config struct {
 	InsecureOIDCAllowUnverifiedEmail bool
 	SSLInsecureSkipVerify            bool
 
-	// AlphaResponseHeaders are the response headers an alpha config
-	// injects (injectResponseHeaders); nil without an alpha config.
-	AlphaResponseHeaders []string
+	// InjectResponseHeaders are the response headers of an alpha config
+	// (injectResponseHeaders); nil with the legacy options, which give
+	// them through set_xauthrequest and set_authorization_header. A
+	// Config that has them is printed with PrintAlpha.
+	InjectResponseHeaders []Header
 
 	// Given maps each option given, by its config file name, to where it
 	// was given ("cookie_secure", "env OAUTH2_PROXY_COOKIE_SECURE",
@@ -215,9 +217,9 @@ func (c *Config) Effective() *Config {
 			setField(o.field(&out), o.field(c))
 		}
 	}
-	if c.AlphaResponseHeaders != nil {
+	if c.InjectResponseHeaders != nil {
 		// Empty but set: an alpha config that injects no response header.
-		out.AlphaResponseHeaders = append([]string{}, c.AlphaResponseHeaders...)
+		out.InjectResponseHeaders = append([]Header{}, c.InjectResponseHeaders...)
 	}
 	out.Given, out.Other = c.Given, c.Other
 	out.Header, out.Comments = c.Header, c.Comments
@@ -266,8 +268,12 @@ func (c *Config) Where(cfg string) (string, bool) {
 // an alpha config's injectResponseHeaders, or what the legacy options
 // convert to (pkg/apis/options/legacy_options.go getResponseHeaders).
 func (c *Config) ResponseHeaders() []string {
-	if c.AlphaResponseHeaders != nil {
-		return c.AlphaResponseHeaders
+	if c.InjectResponseHeaders != nil {
+		out := []string{}
+		for _, h := range c.InjectResponseHeaders {
+			out = append(out, h.Name)
+		}
+		return out
 	}
 	var out []string
 	if c.SetXAuthRequest {

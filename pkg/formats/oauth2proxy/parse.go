@@ -228,7 +228,7 @@ func Merge(file *Config, env []Env, args *Args) (*Config, error) {
 	}
 	c.Other = other
 	if file != nil {
-		c.AlphaResponseHeaders = file.AlphaResponseHeaders
+		c.InjectResponseHeaders = file.InjectResponseHeaders
 	}
 	return c, nil
 }

@@ -14,6 +14,9 @@ import (
 // in a Secret, given through the environment or a file) and options it
 // does not model (printing them would drop or retype them).
 func Print(c *Config) ([]byte, error) {
+	if c.InjectResponseHeaders != nil {
+		return nil, fmt.Errorf("print oauth2-proxy config: it has an alpha config's response headers; print it with PrintAlpha")
+	}
 	if len(c.Other) > 0 {
 		keys := make([]string, 0, len(c.Other))
 		for k := range c.Other {

@@ -84,6 +84,10 @@ type ProxyValues struct {
 	ProxyBufferSize  string            `json:"proxyBufferSize"`
 	Annotations      map[string]string `json:"annotations"`
 	Upstream         Upstream          `json:"upstream"`
+
+	// AlphaConfig, when set, is given as --alpha-config (a headers-mode
+	// proxy's identity headers).
+	AlphaConfig string `json:"alphaConfig,omitempty"`
 }
 
 // SecretKey is one key of a Secret.

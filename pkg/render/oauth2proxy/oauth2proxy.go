@@ -49,19 +49,45 @@ func CookieRefresh(spec *v1alpha1.Spec) time.Duration {
 	return lifetime / 2
 }
 
-// Config renders oauth2_proxy.cfg of app's own oauth2-proxy (no shared
+// Files are the configuration files of one oauth2-proxy: oauth2_proxy.cfg,
+// and for a headers-mode proxy the alpha config (format.AlphaConfigKey,
+// given as --alpha-config) that chooses the claim of X-Auth-Request-User,
+// which the legacy options fix to the subject.
+type Files struct {
+	Config string
+	Alpha  string
+}
+
+// Config renders the config files of app's own oauth2-proxy (no shared
 // sign-in host).
-func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (string, error) {
+func Config(spec *v1alpha1.Spec, app *v1alpha1.App, hasCA bool) (Files, error) {
 	p, err := ProxyFor(spec, app)
 	if err != nil {
-		return "", err
+		return Files{}, err
 	}
 	return ProxyConfig(spec, p, hasCA)
 }
 
-// ProxyConfig renders oauth2_proxy.cfg for p. It holds no secret: the
+// ProxyConfig renders the config files of p. They hold no secret: the
 // client and cookie secrets come from the environment.
-func ProxyConfig(spec *v1alpha1.Spec, p *Proxy, hasCA bool) (string, error) {
+func ProxyConfig(spec *v1alpha1.Spec, p *Proxy, hasCA bool) (Files, error) {
+	c := Model(spec, p, hasCA)
+	if c.InjectResponseHeaders == nil {
+		out, err := format.Print(c)
+		if err != nil {
+			return Files{}, fmt.Errorf("oauth2-proxy config of %s: %w", p.Name, err)
+		}
+		return Files{Config: string(out)}, nil
+	}
+	cfg, alpha, err := format.PrintAlpha(c)
+	if err != nil {
+		return Files{}, fmt.Errorf("oauth2-proxy config of %s: %w", p.Name, err)
+	}
+	return Files{Config: string(cfg), Alpha: string(alpha)}, nil
+}
+
+// Model is the configuration of p in the one oauth2-proxy config model.
+func Model(spec *v1alpha1.Spec, p *Proxy, hasCA bool) *format.Config {
 	apps := p.signinApps(spec)
 	c := &format.Config{
 		Header:        header(p),
@@ -119,26 +145,29 @@ func ProxyConfig(spec *v1alpha1.Spec, p *Proxy, hasCA bool) (string, error) {
 		scopes = append(scopes, "audience:server:client_id:"+aud)
 		c.OIDCExtraAudiences = []string{aud}
 	}
-	c.Scope = strings.Join(scopes, " ")
+	c.Scope = strings.Join(withClaimScopes(scopes, apps), " ")
 	if hasCA {
 		c.ProviderCAFiles = []string{ConfigDir + "/issuer-ca.crt"}
 	}
-	out, err := format.Print(c)
-	if err != nil {
-		return "", fmt.Errorf("oauth2-proxy config of %s: %w", p.Name, err)
+	if p.Identity == v1alpha1.IdentityHeaders {
+		headersIdentity(c, p.UserClaim)
 	}
-	return string(out), nil
+	return c
 }
 
 func header(p *Proxy) string {
+	identity := string(p.Identity) + " identity"
+	if p.Identity == v1alpha1.IdentityHeaders {
+		identity += ", X-Auth-Request-User from " + string(p.UserClaim)
+	}
 	if !p.Shared {
-		return fmt.Sprintf("oauth2-proxy for %s (%s identity), rendered by authstack.", p.Apps[0].Name, p.Identity)
+		return fmt.Sprintf("oauth2-proxy for %s (%s), rendered by authstack.", p.Apps[0].Name, identity)
 	}
 	names := make([]string, len(p.Apps))
 	for i, a := range p.Apps {
 		names[i] = a.Name
 	}
-	return fmt.Sprintf("Shared oauth2-proxy of sign-in host %s for %s (%s identity), rendered by authstack.", p.Host, strings.Join(names, ", "), p.Identity)
+	return fmt.Sprintf("Shared oauth2-proxy of sign-in host %s for %s (%s), rendered by authstack.", p.Host, strings.Join(names, ", "), identity)
 }
 
 func forwardsToken(apps []*v1alpha1.App) bool {

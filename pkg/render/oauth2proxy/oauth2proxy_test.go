@@ -8,6 +8,7 @@ import (
 
 	"github.com/authstack/authstack/pkg/apis/authstack/v1alpha1"
 	"github.com/authstack/authstack/pkg/formats/ingressnginx"
+	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
 func TestSigninKeepsThePortOfTheHost(t *testing.T) {
@@ -85,15 +86,16 @@ func TestCrossClientScopeOnlyForDex(t *testing.T) {
 // Another issuer gets the scopes its spec names, openid profile email
 // offline_access by default.
 func TestExternalIssuerScopes(t *testing.T) {
-	app := &v1alpha1.App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: v1alpha1.IdentityHeaders, ClientID: "dash"}
+	app := &v1alpha1.App{Name: "dash", Host: "dash.example.com", Namespace: "apps", Identity: v1alpha1.IdentityHeaders, ClientID: "dash", AppIdentityHeaders: v1alpha1.AppIdentityHeaders{UserHeaderClaim: v1alpha1.UserHeaderPreferredUsername}}
 	s := &v1alpha1.AuthStack{Spec: v1alpha1.Spec{Issuer: v1alpha1.Issuer{External: &v1alpha1.ExternalIssuer{URL: "https://keycloak.example.com/realms/a"}}}}
 	v1alpha1.SetDefaults(s)
-	if got := mustConfig(t, &s.Spec, app); !strings.Contains(got, `scope = "openid profile email offline_access"`+"\n") {
-		t.Errorf("default scopes of an external issuer:\n%s", got)
+	if got := mustModel(t, &s.Spec, app); got.Scope != "openid profile email offline_access" {
+		t.Errorf("default scopes of an external issuer: %q", got.Scope)
 	}
 	s.Spec.Issuer.External.Scopes = []string{"openid", "email", "groups"}
-	if got := mustConfig(t, &s.Spec, app); !strings.Contains(got, `scope = "openid email groups"`+"\n") {
-		t.Errorf("scopes the spec names:\n%s", got)
+	// profile too: the app's X-Auth-Request-User is preferred_username.
+	if got := mustModel(t, &s.Spec, app); got.Scope != "openid email groups profile" {
+		t.Errorf("scopes the spec names, with the claim's: %q", got.Scope)
 	}
 }
 
@@ -105,5 +107,21 @@ func mustConfig(t *testing.T, spec *v1alpha1.Spec, app *v1alpha1.App) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return cfg.Config + cfg.Alpha
+}
+
+// mustModel reads app's rendered config files back, as oauth2-proxy does.
+func mustModel(t *testing.T, spec *v1alpha1.Spec, app *v1alpha1.App) *format.Config {
+	t.Helper()
+	withApp := *spec
+	withApp.Apps = []v1alpha1.App{*app}
+	files, err := Config(&withApp, &withApp.Apps[0], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := format.ParseFiles([]byte(files.Config), []byte(files.Alpha), nil)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, files.Config, files.Alpha)
+	}
+	return c.Effective()
 }

@@ -16,10 +16,11 @@ const SharedName = "oauth2-proxy"
 // Proxy is one oauth2-proxy Deployment and the apps whose requests it
 // answers on /oauth2/auth. Without spec.auth.host each app has its own;
 // with it one proxy signs users in for every app on the sign-in host, in
-// two variants when apps of both identity modes share it: the response
-// headers of /oauth2/auth are one setting for the whole proxy, and a
+// several variants when its apps need different response headers: the
+// response headers of /oauth2/auth are one setting for the whole proxy, a
 // headers-mode app must not receive the user's id token (an API server
-// credential) that a token-mode app is sent.
+// credential) that a token-mode app is sent, and headers apps choosing
+// different userHeaderClaims need different X-Auth-Request-User values.
 type Proxy struct {
 	// Name of the Deployment, Service and ConfigMap.
 	Name      string
@@ -34,6 +35,8 @@ type Proxy struct {
 	ClientSecretRef *v1alpha1.SecretKeyRef
 	// Identity decides the response headers of /oauth2/auth.
 	Identity v1alpha1.IdentityMode
+	// UserClaim is the claim of X-Auth-Request-User for a headers proxy.
+	UserClaim v1alpha1.UserHeaderClaim
 	// Apps are the apps whose Ingress asks this proxy.
 	Apps []*v1alpha1.App
 	// Shared is set for the sign-in host's proxies.
@@ -53,47 +56,61 @@ func Proxies(spec *v1alpha1.Spec) []*Proxy {
 			}
 			out = append(out, &Proxy{
 				Name: Name(a), Namespace: a.Namespace, Host: a.Host, ClientID: a.ClientID, Secret: Name(a),
-				ClientSecretRef: a.ClientSecret, Identity: a.Identity, Apps: []*v1alpha1.App{a}, SignIn: true,
+				ClientSecretRef: a.ClientSecret, Identity: a.Identity, UserClaim: a.UserHeader(), Apps: []*v1alpha1.App{a}, SignIn: true,
 			})
 		}
 		return out
 	}
-	var headers, token *Proxy
-	au := &spec.Auth
-	variant := func(mode v1alpha1.IdentityMode) *Proxy {
-		return &Proxy{Namespace: au.Namespace, Host: au.Host, ClientID: au.ClientID, Secret: SharedName,
-			ClientSecretRef: au.ClientSecret, Identity: mode, Shared: true}
+	// One variant per set of response headers: the token one, and a
+	// headers one per userHeaderClaim (X-Auth-Request-User is one setting
+	// of the whole proxy, so apps wanting different claims cannot share
+	// one). Headers variants come first, so the sign-in one keeps its name.
+	type key struct {
+		mode  v1alpha1.IdentityMode
+		claim v1alpha1.UserHeaderClaim
 	}
+	var order []key
+	for _, c := range v1alpha1.UserHeaderClaims {
+		order = append(order, key{v1alpha1.IdentityHeaders, c})
+	}
+	order = append(order, key{v1alpha1.IdentityToken, ""})
+	variants := map[key]*Proxy{}
+	au := &spec.Auth
 	for i := range spec.Apps {
 		a := &spec.Apps[i]
 		if a.OwnLogin() {
 			continue // no oauth2-proxy: the app logs users in itself
 		}
-		switch a.Identity {
-		case v1alpha1.IdentityToken:
-			if token == nil {
-				token = variant(a.Identity)
-			}
-			token.Apps = append(token.Apps, a)
-		default:
-			if headers == nil {
-				headers = variant(v1alpha1.IdentityHeaders)
-			}
-			headers.Apps = append(headers.Apps, a)
+		k := key{v1alpha1.IdentityToken, ""}
+		if a.Identity != v1alpha1.IdentityToken {
+			k = key{v1alpha1.IdentityHeaders, a.UserHeader()}
 		}
+		p := variants[k]
+		if p == nil {
+			if !slices.Contains(order, k) {
+				order = append(order, k) // an unvalidated claim: render still names it
+			}
+			p = &Proxy{Namespace: au.Namespace, Host: au.Host, ClientID: au.ClientID, Secret: SharedName,
+				ClientSecretRef: au.ClientSecret, Identity: k.mode, UserClaim: k.claim, Shared: true}
+			variants[k] = p
+		}
+		p.Apps = append(p.Apps, a)
 	}
 	var out []*Proxy
-	for _, p := range []*Proxy{headers, token} {
-		if p != nil {
-			out = append(out, p)
+	for _, k := range order {
+		p := variants[k]
+		if p == nil {
+			continue
 		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	out[0].Name, out[0].SignIn = SharedName, true
-	if len(out) == 2 {
-		out[1].Name = SharedName + "-" + string(out[1].Identity)
+		switch {
+		case len(out) == 0:
+			p.Name, p.SignIn = SharedName, true
+		case k.mode == v1alpha1.IdentityToken:
+			p.Name = SharedName + "-" + string(k.mode)
+		default:
+			p.Name = SharedName + "-" + string(k.mode) + "-" + strings.ReplaceAll(string(k.claim), "_", "-")
+		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -41,10 +41,11 @@ func TestSharedProxyVariants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := format.ParseTOML([]byte(cfg))
+		c, err := format.ParseFiles([]byte(cfg.Config), []byte(cfg.Alpha), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		c = c.Effective()
 		if c.SetAuthorizationHeader != (p.Identity == v1alpha1.IdentityToken) {
 			t.Errorf("%s: set_authorization_header = %t", p.Name, c.SetAuthorizationHeader)
 		}

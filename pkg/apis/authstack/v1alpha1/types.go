@@ -411,6 +411,8 @@ type App struct {
 	AppSoftware       `json:",inline"`
 	AppNetworkPolicy  `json:",inline"`
 	NamespaceCreation `json:",inline"`
+
+	AppIdentityHeaders `json:",inline"`
 }
 
 // PodSecurityLevel is a Pod Security Standard level, as the Pod Security
