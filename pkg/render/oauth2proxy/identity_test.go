@@ -55,6 +55,7 @@ func TestTokenAppHasNoAlphaConfig(t *testing.T) {
 // the one session (same cookie, client and scopes).
 func TestSharedProxyVariantPerUserHeaderClaim(t *testing.T) {
 	spec := sharedSpec(t)
+	spec.Apps[0].UserHeaderClaim = v1alpha1.UserHeaderPreferredUsername
 	spec.Apps[1].UserHeaderClaim = v1alpha1.UserHeaderEmail
 	ps := Proxies(spec)
 	var names []string

@@ -108,7 +108,7 @@ func SetDefaults(s *AuthStack) {
 		defaultString(&a.ClientID, a.defaultClientID())
 		defaultString(&a.IngressClassName, spec.Edge.defaultIngressClass())
 		defaultString(&a.Upstream.Protocol, "HTTP")
-		a.setUserHeaderDefaults()
+		a.setUserHeaderDefaults(spec)
 		if a.NetworkPolicy == nil {
 			t := true
 			a.NetworkPolicy = &t

@@ -941,6 +941,7 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 func Warnings(s *AuthStack) []Warning {
 	ws := append(edgeWarnings(&s.Spec), tlsWarnings(&s.Spec)...)
 	ws = append(ws, authWarnings(s)...)
+	ws = append(ws, userHeaderWarnings(&s.Spec)...)
 	for i, role := range s.Spec.RBAC.Roles {
 		if !role.AllowEscalation {
 			continue

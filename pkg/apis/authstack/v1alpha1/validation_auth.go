@@ -161,27 +161,17 @@ func needsAppClientSecret(s *Spec) bool {
 // authWarnings: dex leaves preferred_username empty unless the LDAP
 // connector names its attribute (connector/ldap/ldap.go,
 // preferredUsernameAttr "No default"), and nginx drops an empty header, so
-// headers apps get no X-Auth-Request-Preferred-Username, nor an
-// X-Auth-Request-User when userHeaderClaim is preferred_username (the
-// default): the app then sees no user for this connector's logins.
+// headers apps get no X-Auth-Request-Preferred-Username (an app whose
+// userHeaderClaim is preferred_username is refused: validateUserHeaderClaims).
 func authWarnings(s *AuthStack) []Warning {
 	d := s.Spec.Issuer.Dex
 	if d == nil || !slices.ContainsFunc(s.Spec.Apps, func(a App) bool { return a.Identity == IdentityHeaders }) {
 		return nil
 	}
-	var byName []string
-	for _, a := range s.Spec.Apps {
-		if a.Identity == IdentityHeaders && a.UserHeaderClaim == UserHeaderPreferredUsername {
-			byName = append(byName, a.Name)
-		}
-	}
 	var ws []Warning
 	for i, c := range d.Connectors {
 		if c.LDAP != nil && c.LDAP.UserSearch.PreferredUsernameAttr == "" {
 			msg := fmt.Sprintf("not set: dex then sends no preferred_username, and the headers apps get no X-Auth-Request-Preferred-Username for this connector's users; set it to the login attribute, such as %s", c.LDAP.UserSearch.Username)
-			if len(byName) > 0 {
-				msg += fmt.Sprintf(" (apps %s get no X-Auth-Request-User either, as their userHeaderClaim is preferred_username: they see no user)", strings.Join(byName, ", "))
-			}
 			ws = append(ws, Warning{
 				Field:   field.NewPath("spec", "issuer", "dex", "connectors").Index(i).Child("ldap", "userSearch", "preferredUsernameAttr").String(),
 				Message: msg,
