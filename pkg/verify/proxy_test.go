@@ -19,6 +19,51 @@ import (
 // once per cluster under /<cluster>/, never of the API servers themselves
 // (they do not know the issuer).
 func TestRunAsksTheProxyForEachCluster(t *testing.T) {
+	rep, seen := runThroughFakeProxy(t, "")
+	var out bytes.Buffer
+	_ = rep.WriteText(&out)
+	if !rep.OK() {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	for _, want := range []string{
+		"✓ api server accepts token (cluster a through authstack-apiproxy): SelfSubjectReview: user oidc:alice@example.org",
+		"✓ api server accepts token (cluster b through authstack-apiproxy)",
+		"✓ rbac allows create deployments.apps in alice (cluster b through authstack-apiproxy)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if seen["a"] == 0 || seen["b"] == 0 {
+		t.Errorf("the proxy was asked %v, want both clusters", seen)
+	}
+}
+
+// One cluster refusing the token fails its hops only: the next cluster is
+// still checked.
+func TestRunChecksTheOtherClustersAfterOneFails(t *testing.T) {
+	rep, _ := runThroughFakeProxy(t, "a")
+	var out bytes.Buffer
+	_ = rep.WriteText(&out)
+	for _, want := range []string{
+		"× api server accepts token (cluster a through authstack-apiproxy)",
+		"× rbac (cluster a through authstack-apiproxy): not checked",
+		"✓ api server accepts token (cluster b through authstack-apiproxy)",
+		"✓ rbac allows create deployments.apps in alice (cluster b through authstack-apiproxy)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if rep.OK() {
+		t.Error("the report is OK although cluster a refused the token")
+	}
+}
+
+// runThroughFakeProxy verifies a two-cluster proxy-mode spec against a fake
+// authstack-apiproxy that answers 401 for the cluster refuse ("" none).
+func runThroughFakeProxy(t *testing.T, refuse string) (*Report, map[string]int) {
+	t.Helper()
 	dex := newFakeDex(t)
 	// One fake API server stands for both clusters; the fake proxy routes
 	// /a/ and /b/ to it and records what it was asked.
@@ -38,6 +83,10 @@ func TestRunAsksTheProxyForEachCluster(t *testing.T) {
 	proxy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/a/") && !strings.HasPrefix(r.URL.Path, "/b/") {
 			http.NotFound(w, r)
+			return
+		}
+		if refuse != "" && strings.HasPrefix(r.URL.Path, "/"+refuse+"/") {
+			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		rp.ServeHTTP(w, r)
@@ -77,21 +126,5 @@ func TestRunAsksTheProxyForEachCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	_ = rep.WriteText(&out)
-	if !rep.OK() {
-		t.Fatalf("report:\n%s", out.String())
-	}
-	for _, want := range []string{
-		"✓ api server accepts token (cluster a through authstack-apiproxy): SelfSubjectReview: user oidc:alice@example.org",
-		"✓ api server accepts token (cluster b through authstack-apiproxy)",
-		"✓ rbac allows create deployments.apps in alice (cluster b through authstack-apiproxy)",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("report lacks %q:\n%s", want, out.String())
-		}
-	}
-	if seen["a"] == 0 || seen["b"] == 0 {
-		t.Errorf("the proxy was asked %v, want both clusters", seen)
-	}
+	return rep, seen
 }

@@ -173,18 +173,20 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	v := &verifier{opts: opts, spec: spec, issuer: issuer, transport: base, jar: jar, report: &Report{}, connector: loginConnector(spec)}
 	// Each hop needs the one before; after a failure the rest are listed
 	// as not checked, so the report still names every hop.
-	stages := []stage{
+	login := []stage{
 		{HopDiscovery, func() bool { v.discovery(ctx); return v.provider != nil }},
 		{HopLogin(v.connector), func() bool { return v.login(ctx) }},
 		{HopClaims, func() bool { return v.claimsHop(ctx) }},
 	}
-	// The API server's (or in proxy mode each cluster's) view of the user,
-	// then RBAC as that view.
+	// Then the API server's (or in proxy mode each cluster's) view of the
+	// user, and RBAC as that view: one chain per cluster, so one cluster
+	// failing leaves the others checked.
+	var clusters [][]stage
 	for _, t := range v.targets() {
 		var user string
 		var groups []string
-		stages = append(stages,
-			stage{t.hop(HopAPIServer), func() bool {
+		clusters = append(clusters, []stage{
+			{t.hop(HopAPIServer), func() bool {
 				var ok bool
 				user, groups, ok = v.apiServer(ctx, t)
 				if ok && v.user == "" {
@@ -192,25 +194,44 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 				}
 				return ok
 			}},
-			stage{t.hop("rbac"), func() bool { v.rbac(ctx, t, user, groups); return true }})
+			{t.hop("rbac"), func() bool { v.rbac(ctx, t, user, groups); return true }},
+		})
 	}
-	for i, st := range stages {
-		if st.run() {
-			continue
+	if failed := runChain(v.report, login); failed != "" {
+		for _, c := range clusters {
+			for _, st := range c {
+				v.report.fail(st.name, "not checked: %s failed", failed)
+			}
 		}
-		for _, rest := range stages[i+1:] {
-			v.report.fail(rest.name, "not checked: %s failed", st.name)
+	} else {
+		for _, c := range clusters {
+			runChain(v.report, c)
 		}
-		break
 	}
 	v.apps(ctx)
 	return v.report, nil
 }
 
-// stage is one hop of Run: each needs the ones before it.
+// stage is one hop of Run: each needs the ones before it in its chain.
 type stage struct {
 	name string
 	run  func() bool
+}
+
+// runChain runs stages in order; after a failure the rest are reported as
+// not checked, so the report still names every hop. It returns the name of
+// the stage that failed, "" when none did.
+func runChain(r *Report, stages []stage) string {
+	for i, st := range stages {
+		if st.run() {
+			continue
+		}
+		for _, rest := range stages[i+1:] {
+			r.fail(rest.name, "not checked: %s failed", st.name)
+		}
+		return st.name
+	}
+	return ""
 }
 
 // trustPool is the system roots plus the spec's issuer and cluster CAs.
