@@ -13,9 +13,12 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/oauth2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -75,10 +78,15 @@ type Proxy struct {
 }
 
 type backend struct {
-	name    string
-	target  *url.URL
-	rest    http.RoundTripper // the proxy's credential, h2 allowed
-	upgrade http.RoundTripper // the same over HTTP/1.1: upgrades never use h2
+	name   string
+	target *url.URL
+	rest   http.RoundTripper // client-go's, with the proxy's credential: health checks
+	// Forwarding sets the credential and impersonation headers on the
+	// ReverseProxy's outgoing request itself, over TLS-only transports:
+	// client-go's wrappers would copy each request's headers three times.
+	plain   http.RoundTripper  // h2 allowed
+	upgrade http.RoundTripper  // HTTP/1.1 only: upgrades never use h2
+	token   oauth2.TokenSource // the proxy's credential, a file re-read as client-go does
 	proxy   *httputil.ReverseProxy
 	healthy atomic.Bool
 }
@@ -163,10 +171,21 @@ func (p *Proxy) newBackend(name string, rc *rest.Config) (*backend, error) {
 	if b.rest, err = rest.TransportFor(rc); err != nil {
 		return nil, fmt.Errorf("cluster %q: %w", name, err)
 	}
-	h1 := rest.CopyConfig(rc)
+	// The same TLS settings without any credential; client-go caches TLS
+	// transports by their settings, so these share rest's connections.
+	tlsOnly := rest.AnonymousClientConfig(rc)
+	tlsOnly.UserAgent = ""
+	if b.plain, err = rest.TransportFor(tlsOnly); err != nil {
+		return nil, fmt.Errorf("cluster %q: %w", name, err)
+	}
+	h1 := rest.CopyConfig(tlsOnly)
 	h1.NextProtos = []string{"http/1.1"}
 	if b.upgrade, err = rest.TransportFor(h1); err != nil {
 		return nil, fmt.Errorf("cluster %q: %w", name, err)
+	}
+	b.token = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: rc.BearerToken})
+	if rc.BearerTokenFile != "" {
+		b.token = transport.NewCachedFileTokenSource(rc.BearerTokenFile)
 	}
 	b.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -184,6 +203,7 @@ func (p *Proxy) newBackend(name string, rc *rest.Config) (*backend, error) {
 		},
 		Transport:     &impersonatingTransport{b: b},
 		FlushInterval: -1,
+		BufferPool:    copyBuffers,
 		ErrorLog:      slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if r.Context().Err() != nil {
@@ -209,27 +229,90 @@ func isIdentityHeader(k string) bool {
 type userKey struct{}
 
 // impersonatingTransport sends the request with the proxy's credential and
-// client-go's impersonation headers for the verified user. The API server
-// authorizes each header separately (k8s.io/apiserver
-// pkg/endpoints/filters/impersonation): users, groups, and, only when the
-// authentication configuration maps them, uids and userextras/<key> in
-// authentication.k8s.io; a missing permission makes it refuse the request,
-// so a mapping the impersonator's ClusterRole lacks fails closed.
+// the impersonation headers of the verified user, as client-go's
+// impersonating round tripper would. The API server authorizes each header
+// separately (k8s.io/apiserver pkg/endpoints/filters/impersonation): users,
+// groups, and, only when the authentication configuration maps them, uids
+// and userextras/<key> in authentication.k8s.io; a missing permission makes
+// it refuse the request, so a mapping the impersonator's ClusterRole lacks
+// fails closed.
 type impersonatingTransport struct{ b *backend }
 
+// RoundTrip sets headers on req: it is the ReverseProxy's own outgoing copy,
+// from which Rewrite removed every identity header the client sent.
 func (t *impersonatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u, ok := req.Context().Value(userKey{}).(user.Info)
-	if !ok {
-		return nil, errors.New("no verified user on the request") // never forward unauthenticated
+	if !ok || u.GetName() == "" {
+		// Never forward unauthenticated: without Impersonate-User the API
+		// server would serve the request as the proxy itself.
+		return nil, errors.New("no verified user on the request")
 	}
-	base := t.b.rest
+	tok, err := t.b.token.Token()
+	if err != nil {
+		return nil, fmt.Errorf("the proxy's token for cluster %q: %w", t.b.name, err)
+	}
+	setImpersonation(req.Header, u)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "authstack-apiproxy")
+	}
 	if httpstream.IsUpgradeRequest(req) {
-		base = t.b.upgrade
+		return t.b.upgrade.RoundTrip(req)
 	}
-	return transport.NewImpersonatingRoundTripper(transport.ImpersonationConfig{
-		UserName: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups(), Extra: u.GetExtra(),
-	}, base).RoundTrip(req)
+	return t.b.plain.RoundTrip(req)
 }
+
+// setImpersonation writes the headers client-go's impersonating round
+// tripper writes for u (k8s.io/client-go/transport/round_trippers.go).
+func setImpersonation(h http.Header, u user.Info) {
+	h.Set(transport.ImpersonateUserHeader, u.GetName())
+	if uid := u.GetUID(); uid != "" {
+		h.Set(transport.ImpersonateUIDHeader, uid)
+	}
+	for _, g := range u.GetGroups() {
+		h.Add(transport.ImpersonateGroupHeader, g)
+	}
+	for k, vv := range u.GetExtra() {
+		name := extraHeader(k)
+		for _, v := range vv {
+			h.Add(name, v)
+		}
+	}
+}
+
+// extraHeader is the Impersonate-Extra-<key> header name for an extra key:
+// every byte that may not appear in a header name, and '%' itself, is
+// %XX-escaped, because the API server takes the lower-cased rest of the
+// header name through url.PathUnescape.
+func extraHeader(key string) string {
+	var b strings.Builder
+	b.Grow(len(transport.ImpersonateUserExtraHeaderPrefix) + len(key))
+	b.WriteString(transport.ImpersonateUserExtraHeaderPrefix)
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '%' || !httpguts.IsTokenRune(rune(c)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// copyBuffers are the ReverseProxy's body buffers: without a pool each
+// request allocates and clears 32 KiB.
+var copyBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // ServeHTTP authenticates, routes and forwards one request, and writes its
 // audit line and metrics.

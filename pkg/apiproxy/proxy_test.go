@@ -13,14 +13,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/client-go/transport"
 )
 
 // seen is what a fake API server received.
@@ -519,3 +523,65 @@ func TestMetricsAndProbes(t *testing.T) {
 		return nil
 	})
 }
+
+// TestImpersonationHeadersMatchClientGo: the forwarding transport writes the
+// same impersonation headers as client-go's impersonating round tripper,
+// which the API server's impersonation filter is written against, for
+// extra keys with every kind of byte the escaping must handle.
+func TestImpersonationHeadersMatchClientGo(t *testing.T) {
+	users := []*user.DefaultInfo{
+		{Name: "alice@example.com"},
+		{Name: "oidc:bob", UID: "1234", Groups: []string{"oidc:dev", "oidc:ops"}},
+		{Name: "carol", Extra: map[string][]string{
+			"authentication.kubernetes.io/credential-id": {"JTI=abc"},
+			"example.com/Mixed Case%key":                 {"a", "b"},
+			"ünïcode/kéy":                                {"v"},
+			"scopes":                                     {"openid", "email"},
+			"tab\there,and\"quotes\"":                    {"x"},
+		}},
+	}
+	for _, u := range users {
+		var want http.Header
+		rt := transport.NewImpersonatingRoundTripper(transport.ImpersonationConfig{
+			UserName: u.Name, UID: u.UID, Groups: u.Groups, Extra: u.Extra,
+		}, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			want = r.Header
+			return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
+		}))
+		if _, err := rt.RoundTrip(httptest.NewRequest("GET", "https://example.com/api", nil)); err != nil {
+			t.Fatal(err)
+		}
+		got := http.Header{}
+		setImpersonation(got, u)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("user %q:\n got  %v\n want %v", u.Name, got, want)
+		}
+		// What the API server reads back: the lower-cased suffix, unescaped.
+		for name := range got {
+			suffix, ok := strings.CutPrefix(name, transport.ImpersonateUserExtraHeaderPrefix)
+			if !ok {
+				continue
+			}
+			key, err := url.PathUnescape(strings.ToLower(suffix))
+			if err != nil {
+				t.Errorf("header %q: %v", name, err)
+			}
+			if _, ok := u.Extra[key]; !ok && !hasLowerKey(u.Extra, key) {
+				t.Errorf("header %q reads back as extra %q, not one of the user's", name, key)
+			}
+		}
+	}
+}
+
+func hasLowerKey(m map[string][]string, key string) bool {
+	for k := range m {
+		if strings.ToLower(k) == key {
+			return true
+		}
+	}
+	return false
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -112,27 +112,70 @@ func TestIntegrationSideBySide(t *testing.T) {
 	client := newBenchClient(t, env.CA.CertFile, clients)
 	proxyURL := fmt.Sprintf("https://127.0.0.1:%d/bench", port)
 
+	// The floor: bareproxy (testdata/bareproxy) forwards with the same
+	// impersonation and checks nothing, over HTTP/2 and over HTTP/1.1 to the
+	// API server. "direct, impersonating" is the API server's own share:
+	// the impersonator's token and headers sent straight to it.
+	bareBin := filepath.Join(dir, "bareproxy")
+	if out, err := exec.Command("go", "build", "-o", bareBin, "./testdata/bareproxy").CombinedOutput(); err != nil {
+		t.Fatalf("build bareproxy: %v\n%s", err, out)
+	}
+	bare := map[bool]string{}
+	barePID := map[bool]int{}
+	for _, h2 := range []bool{true, false} {
+		bp := testenv.FreePort(t)
+		p := testenv.StartProcess(t, dir, fmt.Sprintf("bareproxy-h2-%v", h2), nil, bareBin,
+			fmt.Sprintf("-listen=127.0.0.1:%d", bp), "-cert="+cert, "-key="+key, "-upstream="+env.URL, "-ca="+env.CA.CertFile,
+			"-token-file="+impTok, "-user=alice@example.com", "-group=dev", fmt.Sprintf("-h2=%v", h2))
+		bare[h2], barePID[h2] = fmt.Sprintf("https://127.0.0.1:%d", bp), p.PID()
+		testenv.WaitFor(t, p, "bareproxy", func() error {
+			return get(client, bare[h2]+"/api/v1/namespaces/bench/configmaps/cm-000", nil)
+		})
+	}
+	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	impHdr := bearer(strings.TrimSpace(readFile(t, impTok)))
+	impHdr.Set("Impersonate-User", "alice@example.com")
+	impHdr.Set("Impersonate-Group", "dev")
+
 	var report strings.Builder
-	fmt.Fprintf(&report, "| request | path | req/s | p50 ms | p99 ms | errors |\n|---|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&report, "| request | path | req/s | of direct | p50 ms | p99 ms | proxy CPU, cores | errors |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range []struct{ name, path string }{
 		{"GET small object", "/api/v1/namespaces/bench/configmaps/cm-000"},
 		{"LIST 500", "/api/v1/namespaces/bench/configmaps"},
 	} {
-		direct := load(client, env.URL+c.path, readerTok, clients, rate, time.Duration(secs)*time.Second)
-		cpu0 := procCPU(t, proc.PID())
-		start := time.Now()
-		proxied := load(client, proxyURL+c.path, userTok, clients, rate, time.Duration(secs)*time.Second)
-		cpu := procCPU(t, proc.PID()) - cpu0
+		// run loads base and returns the stats and, with pid > 0, that
+		// process's CPU in cores.
+		run := func(base string, h http.Header, pid int) (loadStats, float64) {
+			var cpu0 float64
+			if pid > 0 {
+				cpu0 = procCPU(t, pid)
+			}
+			start := time.Now()
+			s := load(client, base+c.path, h, clients, rate, time.Duration(secs)*time.Second)
+			if pid == 0 {
+				return s, 0
+			}
+			return s, (procCPU(t, pid) - cpu0) / time.Since(start).Seconds()
+		}
+		direct, _ := run(env.URL, bearer(readerTok), 0)
+		imp, _ := run(env.URL, impHdr, 0)
+		bareH2, bareH2CPU := run(bare[true], nil, barePID[true])
+		bareH1, bareH1CPU := run(bare[false], nil, barePID[false])
+		proxied, cpu := run(proxyURL, bearer(userTok), proc.PID())
 		for _, r := range []struct {
 			via string
 			s   loadStats
-		}{{"direct", direct}, {"proxy", proxied}} {
-			fmt.Fprintf(&report, "| %s | %s | %.0f | %.2f | %.2f | %d |\n", c.name, r.via, r.s.rps, r.s.p50, r.s.p99, r.s.errors)
-		}
-		fmt.Fprintf(&report, "| %s | proxy/direct | %.0f%% | +%.2f | +%.2f | proxy CPU %.2f cores |\n", c.name,
-			100*proxied.rps/direct.rps, proxied.p50-direct.p50, proxied.p99-direct.p99, cpu/time.Since(start).Seconds())
-		if direct.errors+proxied.errors > 0 {
-			t.Errorf("%s: %d direct and %d proxied requests failed", c.name, direct.errors, proxied.errors)
+			cpu float64
+		}{{"direct", direct, 0}, {"direct, impersonating", imp, 0}, {"bareproxy, HTTP/2 upstream", bareH2, bareH2CPU},
+			{"bareproxy, HTTP/1.1 upstream", bareH1, bareH1CPU}, {"authstack-apiproxy", proxied, cpu}} {
+			cores := ""
+			if r.cpu > 0 {
+				cores = fmt.Sprintf("%.2f", r.cpu)
+			}
+			fmt.Fprintf(&report, "| %s | %s | %.0f | %.0f%% | %.2f | %.2f | %s | %d |\n", c.name, r.via, r.s.rps, 100*r.s.rps/direct.rps, r.s.p50, r.s.p99, cores, r.s.errors)
+			if r.s.errors > 0 {
+				t.Errorf("%s via %s: %d requests failed", c.name, r.via, r.s.errors)
+			}
 		}
 	}
 	if rate > 0 {
@@ -145,6 +188,36 @@ func TestIntegrationSideBySide(t *testing.T) {
 	if err := proc.Err(); err != nil {
 		t.Errorf("the proxy did not exit cleanly on SIGTERM: %v", err)
 	}
+}
+
+// get is one request that must answer 200.
+func get(c *http.Client, url string, hdr http.Header) error {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", resp.Status)
+	}
+	return nil
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func newBenchClient(t *testing.T, caFile string, conns int) *http.Client {
@@ -165,7 +238,7 @@ type loadStats struct {
 
 // load runs n clients against url for d and returns throughput and latency;
 // with rate > 0 the clients together start at most rate requests a second.
-func load(c *http.Client, url, token string, n, rate int, d time.Duration) loadStats {
+func load(c *http.Client, url string, hdr http.Header, n, rate int, d time.Duration) loadStats {
 	var mu sync.Mutex
 	var lat []float64
 	errs := 0
@@ -202,7 +275,9 @@ func load(c *http.Client, url, token string, n, rate int, d time.Duration) loadS
 					}
 				}
 				req, _ := http.NewRequest("GET", url, nil)
-				req.Header.Set("Authorization", "Bearer "+token)
+				for k, v := range hdr {
+					req.Header[k] = v
+				}
 				t0 := time.Now()
 				resp, err := c.Do(req)
 				if err != nil {
