@@ -112,7 +112,16 @@ func (a *applier) applyTo(ctx context.Context, cfg *rest.Config, c render.Cluste
 		if u.GetNamespace() != "" {
 			r = dyn.Resource(m.Resource).Namespace(u.GetNamespace())
 		}
-		if _, err := r.Apply(ctx, u.GetName(), u, opts); err != nil {
+		// The live object's resourceVersion tells created, configured and
+		// unchanged apart: an apply that changes nothing keeps it.
+		before := ""
+		if live, err := r.Get(ctx, u.GetName(), metav1.GetOptions{}); err == nil {
+			before = live.GetResourceVersion()
+		} else if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("%s: %w", display(u), err)
+		}
+		got, err := r.Apply(ctx, u.GetName(), u, opts)
+		if err != nil {
 			// A server dry run cannot create in a namespace that is only
 			// about to be created.
 			if a.opts.DryRun == DryRunServer && apierrors.IsNotFound(err) {
@@ -123,7 +132,17 @@ func (a *applier) applyTo(ctx context.Context, cfg *rest.Config, c render.Cluste
 			}
 			return fmt.Errorf("%s: %w", display(u), err)
 		}
-		fmt.Fprintf(a.opts.Log, "  %s applied\n", display(u))
+		verb := "configured"
+		switch {
+		case before == "":
+			verb = "created"
+		case got.GetResourceVersion() == before:
+			verb = "unchanged"
+		}
+		if a.opts.DryRun == DryRunServer {
+			verb += " (server dry run)"
+		}
+		fmt.Fprintf(a.opts.Log, "  %s %s\n", display(u), verb)
 	}
 	return nil
 }

@@ -43,13 +43,14 @@ func TestIntegrationApplyClustersThroughTheirContexts(t *testing.T) {
 	var contexts []string
 	fillTokenSecret(t, kubernetes.NewForConfigOrDie(remoteA.Config))
 	fillTokenSecret(t, kubernetes.NewForConfigOrDie(remoteB.Config))
-	sum, _, log := run(t, env.Config, stack, Options{ClusterConfig: func(c string) (*rest.Config, error) {
+	clusterConfig := func(c string) (*rest.Config, error) {
 		contexts = append(contexts, c)
 		if r := remotes[c]; r != nil {
 			return r.Config, nil
 		}
 		return nil, fmt.Errorf("no context %q", c)
-	}})
+	}
+	sum, _, log := run(t, env.Config, stack, Options{ClusterConfig: clusterConfig})
 	if sum.Created == 0 {
 		t.Fatalf("nothing created:\n%s", log)
 	}
@@ -88,6 +89,35 @@ func TestIntegrationApplyClustersThroughTheirContexts(t *testing.T) {
 	if strings.Contains(log, "remote-token") {
 		t.Error("the token is in the log")
 	}
+	// The clusters' objects say what the apply did to them: created the
+	// first time, unchanged on a second apply of the same spec.
+	if got := clusterObjectLines(log); len(got["created"]) == 0 || len(got["configured"])+len(got["unchanged"]) != 0 {
+		t.Errorf("first apply, the clusters' objects: %v\n%s", got, log)
+	}
+	contexts = nil
+	_, _, log = run(t, env.Config, stack, Options{ClusterConfig: clusterConfig})
+	if got := clusterObjectLines(log); len(got["unchanged"]) == 0 || len(got["created"])+len(got["configured"]) != 0 {
+		t.Errorf("second apply, the clusters' objects: %v\n%s", got, log)
+	}
+}
+
+// clusterObjectLines sorts the log lines of spec.clusters' objects (those
+// under a "cluster NAME (context C):" heading) by their last word.
+func clusterObjectLines(log string) map[string][]string {
+	out := map[string][]string{}
+	in := false
+	for _, l := range strings.Split(log, "\n") {
+		switch {
+		case strings.HasPrefix(l, "cluster "):
+			in = true
+		case in && strings.HasPrefix(l, "  ") && !strings.Contains(l, " holds the proxy's token"):
+			f := strings.Fields(l)
+			out[f[len(f)-1]] = append(out[f[len(f)-1]], l)
+		default:
+			in = false
+		}
+	}
+	return out
 }
 
 // fillTokenSecret plays the token controller of a cluster without a
