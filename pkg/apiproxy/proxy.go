@@ -200,6 +200,7 @@ func (p *Proxy) newBackend(name string, rc *rest.Config) (*backend, error) {
 				}
 			}
 			pr.Out.Header.Del("X-Forwarded-Host")
+			stripBearerProtocol(pr.Out.Header)
 		},
 		Transport:     &impersonatingTransport{b: b},
 		FlushInterval: -1,
@@ -357,7 +358,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	token, ok := bearerToken(r)
+	path := r.URL.Path
+	if out != nil {
+		path = out.URL.Path
+	}
+	if msg := badRequest(r, path); msg != "" {
+		deny(http.StatusBadRequest, ReasonBadRequest, metav1.StatusReasonBadRequest, "authstack-apiproxy refuses the request: "+msg)
+		return
+	}
+
+	token, ok := requestToken(r)
 	if !ok {
 		deny(http.StatusUnauthorized, ReasonMissingToken, metav1.StatusReasonUnauthorized, "Unauthorized: "+ReasonMissingToken.describe())
 		return
@@ -378,7 +388,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if name := reservedName(u); name != "" {
+	if what := unsafeIdentity(u); what != "" {
+		deny(http.StatusForbidden, ReasonUnsafeIdentity, metav1.StatusReasonForbidden,
+			fmt.Sprintf("authstack-apiproxy refuses an identity it cannot pass on exactly: %s (empty, control characters, or spaces around it)", what))
+		return
+	}
+	name := reservedName(u)
+	if name == "" {
+		name = reservedInList(u)
+	}
+	if name != "" {
 		deny(http.StatusForbidden, ReasonReservedName, metav1.StatusReasonForbidden,
 			fmt.Sprintf("authstack-apiproxy refuses identities in the reserved system: namespace (%s)", name))
 		return
