@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -190,4 +191,24 @@ func stripBearerProtocol(h http.Header) {
 	if len(keep) > 0 {
 		h.Set("Sec-WebSocket-Protocol", strings.Join(keep, ", "))
 	}
+}
+
+// auditURI is the request URI for the audit line with the value of any
+// access_token query parameter replaced: the proxy never reads a token from
+// the query (nor does the API server), but a client that puts one there must
+// not find it in the logs or the webhook's records.
+func auditURI(u *url.URL) string {
+	if u.RawQuery == "" || !strings.Contains(strings.ToLower(u.RawQuery), "token") {
+		return u.RequestURI()
+	}
+	parts := strings.Split(u.RawQuery, "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if key, err := url.QueryUnescape(k); err != nil || strings.EqualFold(key, "access_token") {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	c := *u
+	c.RawQuery = strings.Join(parts, "&")
+	return c.RequestURI()
 }

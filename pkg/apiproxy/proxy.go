@@ -320,7 +320,7 @@ func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ev := &AuditEvent{Time: start, Kind: "audit", ID: newAuditID(), SourceIP: sourceIP(r), UserAgent: r.UserAgent(),
-		Method: r.Method, URI: r.URL.RequestURI()}
+		Method: r.Method, URI: auditURI(r.URL)}
 	rec := &recorder{ResponseWriter: w}
 	longRunning := false
 	defer func() {

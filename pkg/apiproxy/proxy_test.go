@@ -35,6 +35,7 @@ type seen struct {
 	Groups        []string
 	Impersonate   []string // every Impersonate-* header name
 	XFF           string
+	Header        http.Header // everything, for the attack tests
 }
 
 // fakeAPIServer records each request, answers /readyz, streams on
@@ -56,7 +57,7 @@ func newFakeAPIServer(t *testing.T) *fakeAPIServer {
 
 func (f *fakeAPIServer) serve(w http.ResponseWriter, r *http.Request) {
 	s := seen{Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), User: r.Header.Get("Impersonate-User"),
-		Groups: r.Header.Values("Impersonate-Group"), XFF: r.Header.Get("X-Forwarded-For")}
+		Groups: r.Header.Values("Impersonate-Group"), XFF: r.Header.Get("X-Forwarded-For"), Header: r.Header.Clone()}
 	for k := range r.Header {
 		if strings.HasPrefix(k, "Impersonate-") {
 			s.Impersonate = append(s.Impersonate, k)

@@ -1,0 +1,271 @@
+package apiproxy
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+)
+
+// raw sends one request as written over a TLS connection to the proxy
+// (HTTP/1.1), for headers and methods net/http's client will not send, and
+// returns the response with its body read.
+func (h *harness) raw(t *testing.T, request string) (*http.Response, string) {
+	t.Helper()
+	conn, err := tls.Dial("tcp", h.srv.Listener.Addr().String(), &tls.Config{
+		RootCAs: h.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, strings.ReplaceAll(request, "\n", "\r\n")+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return resp, ""
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+// TestIdentitiesTheHeadersCannotCarryAreRefused: what the proxy checks must
+// be what the API server reads. Go's HTTP/1.1 client trims header values
+// (the upgrade transport; a group " system:masters" became system:masters),
+// and control bytes or commas change what a header means.
+func TestIdentitiesTheHeadersCannotCarryAreRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, c := range []struct {
+		name   string
+		claims map[string]any
+		reason Reason
+	}{
+		{"group with a leading space", h.iss.claims("mallory@example.com", "kubectl", " system:masters"), ReasonUnsafeIdentity},
+		{"group with a trailing tab", h.iss.claims("mallory@example.com", "kubectl", "dev\t"), ReasonUnsafeIdentity},
+		{"group with a newline", h.iss.claims("mallory@example.com", "kubectl", "dev\nImpersonate-Group: system:masters"), ReasonUnsafeIdentity},
+		{"username with a leading space", h.iss.claims(" system:admin", "kubectl"), ReasonUnsafeIdentity},
+		{"username with a NUL", h.iss.claims("mallory@example.com\x00", "kubectl"), ReasonUnsafeIdentity},
+		{"system: after a comma in a group", h.iss.claims("mallory@example.com", "kubectl", "dev, system:masters"), ReasonReservedName},
+		{"system: after a comma in the username", h.iss.claims("mallory@example.com,system:admin", "kubectl"), ReasonReservedName},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// The trimming HTTP/1.1 transport (an Upgrade header) is
+			// exercised against the real API server in
+			// TestIntegrationAttacksAgainstRealAPIServer: the fake here would
+			// switch protocols and hold the connection.
+			code, body := h.do(t, "GET", "/a/api/v1/namespaces/kube-system/secrets", h.iss.sign(t, c.claims), nil)
+			if code != 403 || !strings.Contains(string(body), string(c.reason)) {
+				t.Errorf("%d %s, want 403 %s", code, body, c.reason)
+			}
+		})
+	}
+	if h.a.count() != 0 {
+		t.Errorf("%d refused identities reached the API server", h.a.count())
+	}
+	// A comma alone is not refused: LDAP distinguished names have them.
+	dn := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "cn=dev,ou=groups,dc=example,dc=com"))
+	if code, body := h.do(t, "GET", "/a/api", dn, nil); code != 200 {
+		t.Errorf("a DN group: %d %s", code, body)
+	} else if g := h.a.last(t).Groups; len(g) != 1 || g[0] != "cn=dev,ou=groups,dc=example,dc=com" {
+		t.Errorf("the DN group arrived as %q", g)
+	}
+}
+
+func TestUnsafeIdentityCoversUIDAndExtras(t *testing.T) {
+	for _, c := range []struct {
+		u    *user.DefaultInfo
+		want string
+	}{
+		{&user.DefaultInfo{Name: "alice", UID: "1234", Groups: []string{"dev"}, Extra: map[string][]string{"example.com/k": {"v w"}}}, ""},
+		{&user.DefaultInfo{}, "an empty username"},
+		{&user.DefaultInfo{Name: "alice", UID: " 1234"}, `uid " 1234"`},
+		{&user.DefaultInfo{Name: "alice", Extra: map[string][]string{"example.com/k": {"v\r\n"}}}, `extra example.com/k value "v\r\n"`},
+	} {
+		if got := unsafeIdentity(c.u); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.u, got, c.want)
+		}
+	}
+}
+
+// TestOnlyAPIMethodsAndUpgradesAreForwarded: an h2c upgrade would give the
+// client an HTTP/2 connection to the API server whose later requests carry
+// no credential or impersonation header; the fake API server here switches
+// to any protocol asked for, so before the check the h2c upgrade went
+// through with a 101.
+func TestOnlyAPIMethodsAndUpgradesAreForwarded(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	for _, c := range []struct{ name, head string }{
+		{"h2c upgrade", "GET /a/api/v1/pods HTTP/1.1\nConnection: Upgrade, HTTP2-Settings\nUpgrade: h2c\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"},
+		{"h2c listed after websocket", "GET /a/api/v1/pods HTTP/1.1\nConnection: Upgrade\nUpgrade: websocket, h2c"},
+		{"two Upgrade lines", "GET /a/api/v1/pods HTTP/1.1\nConnection: Upgrade\nUpgrade: websocket\nUpgrade: h2c"},
+		{"Connection: Upgrade without Upgrade", "GET /a/api/v1/pods HTTP/1.1\nConnection: Upgrade"},
+		{"TRACE", "TRACE /a/api/v1/pods HTTP/1.1"},
+		{"CONNECT", "CONNECT /a/api/v1/pods HTTP/1.1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := h.raw(t, c.head+"\nHost: proxy\nAuthorization: Bearer "+tok+"\n")
+			if resp.StatusCode != 400 || !strings.Contains(body, string(ReasonBadRequest)) {
+				t.Errorf("%s %s, want 400 %s", resp.Status, body, ReasonBadRequest)
+			}
+		})
+	}
+	if h.a.count() != 0 {
+		t.Errorf("%d refused requests reached the API server", h.a.count())
+	}
+	// The upgrades the API server serves still pass, in any letter case.
+	conn, br := h.upgrade(t, "/a/api/v1/namespaces/team/pods/web/exec?command=sh", tok, "spdy/3.1")
+	fmt.Fprint(conn, "ping\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "ping\n" {
+		t.Errorf("spdy/3.1 stream: %q %v", line, err)
+	}
+}
+
+// TestHopByHopTricksCannotDropTheProxysHeaders: a client listing the
+// credential or impersonation headers in Connection must not make the
+// ReverseProxy drop the ones the proxy sets (the API server would then
+// serve the request as the proxy's ServiceAccount), nor pass its own.
+func TestHopByHopTricksCannotDropTheProxysHeaders(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	for _, conn := range []string{"Authorization", "Impersonate-User", "Impersonate-Group", "X-Forwarded-For", "Authorization, Impersonate-User, Impersonate-Group"} {
+		resp, body := h.raw(t, "GET /a/api/v1/pods HTTP/1.1\nHost: proxy\nAuthorization: Bearer "+tok+"\nConnection: "+conn+"\n")
+		if resp.StatusCode != 200 {
+			t.Fatalf("Connection: %s: %s %s", conn, resp.Status, body)
+		}
+		got := h.a.last(t)
+		if got.Authorization != "Bearer token-a" || got.User != "alice@example.com" || strings.Join(got.Groups, ",") != "dev" || got.XFF != "127.0.0.1" {
+			t.Errorf("Connection: %s: the API server got %q %q %v XFF %q", conn, got.Authorization, got.User, got.Groups, got.XFF)
+		}
+		if v := got.Header.Values("Connection"); len(v) != 0 {
+			t.Errorf("Connection: %s: forwarded Connection %q", conn, v)
+		}
+	}
+}
+
+func wsProtocolToken(tok string) string {
+	return bearerProtocolPrefix + base64.RawURLEncoding.EncodeToString([]byte(tok))
+}
+
+// TestWebSocketBearerSubprotocol: browsers put the token in
+// Sec-WebSocket-Protocol (the API server's websocket authenticator reads it
+// there); the proxy accepts it on WebSocket upgrades as that authenticator
+// does and never forwards it: the cluster sees the proxy's token only.
+func TestWebSocketBearerSubprotocol(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	bob := h.iss.sign(t, h.iss.claims("bob@example.com", "kubectl"))
+	ws := func(extra string) string {
+		return "GET /a/api/v1/namespaces/team/pods/web/exec?command=sh HTTP/1.1\nHost: proxy\nConnection: Upgrade\nUpgrade: websocket\n" +
+			"Sec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n" + extra
+	}
+	t.Run("token subprotocol authenticates and is removed", func(t *testing.T) {
+		resp, body := h.raw(t, ws("Sec-WebSocket-Protocol: "+wsProtocolToken(alice)+", v5.channel.k8s.io\n"))
+		if resp.StatusCode != 101 {
+			t.Fatalf("%s %s", resp.Status, body)
+		}
+		got := h.a.last(t)
+		if got.User != "alice@example.com" || got.Authorization != "Bearer token-a" {
+			t.Errorf("the API server got %q %q", got.User, got.Authorization)
+		}
+		if p := got.Header.Values("Sec-Websocket-Protocol"); len(p) != 1 || p[0] != "v5.channel.k8s.io" {
+			t.Errorf("forwarded subprotocols %q, want only v5.channel.k8s.io", p)
+		}
+	})
+	t.Run("with Authorization, the header wins and the subprotocol token is dropped", func(t *testing.T) {
+		resp, body := h.raw(t, ws("Authorization: Bearer "+alice+"\nSec-WebSocket-Protocol: v5.channel.k8s.io\nSec-WebSocket-Protocol: "+wsProtocolToken(bob)+"\n"))
+		if resp.StatusCode != 101 {
+			t.Fatalf("%s %s", resp.Status, body)
+		}
+		got := h.a.last(t)
+		if got.User != "alice@example.com" || strings.Contains(fmt.Sprint(got.Header), bob) ||
+			strings.Contains(fmt.Sprint(got.Header), "base64url.bearer") {
+			t.Errorf("the API server got user %q and headers %v", got.User, got.Header)
+		}
+	})
+	n := h.a.count()
+	for _, c := range []struct{ name, req string }{
+		{"no other subprotocol", ws("Sec-WebSocket-Protocol: " + wsProtocolToken(alice) + "\n")},
+		{"two token subprotocols", ws("Sec-WebSocket-Protocol: " + wsProtocolToken(alice) + ", " + wsProtocolToken(bob) + ", v5.channel.k8s.io\n")},
+		{"not base64url", ws("Sec-WebSocket-Protocol: " + bearerProtocolPrefix + "a+b/c=, v5.channel.k8s.io\n")},
+		{"not a WebSocket upgrade", "GET /a/api/v1/pods HTTP/1.1\nHost: proxy\nSec-WebSocket-Protocol: " + wsProtocolToken(alice) + ", v5.channel.k8s.io\n"},
+		{"token in the query", "GET /a/api/v1/pods?access_token=" + alice + " HTTP/1.1\nHost: proxy\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := h.raw(t, c.req)
+			if resp.StatusCode != 401 || strings.Contains(body, alice) {
+				t.Errorf("%s %s, want 401 without the token", resp.Status, body)
+			}
+		})
+	}
+	if h.a.count() != n {
+		t.Errorf("refused requests reached the API server")
+	}
+	waitFor(t, "the audit line of the query token", func() error {
+		if !strings.Contains(h.stderr.String(), "access_token=REDACTED") {
+			return fmt.Errorf("no redacted audit line yet")
+		}
+		return nil
+	})
+	if strings.Contains(h.stderr.String(), alice) || strings.Contains(h.stderr.String(), bob) {
+		t.Errorf("a user's token is in the log or audit lines")
+	}
+}
+
+// TestAuthorizationHeaderForms: the bearer scheme in any case is accepted,
+// as the API server's bearertoken authenticator does; two Authorization
+// headers or two tokens in one are refused, not guessed at.
+func TestAuthorizationHeaderForms(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	bob := h.iss.sign(t, h.iss.claims("bob@example.com", "kubectl"))
+	for _, c := range []struct {
+		auth string
+		want int
+	}{
+		{"Authorization: bearer " + alice, 200},
+		{"Authorization: BEARER " + alice, 200},
+		{"Authorization: Bearer " + alice + "\nAuthorization: Bearer " + bob, 401},
+		{"Authorization: Bearer " + alice + " " + bob, 401},
+		{"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+alice)), 401},
+		{"Proxy-Authorization: Bearer " + alice, 401},
+	} {
+		resp, body := h.raw(t, "GET /a/api/v1/pods HTTP/1.1\nHost: proxy\n"+c.auth+"\n")
+		if resp.StatusCode != c.want {
+			t.Errorf("%.40s...: %s %s, want %d", c.auth, resp.Status, body, c.want)
+		}
+		if c.want == 200 {
+			if got := h.a.last(t); got.User != "alice@example.com" || got.Authorization != "Bearer token-a" {
+				t.Errorf("%.40s: the API server got %q %q", c.auth, got.User, got.Authorization)
+			}
+		}
+	}
+}
+
+// TestUpstreamErrorsDoNotLeakTheProxysToken: with the API server gone, the
+// client gets a 502 Status and neither it nor the log holds the proxy's
+// credential or the user's token.
+func TestUpstreamErrorsDoNotLeakTheProxysToken(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	h.a.srv.Close()
+	code, body := h.do(t, "GET", "/a/api/v1/pods", alice, nil)
+	if code != 502 {
+		t.Fatalf("%d %s, want 502", code, body)
+	}
+	for _, secret := range []string{"token-a", alice} {
+		if strings.Contains(string(body), secret) || strings.Contains(h.stderr.String(), secret) {
+			t.Errorf("%.10s... leaks into the 502 body or the log", secret)
+		}
+	}
+}
