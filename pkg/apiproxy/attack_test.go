@@ -269,3 +269,74 @@ func TestUpstreamErrorsDoNotLeakTheProxysToken(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityTrailersAreRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	for _, tr := range []string{"Impersonate-User", "Authorization", "X-Remote-Group"} {
+		resp, body := h.raw(t, "POST /a/api/v1/namespaces/team/pods HTTP/1.1\nHost: proxy\nAuthorization: Bearer "+tok+
+			"\nContent-Type: application/json\nTransfer-Encoding: chunked\nTrailer: "+tr+"\n\n2\r\n{}\r\n0\r\n"+tr+": system:admin\n")
+		if resp.StatusCode != 400 || !strings.Contains(body, string(ReasonBadRequest)) {
+			t.Errorf("trailer %s: %s %s, want 400", tr, resp.Status, body)
+		}
+	}
+	if h.a.count() != 0 {
+		t.Errorf("a request with identity trailers reached the API server")
+	}
+}
+
+// TestRoutingTricksReachNoOtherCluster: the first escaped path segment
+// names the cluster, exactly; nothing in the rest of the path or in the
+// Host header moves a request to another cluster or to the proxy's own
+// endpoints (probes and /metrics live on the probe port only).
+func TestRoutingTricksReachNoOtherCluster(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	for _, c := range []struct {
+		path string
+		code int
+	}{
+		{"/a/../b/api", 400},
+		{"/a/%2e%2e/b/api", 400},
+		{"/a/api/../../b/api", 400},
+		{"/a%2Fapi", 404},
+		{"/a%2fapi/v1/pods", 404},
+		{"//a/api", 404},
+		{"//b/api", 404},
+		{"/A/api", 404},
+		{"/%61/api", 404},
+		{"/a./api", 404},
+		{"/metrics", 404},
+		{"/readyz", 404},
+		{"/healthz", 404},
+	} {
+		resp, body := h.raw(t, "GET "+c.path+" HTTP/1.1\nHost: proxy\nAuthorization: Bearer "+tok+"\n")
+		if resp.StatusCode != c.code {
+			t.Errorf("%s: %s %.200s, want %d", c.path, resp.Status, body, c.code)
+		}
+	}
+	if n := h.a.count() + h.b.count(); n != 0 {
+		t.Errorf("%d tricks reached an API server", n)
+	}
+	// The Host header plays no part: a request for /a/ with b's host goes
+	// to a, with a's token.
+	resp, body := h.raw(t, "GET /a/api HTTP/1.1\nHost: "+strings.TrimPrefix(h.b.srv.URL, "https://")+".\nAuthorization: Bearer "+tok+"\n")
+	if resp.StatusCode != 200 || h.b.count() != 0 || h.a.last(t).Authorization != "Bearer token-a" {
+		t.Errorf("Host of b: %s %s, a %d b %d requests", resp.Status, body, h.a.count(), h.b.count())
+	}
+}
+
+// TestExtrasCannotClaimKubernetesKeys: an extra the API server sets itself
+// (authentication.kubernetes.io/credential-id from jti) cannot come from a
+// claim mapping: kube-apiserver's validation, which LoadAuthenticationConfiguration
+// runs, reserves k8s.io and kubernetes.io keys.
+func TestExtrasCannotClaimKubernetesKeys(t *testing.T) {
+	iss := newTestIssuer(t)
+	for _, key := range []string{"authentication.kubernetes.io/credential-id", "example.k8s.io/x"} {
+		cfg := authConfigYAML(iss, "kubectl") + "    extra:\n    - key: " + key + "\n      valueExpression: claims.email\n"
+		_, err := LoadAuthenticationConfiguration(writeFile(t, t.TempDir(), "authn.yaml", cfg))
+		if err == nil || !strings.Contains(err.Error(), "reserved for Kubernetes use") {
+			t.Errorf("extra %s: %v, want it refused", key, err)
+		}
+	}
+}

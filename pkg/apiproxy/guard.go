@@ -117,6 +117,16 @@ func badRequest(r *http.Request, path string) string {
 			return fmt.Sprintf("upgrade %q is not one the Kubernetes API serves (SPDY/3.1, websocket)", strings.Join(up, ", "))
 		}
 	}
+	// A chunked body may end in trailers; Go's server keeps them out of
+	// r.Header, where the checks above and the API server's
+	// impersonation filter look, so one declaring an identity header is
+	// refused rather than left for an intermediary to merge into the
+	// headers.
+	for k := range r.Trailer {
+		if isIdentityHeader(k) {
+			return fmt.Sprintf("trailer %s carries an identity", k)
+		}
+	}
 	// No object is reachable through a "." or ".." segment (their names
 	// are refused by k8s.io/apimachinery api/validation/path), clients
 	// clean them (client-go builds paths with path.Join), and the API
