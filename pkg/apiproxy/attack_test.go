@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 )
@@ -338,5 +339,30 @@ func TestExtrasCannotClaimKubernetesKeys(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "reserved for Kubernetes use") {
 			t.Errorf("extra %s: %v, want it refused", key, err)
 		}
+	}
+}
+
+// TestWithdrawnKeyStopsBeingHonouredAfterTheCacheTTL: once the issuer drops
+// a key from its JWKS (and a token with the new kid makes go-oidc refetch),
+// tokens signed with the old key are refused as soon as their cache entry
+// ends: tokenCacheTTL, like kube-apiserver's, not the token's exp an hour
+// later.
+func TestWithdrawnKeyStopsBeingHonouredAfterTheCacheTTL(t *testing.T) {
+	h := newHarness(t, nil)
+	old := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	if code, body := h.do(t, "GET", "/a/api", old, nil); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	h.iss.rotate(t, "k2")
+	if code, body := h.do(t, "GET", "/a/api", h.iss.sign(t, h.iss.claims("bob@example.com", "kubectl")), nil); code != 200 {
+		t.Fatalf("token with the new key: %d %s", code, body)
+	}
+	if code, _ := h.do(t, "GET", "/a/api", old, nil); code != 200 {
+		t.Fatalf("within the cache TTL the verified identity is served from the cache: %d", code)
+	}
+	h.proxy.authn.now = func() time.Time { return time.Now().Add(tokenCacheTTL + time.Second) }
+	code, body := h.do(t, "GET", "/a/api", old, nil)
+	if code != 401 || !strings.Contains(string(body), string(ReasonBadSignature)) {
+		t.Errorf("token of the withdrawn key after the cache TTL: %d %s, want 401 %s", code, body, ReasonBadSignature)
 	}
 }

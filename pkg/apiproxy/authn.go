@@ -152,7 +152,7 @@ func (o oidcIssuer) HealthCheck() error { return o.a.HealthCheck() }
 
 // Authenticator verifies bearer tokens with every jwt[] issuer of an
 // AuthenticationConfiguration, as kube-apiserver does, and caches verified
-// identities by the SHA-256 of the token until the token's exp.
+// identities by the SHA-256 of the token for tokenCacheTTL, never past the token's exp.
 type Authenticator struct {
 	issuers []issuerAuthenticator
 	cache   *tokenCache
@@ -234,7 +234,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (user.In
 		}
 		if ok {
 			if exp, ok := tokenExpiry(token); ok && exp.After(now) {
-				a.cache.add(key, resp.User, exp)
+				a.cache.add(key, resp.User, cacheUntil(now, exp))
 			}
 			return resp.User, ""
 		}

@@ -71,3 +71,19 @@ func (c *tokenCache) len() int {
 	defer c.mu.Unlock()
 	return c.ll.Len()
 }
+
+// tokenCacheTTL bounds how long a verified token is served from the cache,
+// as kube-apiserver's TokenSuccessCacheTTL (10s; kubernetes
+// pkg/kubeapiserver/options/authentication.go) bounds its own: a key the
+// issuer has withdrawn from its JWKS stops being honoured within this much
+// of the next JWKS refetch, not only at the token's exp.
+const tokenCacheTTL = 10 * time.Second
+
+// cacheUntil is when a token verified at now, expiring at exp, leaves the
+// cache.
+func cacheUntil(now, exp time.Time) time.Time {
+	if ttl := now.Add(tokenCacheTTL); ttl.Before(exp) {
+		return ttl
+	}
+	return exp
+}

@@ -19,6 +19,6 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.AuditQueueSize, "audit-queue-size", o.AuditQueueSize, "audit events held for the webhook before new ones are dropped (and counted)")
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", o.IdleTimeout, "close a request or stream after this long without a byte in either direction")
 	fs.DurationVar(&o.MaxStreamDuration, "max-stream-duration", o.MaxStreamDuration, "close any request or stream after this long")
-	fs.IntVar(&o.TokenCacheSize, "token-cache-size", o.TokenCacheSize, "verified tokens cached (by SHA-256, until exp); 0 disables the cache")
+	fs.IntVar(&o.TokenCacheSize, "token-cache-size", o.TokenCacheSize, "verified tokens cached (by SHA-256, for 10s at most and never past exp, as kube-apiserver caches tokens); 0 disables the cache")
 	fs.DurationVar(&o.ShutdownGracePeriod, "shutdown-grace-period", o.ShutdownGracePeriod, "on SIGTERM, time in-flight requests get before open streams are closed")
 }
