@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +365,34 @@ func TestWithdrawnKeyStopsBeingHonouredAfterTheCacheTTL(t *testing.T) {
 	code, body := h.do(t, "GET", "/a/api", old, nil)
 	if code != 401 || !strings.Contains(string(body), string(ReasonBadSignature)) {
 		t.Errorf("token of the withdrawn key after the cache TTL: %d %s, want 401 %s", code, body, ReasonBadSignature)
+	}
+}
+
+// TestClientImpersonationIsRefusedOverHTTP2: HTTP/2 sends header names in
+// lower case; escaped Impersonate-Extra- names and odd cases are still
+// impersonation headers, refused whoever sends them.
+func TestClientImpersonationIsRefusedOverHTTP2(t *testing.T) {
+	h := newHarness(t, nil)
+	srv := httptest.NewUnstartedServer(h.proxy)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tok := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	for _, name := range []string{"impersonate-user", "IMPERSONATE-GROUP", "Impersonate-Extra-%73copes", "impersonate-extra-authentication.kubernetes.io%2fcredential-id", "Impersonate-Uid"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/a/api/v1/pods", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header[name] = []string{"system:admin"}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 || resp.StatusCode != 403 || !strings.Contains(string(body), string(ReasonImpersonation)) {
+			t.Errorf("%s over %s: %d %s, want 403 %s", name, resp.Proto, resp.StatusCode, body, ReasonImpersonation)
+		}
+	}
+	if h.a.count() != 0 {
+		t.Errorf("client impersonation reached the API server")
 	}
 }
