@@ -19,7 +19,7 @@ import (
 // realClusterHarness is the proxy in front of a real kube-apiserver (cluster
 // "a"), its impersonator bound to the rendered ClusterRole, and group dev
 // allowed to read pods in namespace team only.
-func realClusterHarness(t *testing.T) *harness {
+func realClusterHarness(t *testing.T, authn func(*testIssuer) string) *harness {
 	t.Helper()
 	env := testenv.Start(t, testenv.Options{})
 	admin, err := kubernetes.NewForConfig(env.Config)
@@ -61,7 +61,11 @@ func realClusterHarness(t *testing.T) *harness {
 		env.URL, env.CA.CertFile, tok)
 	iss := newTestIssuer(t)
 	opts := DefaultOptions()
-	opts.AuthenticationConfig = writeFile(t, dir, "authn.yaml", authConfigYAML(iss, "kubectl"))
+	authnYAML := authConfigYAML(iss, "kubectl")
+	if authn != nil {
+		authnYAML = authn(iss)
+	}
+	opts.AuthenticationConfig = writeFile(t, dir, "authn.yaml", authnYAML)
 	opts.ClustersConfig = writeFile(t, dir, "clusters.yaml", clusters)
 	pctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -83,7 +87,7 @@ func TestIntegrationAttacksAgainstRealAPIServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts etcd and kube-apiserver; skipped with -short")
 	}
-	h := realClusterHarness(t)
+	h := realClusterHarness(t, nil)
 	alice := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
 
 	// Before the fix, a group " system:masters" passed the proxy's system:
@@ -146,4 +150,24 @@ func TestIntegrationAttacksAgainstRealAPIServer(t *testing.T) {
 			t.Errorf("//: %d %s, want the API server's 403", code, body)
 		}
 	})
+}
+
+// TestIntegrationUIDMappingFailsClosed: a uid claim mapping makes the proxy
+// send Impersonate-Uid, which the rendered impersonator ClusterRole does not
+// grant; the API server must refuse the request, not serve it without the
+// uid.
+func TestIntegrationUIDMappingFailsClosed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts etcd and kube-apiserver; skipped with -short")
+	}
+	h := realClusterHarness(t, func(iss *testIssuer) string {
+		return authConfigYAML(iss, "kubectl") + "    uid: {claim: sub}\n"
+	})
+	alice := h.iss.sign(t, h.iss.claims("alice@example.com", "kubectl", "dev"))
+	code, body := h.do(t, "GET", "/a/api/v1/namespaces/team/pods", alice, nil)
+	// alice may list team's pods: this 403 can only be the API server
+	// refusing the impersonator (the message names its ServiceAccount).
+	if code != 403 || !strings.Contains(string(body), "system:serviceaccount:authstack-system:impersonator") {
+		t.Errorf("%d %s, want the API server's 403 on impersonating the uid", code, body)
+	}
 }
