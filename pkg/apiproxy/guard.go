@@ -111,7 +111,7 @@ func badRequest(r *http.Request, path string) string {
 	// h2c upgrade would open an HTTP/2 connection to the API server on
 	// which later requests carry neither the proxy's token nor the
 	// impersonation headers.
-	if httpstream.IsUpgradeRequest(r) || r.Header.Get("Upgrade") != "" {
+	if r.Header.Get("Upgrade") != "" || httpguts.HeaderValuesContainsToken(r.Header["Connection"], "upgrade") {
 		up := r.Header.Values("Upgrade")
 		if len(up) != 1 || !strings.EqualFold(up[0], "SPDY/3.1") && !strings.EqualFold(up[0], "websocket") {
 			return fmt.Sprintf("upgrade %q is not one the Kubernetes API serves (SPDY/3.1, websocket)", strings.Join(up, ", "))
@@ -133,7 +133,9 @@ func badRequest(r *http.Request, path string) string {
 	// server authorizes them as literal resource names: refused here so
 	// that no intermediary can resolve them into a path the audit line
 	// does not describe.
-	for _, seg := range strings.Split(path, "/") {
+	for rest := path; rest != ""; {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
 		if seg == "." || seg == ".." {
 			return fmt.Sprintf("path %q has a %q segment", path, seg)
 		}
