@@ -32,13 +32,13 @@ func sampleWith(t *testing.T, set map[string]string, extra string) string {
 }
 
 var sampleOIDC = map[string]string{
-	"# kube_oidc_auth: false\n":                            "kube_oidc_auth: true\n",
-	"# kube_oidc_url: https:// ...\n":                      "kube_oidc_url: \"https://{{ dex_host }}\"\n",
-	"# kube_oidc_client_id: kubernetes\n":                  "kube_oidc_client_id: kubernetes\n",
+	"# kube_oidc_auth: false\n":                             "kube_oidc_auth: true\n",
+	"# kube_oidc_url: https:// ...\n":                       "kube_oidc_url: \"https://{{ dex_host }}\"\n",
+	"# kube_oidc_client_id: kubernetes\n":                   "kube_oidc_client_id: kubernetes\n",
 	"# kube_oidc_ca_file: \"{{ kube_cert_dir }}/ca.pem\"\n": "kube_oidc_ca_file: \"{{ kube_cert_dir }}/ca.pem\"\n",
-	"# kube_oidc_username_prefix: 'oidc:'\n":               "kube_oidc_username_prefix: 'oidc:'\n",
-	"# kube_oidc_groups_claim: groups\n":                   "kube_oidc_groups_claim: groups\n",
-	"# kube_oidc_groups_prefix: 'oidc:'\n":                 "kube_oidc_groups_prefix: 'oidc:'\n",
+	"# kube_oidc_username_prefix: 'oidc:'\n":                "kube_oidc_username_prefix: 'oidc:'\n",
+	"# kube_oidc_groups_claim: groups\n":                    "kube_oidc_groups_claim: groups\n",
+	"# kube_oidc_groups_prefix: 'oidc:'\n":                  "kube_oidc_groups_prefix: 'oidc:'\n",
 }
 
 // Ansible renders "{{ dex_host }}" before kubespray writes the flag: doctor

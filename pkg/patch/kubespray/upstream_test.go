@@ -55,11 +55,11 @@ func TestPatchUpstreamSampleTouchesOnlyTheOIDCLines(t *testing.T) {
 func TestPatchUpstreamSampleWithOIDCSetByHand(t *testing.T) {
 	src := string(patchtest.ReadTestdata(t, "upstream/k8s-cluster.yml"))
 	for old, new := range map[string]string{
-		"# kube_oidc_auth: false\n":                            "kube_oidc_auth: true  # enabled for dex\n",
-		"# kube_oidc_url: https:// ...\n":                      "kube_oidc_url: \"https://{{ dex_host }}/dex\"\n",
-		"# kube_oidc_client_id: kubernetes\n":                  "kube_oidc_client_id: kubernetes\n",
+		"# kube_oidc_auth: false\n":                             "kube_oidc_auth: true  # enabled for dex\n",
+		"# kube_oidc_url: https:// ...\n":                       "kube_oidc_url: \"https://{{ dex_host }}/dex\"\n",
+		"# kube_oidc_client_id: kubernetes\n":                   "kube_oidc_client_id: kubernetes\n",
 		"# kube_oidc_ca_file: \"{{ kube_cert_dir }}/ca.pem\"\n": "kube_oidc_ca_file: \"{{ kube_cert_dir }}/ca.pem\"\n",
-		"# kube_oidc_username_claim: sub\n":                    "kube_oidc_username_claim: sub\n",
+		"# kube_oidc_username_claim: sub\n":                     "kube_oidc_username_claim: sub\n",
 	} {
 		if !strings.Contains(src, old) {
 			t.Fatalf("the sample lacks %q", old)
