@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	format "github.com/authstack/authstack/pkg/formats/oauth2proxy"
 )
 
@@ -91,4 +93,25 @@ func (p *Proxy) alphaAlone() bool {
 		}
 	}
 	return true
+}
+
+// yamlProxyFile says what a YAML map given as an oauth2-proxy config is
+// when it is neither an alpha config nor Kubernetes objects, for a file
+// that is not TOML either: the oauth2-proxy Helm chart's values are the
+// usual one (oauth2-proxy/manifests helm/oauth2-proxy/values.yaml: config
+// with clientID, clientSecret, cookieSecret, configFile). "" when data is
+// not a YAML map.
+func yamlProxyFile(data []byte) string {
+	var doc map[string]any
+	if yaml.Unmarshal(data, &doc) != nil || len(doc) == 0 {
+		return ""
+	}
+	if cfg, ok := doc["config"].(map[string]any); ok {
+		for _, k := range []string{"clientID", "clientSecret", "cookieSecret", "configFile"} {
+			if _, ok := cfg[k]; ok {
+				return "the values of the oauth2-proxy Helm chart, which doctor does not read: give what the chart renders (helm template RELEASE oauth2-proxy/oauth2-proxy -f VALUES: the Deployment, ConfigMap and Secret) with --oauth2-proxy-config"
+			}
+		}
+	}
+	return "a YAML map that is neither an oauth2-proxy alpha config (providers, upstreamConfig) nor Kubernetes objects (apiVersion, kind); an oauth2_proxy.cfg is TOML (key = value)"
 }

@@ -93,3 +93,15 @@ func TestUpstreamProxyConfigs(t *testing.T) {
 		t.Errorf("all-commented example: %d proxies, invalid %v", len(m.Proxies), m.Invalid)
 	}
 }
+
+// The oauth2-proxy chart's values were read as TOML ("expected '.' or '='");
+// doctor now says what the file is and what to give instead.
+func TestUpstreamProxyHelmValuesAreNamed(t *testing.T) {
+	m, err := Load(Inputs{OAuth2ProxyConfigs: []string{upstreamProxy + "helm-values.yaml"}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Invalid) != 1 || !strings.Contains(m.Invalid[0].Message, "the values of the oauth2-proxy Helm chart") || !strings.Contains(m.Invalid[0].Message, "helm template") {
+		t.Errorf("invalid: %v", m.Invalid)
+	}
+}
