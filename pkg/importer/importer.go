@@ -323,7 +323,15 @@ func (im *importer) issuer() error {
 		im.gap(d.Source, "staticPasswords", "%d static user(s) not imported: authstack keeps dex's password database for test clusters only; add a connector with static.testClusterOnly: true if this is one", len(d.Passwords))
 	}
 	if len(x.Connectors) == 0 {
-		return fmt.Errorf("%s: connectors: none that the spec can express, so nobody could log in; see the report above", d.Source)
+		// The report is not written when import fails: say here why each
+		// connector was left out.
+		var why []string
+		for _, g := range im.res.Gaps {
+			if strings.HasPrefix(g.Source, d.Source+": connectors[") {
+				why = append(why, "\n  "+g.String())
+			}
+		}
+		return fmt.Errorf("%s: connectors: none that the spec can express, so nobody could log in:%s", d.Source, strings.Join(why, ""))
 	}
 	owned := map[string]bool{"issuer": true, "storage": true, "web": true, "telemetry": true, "expiry": true, "oauth2": true, "staticClients": true, "connectors": true, "staticPasswords": true, "enablePasswordDB": true}
 	for _, k := range sortedKeys(d.Keys) {
