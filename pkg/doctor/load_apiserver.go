@@ -254,6 +254,7 @@ func (m *Model) AddKubeadmConfig(source string, data []byte) error {
 		}
 		k := &Kubeadm{Source: source, Args: map[string]string{}}
 		k.APIVersion, _ = d["apiVersion"].(string)
+		k.KubernetesVersion, _ = d["kubernetesVersion"].(string)
 		api, _ := d["apiServer"].(map[string]any)
 		flags, shape, err := kubeapiserver.ParseKubeadmExtraArgs(api["extraArgs"])
 		if err != nil {

@@ -48,3 +48,21 @@ func TestImportKeepsAConnectorWithOnlyItsSecretFromTheEnvironment(t *testing.T) 
 		t.Errorf("github connector = %+v", g)
 	}
 }
+
+// A kubeadm ClusterConfiguration names the cluster's version: import takes
+// its minor version, as kubespray's kube_version, unless it is a label.
+func TestImportTakesKubeadmsKubernetesVersion(t *testing.T) {
+	for v, want := range map[string]string{"v1.33.4": "1.33", "1.34.0": "1.34", "stable-1": ""} {
+		m := model()
+		m.Kubeadm = &doctor.Kubeadm{Source: "kubeadm.yaml", APIVersion: "kubeadm.k8s.io/v1beta4", KubernetesVersion: v}
+		res, err := Import(m, Options{ClusterName: "c"})
+		switch {
+		case want == "" && (err == nil || !strings.Contains(err.Error(), "Kubernetes version is not in any artifact")):
+			t.Errorf("%s: err = %v, want the version asked for", v, err)
+		case want != "" && err != nil:
+			t.Errorf("%s: %v", v, err)
+		case want != "" && res.Spec.Spec.Cluster.KubernetesVersion != want:
+			t.Errorf("%s: version %q, want %q", v, res.Spec.Spec.Cluster.KubernetesVersion, want)
+		}
+	}
+}

@@ -25,7 +25,8 @@ type Options struct {
 	// ClusterName names the cluster in the spec (required).
 	ClusterName string
 	// KubernetesVersion is the cluster's minor version, such as 1.33; empty
-	// takes kubespray's kube_version when the vars were given.
+	// takes kubespray's kube_version or kubeadm's kubernetesVersion when
+	// those files were given.
 	KubernetesVersion string
 	// Installer overrides the installer read from which API server file was given.
 	Installer v1alpha1.Installer
@@ -142,6 +143,11 @@ func (im *importer) cluster() error {
 	}
 	if im.m.Kubeadm != nil && c.Installer == "" {
 		c.Installer = v1alpha1.InstallerKubeadm
+	}
+	// kubeadm's kubernetesVersion, unless a label (stable-1, latest) that
+	// names no version by itself.
+	if k := im.m.Kubeadm; k != nil && c.KubernetesVersion == "" && minorRE.MatchString(k.KubernetesVersion) {
+		c.KubernetesVersion = minorVersion(k.KubernetesVersion)
 	}
 	if c.Installer == "" {
 		for _, a := range im.m.APIServers {
