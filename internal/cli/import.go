@@ -63,7 +63,7 @@ Then compare with the cluster and take over what exists:
 	fl := cmd.Flags()
 	bindArtifactFlags(fl, &f.in)
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "the cluster's name in the spec (required)")
-	fl.StringVar(&f.opts.KubernetesVersion, "kubernetes-version", "", "the cluster's Kubernetes minor version, such as 1.33 (default: kubespray's kube_version)")
+	fl.StringVar(&f.opts.KubernetesVersion, "kubernetes-version", "", "the cluster's Kubernetes minor version, such as 1.33 (default: kubespray's kube_version or kubeadm's kubernetesVersion)")
 	fl.StringVar(&f.installer, "installer", "", "kubespray, kubeadm, kind or authentication-config (default: from the API server file given)")
 	fl.StringVar(&f.opts.Server, "server", "", "the API server URL users reach, for the kubeconfig")
 	fl.StringVar(&f.opts.DexNamespace, "dex-namespace", "", "the namespace dex runs in, when its config came from a file (default dex)")

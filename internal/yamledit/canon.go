@@ -18,6 +18,9 @@ func Canonical(n *yaml.Node) (s string, err error) {
 	if n == nil {
 		return "null\n", nil
 	}
+	if err := checkMapSizes(n); err != nil {
+		return "", err
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return "", err
@@ -38,4 +41,23 @@ func Equal(a, b *yaml.Node) bool {
 	}
 	cb, err := Canonical(b)
 	return err == nil && ca == cb
+}
+
+// MaxMapKeys is the most keys a YAML map may have in a file authstack
+// edits. The YAML library looks for a duplicate key by comparing every key
+// with every other, which on a map of the 8 MiB authstack reads at most
+// (500,000 keys) takes hours; the configs authstack edits have hundreds.
+const MaxMapKeys = 10000
+
+// checkMapSizes refuses a map of more than MaxMapKeys keys, naming its line.
+func checkMapSizes(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode && len(n.Content)/2 > MaxMapKeys {
+		return fmt.Errorf("line %d: a map of %d keys, more than the %d authstack reads in one map (no config it edits has that many); check the file", n.Line, len(n.Content)/2, MaxMapKeys)
+	}
+	for _, c := range n.Content {
+		if err := checkMapSizes(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

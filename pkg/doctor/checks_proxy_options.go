@@ -56,6 +56,19 @@ var _ = register(Check{
 			if c == nil || len(c.EmailDomains) > 0 || c.AuthenticatedEmailsFile != "" || c.Other["htpasswd_file"] != "" || c.Other["--htpasswd-file"] != "" {
 				continue
 			}
+			if p.alphaAlone() {
+				// An alpha config has no email_domains (oauth2-proxy
+				// pkg/apis/options/alpha_options.go AlphaOptions): it comes
+				// from the --config file or flags beside it, which doctor
+				// was not given.
+				out = append(out, Finding{
+					Severity: Warning,
+					Message:  fmt.Sprintf("oauth2-proxy %s: only its alpha config was given, which cannot hold email_domains: oauth2-proxy refuses to start unless the --config file or the flags it runs with set email_domains or authenticated_emails_file", p.App),
+					Evidence: []string{p.Source + ": an alpha config (providers, upstreamConfig)"},
+					Fix:      fmt.Sprintf("give the config file oauth2-proxy reads with --config too, named as %s with the extension .cfg (both with --oauth2-proxy-config), and check email_domains there", p.Source),
+				})
+				continue
+			}
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("oauth2-proxy %s has neither email_domains nor authenticated_emails_file: it refuses to start", p.App),
 				Evidence: []string{p.at("email_domains") + " is not set"},

@@ -44,6 +44,15 @@ oauth2-proxy Deployments (flags, ` + "`OAUTH2_PROXY_*`" + ` variables literal or
 oauth2-proxy's precedence: flags over variables over the file), and oauth2-proxy ConfigMaps that
 no Deployment mounts, with their Secrets (client-secret, cookie-secret).
 
+Files as the programs read them: an ` + "`oauth2_proxy.cfg`" + ` and an alpha config given as two
+` + "`--oauth2-proxy-config`" + ` files whose names differ only in the extension (` + "`x.cfg`" + `, ` + "`x.yaml`" + `) are
+one oauth2-proxy run with ` + "`--config x.cfg --alpha-config x.yaml`" + `. A kubespray value with Jinja
+is rendered from the file's own variables and kubespray's role defaults (` + "`{{ kube_cert_dir }}`" + `);
+one that needs anything else (a filter, a variable of another file) is an AS-00 naming the
+variable, not a value. A dex config with gomplate actions (` + "`{{ getenv ... }}`" + `, which dex's image
+renders at start) is an AS-00: give the rendered one. Of two keys or static clients with the
+same name, the last counts, as in dex, kubespray and kube-apiserver.
+
 ` + "`--live`" + ` uses the current kubeconfig context: it reads the kube-apiserver Pod's flags in
 kube-system when visible, fetches the issuer's discovery document and keys with the CA the
 API server is given (reporting TLS trust), reads dex and oauth2-proxy as deployed by authstack

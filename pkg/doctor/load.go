@@ -72,11 +72,17 @@ func Load(in Inputs) (*Model, error) {
 	if m.Now.IsZero() {
 		m.Now = time.Now().UTC()
 	}
+	proxyFiles := map[string][]byte{}
 	for _, l := range m.loaders(in) {
 		if l.path != "" {
+			if l.proxyFile {
+				fn := l.fn
+				l.fn = func(s string, d []byte) error { proxyFiles[s] = d; return fn(s, d) }
+			}
 			m.load(l)
 		}
 	}
+	m.pairAlphaConfigs(in.OAuth2ProxyConfigs, proxyFiles)
 	if in.Spec != "" {
 		m.load(loader{path: in.Spec, what: "an authstack spec (-f)", fn: func(path string, _ []byte) error { return m.AddSpec(path) }})
 	}
@@ -99,6 +105,9 @@ type loader struct {
 	count func() int
 	// catchAll is a flag that takes objects of many kinds (--manifests).
 	catchAll bool
+	// proxyFile is an --oauth2-proxy-config file, which may be paired
+	// with another one (pairAlphaConfigs).
+	proxyFile bool
 }
 
 func (m *Model) loaders(in Inputs) []loader {
@@ -113,7 +122,7 @@ func (m *Model) loaders(in Inputs) []loader {
 		{path: in.JWKS, what: "a JSON Web Key Set (--jwks)", fn: m.AddJWKS},
 	}
 	for _, p := range in.OAuth2ProxyConfigs {
-		ls = append(ls, loader{path: p, what: "an oauth2-proxy config (--oauth2-proxy-config)", fn: func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }, count: m.proxySettings})
+		ls = append(ls, loader{path: p, what: "an oauth2-proxy config (--oauth2-proxy-config)", fn: func(s string, d []byte) error { return m.AddProxyConfig(s, appName(s), d) }, count: m.proxySettings, proxyFile: true})
 	}
 	for _, p := range in.Ingress {
 		ls = append(ls, loader{path: p, what: "an Ingress (--ingress)", fn: m.AddIngresses, count: func() int { return len(m.Ingresses) }})

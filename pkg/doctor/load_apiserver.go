@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -192,6 +193,16 @@ func (m *Model) AddKubesprayVars(source string, data []byte) error {
 	if vars == nil {
 		vars = map[string]any{}
 	}
+	// Ansible renders the Jinja of a value before kubespray uses it: a
+	// template is never the value itself.
+	vars, err := kubeapiserver.ExpandKubesprayVars(vars)
+	if err != nil {
+		name, _, _ := strings.Cut(err.Error(), ":")
+		if loc := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `[ \t]*:`).FindIndex(data); loc != nil {
+			return inputErr(source, "the value at line %d: %v", lineAt(data, loc[0]), err)
+		}
+		return inputErr(source, "%v", err)
+	}
 	m.Kubespray = &Kubespray{Source: source, Vars: vars}
 	list, oidc, structured := kubeapiserver.KubesprayFlags(vars)
 	flags := kubeapiserver.Effective(list)
@@ -243,6 +254,7 @@ func (m *Model) AddKubeadmConfig(source string, data []byte) error {
 		}
 		k := &Kubeadm{Source: source, Args: map[string]string{}}
 		k.APIVersion, _ = d["apiVersion"].(string)
+		k.KubernetesVersion, _ = d["kubernetesVersion"].(string)
 		api, _ := d["apiServer"].(map[string]any)
 		flags, shape, err := kubeapiserver.ParseKubeadmExtraArgs(api["extraArgs"])
 		if err != nil {

@@ -92,10 +92,11 @@ func (m *Model) addDexConfig(source string, f *dexconfig.Config, env map[string]
 	return nil
 }
 
-// Client finds a static client by id.
+// Client finds a static client by id. Of two with the same id, dex uses
+// the last (dexidp/dex storage/static.go WithStaticClients keys them by id).
 func (d *Dex) Client(id string) *DexClient {
-	for _, c := range d.Clients {
-		if c.ID == id {
+	for i := len(d.Clients) - 1; i >= 0; i-- {
+		if c := d.Clients[i]; c.ID == id {
 			return c
 		}
 	}

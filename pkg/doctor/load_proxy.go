@@ -69,6 +69,9 @@ func (m *Model) addProxyFiles(source, app string, data, alpha []byte, secret map
 	} else {
 		c, err = format.ParseTOML(data)
 		if err != nil {
+			if what := yamlProxyFile(data); what != "" {
+				return inputErr(source, "%s", what)
+			}
 			return inputErr(source, "not an oauth2-proxy config: %v", err)
 		}
 		if err := fillFromEnv(c, env); err != nil {

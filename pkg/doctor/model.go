@@ -299,6 +299,9 @@ type Kubeadm struct {
 	// ArgsShape is "map" or "list" as written.
 	ArgsShape string
 	Args      map[string]string
+	// KubernetesVersion is the ClusterConfiguration's kubernetesVersion,
+	// as written (v1.33.4, or a label such as stable-1).
+	KubernetesVersion string
 }
 
 // JWKS is a key set to verify the token with.

@@ -68,6 +68,14 @@ func (im *importer) connector(source string, c *doctor.DexConnector) (v1alpha1.C
 			cfg[k] = v
 		}
 	}
+	// dex expands $NAME in every string of a connector config from its own
+	// environment; the value is not in the file, and the rendered dex
+	// has no such variable, so "$NAME" carried into the spec would become
+	// an empty clientID or a broken issuer URL. redirectURI is rendered.
+	if k, ref := expandedField(cfg, "redirectURI"); k != "" {
+		im.gap(src, "config."+k, "%s is expanded by dex from its environment (dex cmd/dex/config.go, os.ExpandEnv), and authstack cannot know the value (only secrets can stay environment variables): write the value into the dex config and import again; this connector is not imported, so its users cannot log in with the rendered dex", ref)
+		return conn, false
+	}
 	secret := func(k string) string { s, _ := c.Config[k].(string); return s }
 	data, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -142,6 +150,45 @@ func (im *importer) secretRef(src, field, value, file string) *v1alpha1.SecretRe
 	}
 	im.res.Provided[file] = value
 	return &v1alpha1.SecretRef{File: file}
+}
+
+// dexEnvRef is a reference os.ExpandEnv replaces: $NAME or ${NAME}.
+var dexEnvRef = regexp.MustCompile(`\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)`)
+
+// expandedField returns the first key path of cfg (in key order, but for
+// skip) whose string value holds an environment reference, and that
+// reference; "" when none does.
+func expandedField(cfg map[string]any, skip string) (string, string) {
+	var walk func(prefix string, v any) (string, string)
+	walk = func(prefix string, v any) (string, string) {
+		switch x := v.(type) {
+		case string:
+			if ref := dexEnvRef.FindString(x); ref != "" {
+				return prefix, ref
+			}
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				if prefix == "" && k == skip {
+					continue
+				}
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				if f, ref := walk(p, x[k]); f != "" {
+					return f, ref
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if f, ref := walk(fmt.Sprintf("%s[%d]", prefix, i), e); f != "" {
+					return f, ref
+				}
+			}
+		}
+		return "", ""
+	}
+	return walk("", cfg)
 }
 
 // flatKeys lists the keys of a config as dotted paths, down to the

@@ -25,7 +25,8 @@ type Options struct {
 	// ClusterName names the cluster in the spec (required).
 	ClusterName string
 	// KubernetesVersion is the cluster's minor version, such as 1.33; empty
-	// takes kubespray's kube_version when the vars were given.
+	// takes kubespray's kube_version or kubeadm's kubernetesVersion when
+	// those files were given.
 	KubernetesVersion string
 	// Installer overrides the installer read from which API server file was given.
 	Installer v1alpha1.Installer
@@ -142,6 +143,11 @@ func (im *importer) cluster() error {
 	}
 	if im.m.Kubeadm != nil && c.Installer == "" {
 		c.Installer = v1alpha1.InstallerKubeadm
+	}
+	// kubeadm's kubernetesVersion, unless a label (stable-1, latest) that
+	// names no version by itself.
+	if k := im.m.Kubeadm; k != nil && c.KubernetesVersion == "" && minorRE.MatchString(k.KubernetesVersion) {
+		c.KubernetesVersion = minorVersion(k.KubernetesVersion)
 	}
 	if c.Installer == "" {
 		for _, a := range im.m.APIServers {
@@ -323,7 +329,15 @@ func (im *importer) issuer() error {
 		im.gap(d.Source, "staticPasswords", "%d static user(s) not imported: authstack keeps dex's password database for test clusters only; add a connector with static.testClusterOnly: true if this is one", len(d.Passwords))
 	}
 	if len(x.Connectors) == 0 {
-		return fmt.Errorf("%s: connectors: none that the spec can express, so nobody could log in; see the report above", d.Source)
+		// The report is not written when import fails: say here why each
+		// connector was left out.
+		var why []string
+		for _, g := range im.res.Gaps {
+			if strings.HasPrefix(g.Source, d.Source+": connectors[") {
+				why = append(why, "\n  "+g.String())
+			}
+		}
+		return fmt.Errorf("%s: connectors: none that the spec can express, so nobody could log in:%s", d.Source, strings.Join(why, ""))
 	}
 	owned := map[string]bool{"issuer": true, "storage": true, "web": true, "telemetry": true, "expiry": true, "oauth2": true, "staticClients": true, "connectors": true, "staticPasswords": true, "enablePasswordDB": true}
 	for _, k := range sortedKeys(d.Keys) {

@@ -18,12 +18,31 @@ func UnifiedDiff(path string, before, after []byte) string {
 	}
 	name := strings.TrimPrefix(filepath.ToSlash(path), "/")
 	a, b := diffLines(string(before)), diffLines(string(after))
+	// The lines before the first change and after the last are left out
+	// of the matching but for the context the hunks show: the matcher,
+	// without autojunk, costs the square of what it is given when lines
+	// repeat, and a patch changes a few lines of a file that may be long
+	// (a stream of 40,000 short lines took minutes).
+	const context = 3
+	head := 0
+	for head < len(a) && head < len(b) && a[head] == b[head] {
+		head++
+	}
+	tail := 0
+	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
+		tail++
+	}
+	lo := max(0, head-context)
+	aw, bw := a[lo:len(a)-tail+min(tail, context)], b[lo:len(b)-tail+min(tail, context)]
 	// Without autojunk: frequent lines (blank ones, "- name:") must still
 	// match, or large files get needlessly large hunks.
-	m := difflib.NewMatcherWithJunk(a, b, false, nil)
+	m := difflib.NewMatcherWithJunk(aw, bw, false, nil)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "--- a/%s\n+++ b/%s\n", name, name)
-	for _, g := range m.GetGroupedOpCodes(3) {
+	for _, g := range m.GetGroupedOpCodes(context) {
+		for i := range g {
+			g[i].I1, g[i].I2, g[i].J1, g[i].J2 = g[i].I1+lo, g[i].I2+lo, g[i].J1+lo, g[i].J2+lo
+		}
 		first, last := g[0], g[len(g)-1]
 		fmt.Fprintf(&sb, "@@ -%s +%s @@\n", hunkRange(first.I1, last.I2), hunkRange(first.J1, last.J2))
 		for _, op := range g {

@@ -31,6 +31,9 @@ type File struct {
 // Open reads src for editing. A file with nothing but comments is an empty
 // dex config file: Bytes then writes the whole config after them.
 func Open(src []byte) (*File, error) {
+	if err := checkTemplate(src); err != nil {
+		return nil, err
+	}
 	chunks, err := yamledit.Split(src)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,9 @@ func detect(root *yaml.Node, strict bool) (Form, error) {
 // Parse reads dex's config from data in any of its forms. Errors name the
 // line and the setting that is wrong.
 func Parse(data []byte) (*Config, Form, error) {
+	if err := checkTemplate(data); err != nil {
+		return nil, "", err
+	}
 	doc, err := yamledit.ParseOne(data)
 	if err != nil {
 		return nil, "", err
@@ -128,6 +131,9 @@ func ParseObject(obj any) (*Config, error) {
 			return nil, fmt.Errorf("%T does not carry a dex config", obj)
 		}
 		return nil, fmt.Errorf("the %s has no %s key, which is where dex's config goes", form, ConfigKey)
+	}
+	if err := checkTemplate(text); err != nil {
+		return nil, fmt.Errorf("%s: %w", ConfigKey, err)
 	}
 	c, _, err := parseFile(text, FormFile)
 	if err != nil {

@@ -293,6 +293,21 @@ func mergeList(root *yaml.Node, key string, want *yaml.Node, update func(cur, wa
 	if list.Kind != yaml.SequenceNode {
 		return fmt.Errorf("dex config: existing: %s: expected a list, found %s", key, yamledit.KindName(list))
 	}
+	// dex keys static clients and connectors by id, the last entry of an id
+	// winning (dexidp/dex storage/static.go WithStaticClients,
+	// WithStaticConnectors): merging into the first of two would change an
+	// entry dex ignores.
+	seen := map[string]int{}
+	for i, n := range list.Content {
+		id := idOf(n)
+		if id == "" {
+			continue
+		}
+		if j, dup := seen[id]; dup {
+			return fmt.Errorf("dex config: existing: %s[%d] (line %d) and %s[%d] (line %d) both have id %q: dex uses only the last one; remove the other", key, j, list.Content[j].Line, key, i, n.Line, id)
+		}
+		seen[id] = i
+	}
 	for i, w := range want.Content {
 		id := idOf(w)
 		if id == "" {

@@ -189,6 +189,12 @@ func TestMergeRejects(t *testing.T) {
 			"dex config: desired: staticClients[0] (k): has both secret and secretEnv"},
 		{"another client field", "staticClients:\n- id: k\n  allowedConnectors: [a]\n", "staticClients:\n- id: k\n  allowedConnectors: [b]\n",
 			"staticClients[0] (k): allowedConnectors: the dex config has"},
+		// dex keeps the last of two clients with one id; merging into the
+		// first changed an entry dex ignores.
+		{"a client id twice", "staticClients:\n- id: k\n  public: true\n  redirectURIs: [a]\n- id: j\n- id: k\n  secret: s\n", "staticClients:\n- id: k\n  public: true\n  redirectURIs: [b]\n",
+			"dex config: existing: staticClients[0] (line 2) and staticClients[2] (line 6) both have id \"k\": dex uses only the last one"},
+		{"a connector id twice", "connectors:\n- type: ldap\n  id: l\n- type: github\n  id: l\n", "connectors:\n- type: ldap\n  id: l\n",
+			"connectors[0] (line 2) and connectors[1] (line 4) both have id \"l\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

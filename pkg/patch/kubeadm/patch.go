@@ -40,6 +40,24 @@ const (
 // ClusterConfiguration gets one appended, with the apiVersion of its other
 // kubeadm documents. When nothing changes, src is returned as is.
 func Patch(src []byte, args []Arg, remove []string, volumes []Volume) ([]byte, error) {
+	// A file whose every line ends in CRLF is edited as LF and written back
+	// with CRLF: the YAML library keeps the CR in comments it re-encodes,
+	// which moved the comment lines of a CRLF file and put blank lines
+	// between them.
+	if text := string(src); strings.Contains(text, "\r\n") && strings.Count(text, "\n") == strings.Count(text, "\r\n") {
+		out, err := patchLF([]byte(strings.ReplaceAll(text, "\r\n", "\n")), args, remove, volumes)
+		if err != nil {
+			return nil, err
+		}
+		if string(out) == strings.ReplaceAll(text, "\r\n", "\n") {
+			return src, nil
+		}
+		return []byte(strings.ReplaceAll(string(out), "\n", "\r\n")), nil
+	}
+	return patchLF(src, args, remove, volumes)
+}
+
+func patchLF(src []byte, args []Arg, remove []string, volumes []Volume) ([]byte, error) {
 	if err := validate(args, remove, volumes); err != nil {
 		return nil, fmt.Errorf("kubeadm config: %w", err)
 	}
@@ -99,7 +117,7 @@ func Patch(src []byte, args []Arg, remove []string, volumes []Volume) ([]byte, e
 
 	if cc >= 0 {
 		where := fmt.Sprintf("kubeadm config: document %d (ClusterConfiguration)", ccNum)
-		body, err := editDocument(chunks[cc].Body, ccDoc, st, where, args, remove, volumes)
+		body, err := editDocument(chunks[cc], ccDoc, st, where, args, remove, volumes)
 		if err != nil {
 			return nil, err
 		}
@@ -187,12 +205,25 @@ func checkFlagName(name string) error {
 
 // editDocument applies the edits to a parsed document and returns its new
 // text, or body itself when the edits change nothing.
-func editDocument(body string, doc *yaml.Node, st yamledit.Style, where string, args []Arg, remove []string, volumes []Volume) (string, error) {
+//
+// An edit that only adds (flags and volumes appended, the usual first run)
+// is spliced into the text, so every other byte stays: re-encoding the
+// document normalises what the YAML encoder does not keep, such as the
+// spaces before a comment or after a list's dash, on lines authstack does
+// not own (the kubeadm docs' example has both).
+func editDocument(chunk yamledit.Chunk, doc *yaml.Node, st yamledit.Style, where string, args []Arg, remove []string, volumes []Volume) (string, error) {
 	edited := yamledit.Copy(doc)
 	if err := editClusterConfiguration(edited.Content[0], where, args, remove, volumes); err != nil {
 		return "", err
 	}
-	text, err := yamledit.Rewrite(body, doc, edited, st)
+	if text, err := chunk.Splice(doc, edited, st); err == nil {
+		if !strings.HasSuffix(chunk.Body, "\n") {
+			// The added lines end the file: keep it without a final newline.
+			text = strings.TrimSuffix(text, "\n")
+		}
+		return text, nil
+	}
+	text, err := yamledit.Rewrite(chunk.Body, doc, edited, st)
 	if errors.Is(err, yamledit.ErrUnfaithful) {
 		return "", fmt.Errorf("%s: %w; set apiServer.extraArgs by hand", where, err)
 	}

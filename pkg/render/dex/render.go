@@ -195,6 +195,9 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 		}
 		conn.Config = cfg
 	}
+	if err := checkExpansion(conn.Config, map[string]bool{"bindPW": true, "clientSecret": true}); err != nil {
+		return conn, err
+	}
 	return conn, nil
 }
 
