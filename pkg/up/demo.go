@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/template"
@@ -61,10 +60,10 @@ func writeDemo(dir, cluster string, users []User) (string, error) {
 		return "", fmt.Errorf("demo spec: %w", err)
 	}
 	path := filepath.Join(dir, "authstack.yaml")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := writeFile(path, b.Bytes(), 0o600); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, usersFile), []byte(formatUsers(users)), 0o600); err != nil {
+	if err := writeFile(filepath.Join(dir, usersFile), []byte(formatUsers(users)), 0o600); err != nil {
 		return "", err
 	}
 	return path, nil

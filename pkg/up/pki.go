@@ -82,7 +82,7 @@ func issueEdgeCert(dir string, hosts []string) error {
 		{edgeKeyFile, "EC PRIVATE KEY", keyDER, 0o600},
 	} {
 		data := pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der})
-		if err := os.WriteFile(filepath.Join(dir, f.name), data, f.mode); err != nil {
+		if err := writeFile(filepath.Join(dir, f.name), data, f.mode); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/authstack/authstack/internal/safefile"
 )
 
 // State is what up created, so that down deletes exactly that.
@@ -43,7 +45,7 @@ func writeState(dir string, s State) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, stateFile), append(data, '\n'), 0o600)
+	return writeFile(filepath.Join(dir, stateFile), append(data, '\n'), 0o600)
 }
 
 // errNoState is returned by readState when up never created the cluster.
@@ -62,4 +64,14 @@ func readState(dir string) (State, error) {
 		return s, fmt.Errorf("%s: %w", filepath.Join(dir, stateFile), err)
 	}
 	return s, nil
+}
+
+// writeFile replaces a file of the state directory atomically and never
+// through a symbolic link or onto a special file (safefile.Write): the
+// directory holds the edge's key, the test users' passwords and a
+// kubeconfig, and a link planted there must not choose what is overwritten.
+// Files without group or other permissions are written as private files.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	_, err := safefile.Write(path, data, safefile.Options{Mode: mode, Private: mode&0o077 == 0})
+	return err
 }

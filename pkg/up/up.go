@@ -180,7 +180,7 @@ func (u *Up) Do(ctx context.Context, in Input) (*Summary, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := os.WriteFile(filepath.Join(in.StateDir, "edge-nginx.conf"), []byte(conf), 0o600); err != nil {
+	if err := writeFile(filepath.Join(in.StateDir, "edge-nginx.conf"), []byte(conf), 0o600); err != nil {
 		return fail(err)
 	}
 	apps := demoApps(&stack.Spec)
@@ -345,7 +345,7 @@ func demoApps(spec *v1alpha1.Spec) []DemoApp {
 // its CA.
 func writeUserKubeconfig(in Input, stack *config.Stack, server string, ca []byte) (string, error) {
 	caPath := filepath.Join(in.StateDir, "cluster-ca.crt")
-	if err := os.WriteFile(caPath, ca, 0o644); err != nil {
+	if err := writeFile(caPath, ca, 0o644); err != nil {
 		return "", err
 	}
 	stack.Spec.Cluster.Server = server
@@ -359,7 +359,7 @@ func writeUserKubeconfig(in Input, stack *config.Stack, server string, ca []byte
 		return "", err
 	}
 	path := filepath.Join(in.StateDir, userKubeconfig)
-	return path, os.WriteFile(path, data, kubeconfig.FileMode)
+	return path, writeFile(path, data, kubeconfig.FileMode)
 }
 
 // waitForLogins logs in as the first test user whose password is known until

@@ -483,3 +483,35 @@ func kindSpecWith(t *testing.T, old, new string) string {
 	}
 	return spec
 }
+
+// TestStateFilesAreNeverWrittenThroughALink: a link planted in the state
+// directory where up writes its state, the demo users or the edge key makes
+// the write fail; the file the link points to keeps its content.
+func TestStateFilesAreNeverWrittenThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{stateFile, usersFile, edgeKeyFile} {
+		link := filepath.Join(dir, name)
+		if err := os.Symlink(victim, link); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeFile(link, []byte("new"), 0o600); err == nil {
+			t.Errorf("%s: written through a link", name)
+		}
+		if err := os.Remove(link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeState(dir, State{Cluster: "c"}); err != nil {
+		t.Fatalf("a plain state file: %v", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, stateFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, %v", fi, err)
+	}
+}
