@@ -407,6 +407,12 @@ func (m *Model) AddKubeconfig(source string, data []byte) error {
 	if err != nil {
 		return inputErr(source, "not a kubeconfig: %v", err)
 	}
+	// clientcmd.Load takes any YAML map as an empty kubeconfig: a file
+	// with none of its sections is another file given by mistake, and
+	// saying nothing about it would read as "no problem found".
+	if len(cfg.AuthInfos)+len(cfg.Clusters)+len(cfg.Contexts) == 0 {
+		return inputErr(source, "not a kubeconfig: it has no clusters, contexts or users")
+	}
 	for name, ai := range cfg.AuthInfos {
 		u := &KubeUser{Source: source, Name: name}
 		switch {

@@ -301,3 +301,16 @@ func TestDexConfigSecretWithoutItsConfigIsNamed(t *testing.T) {
 		t.Fatalf("err = %v, want the Secret dex/dex-config named with its missing config.yaml", err)
 	}
 }
+
+// A YAML map with none of a kubeconfig's sections (a values file, an
+// oauth2-proxy alpha config given to --kubeconfig by mistake) is an input
+// error, not a kubeconfig without findings.
+func TestAddKubeconfigRefusesAFileWithNoKubeconfigSections(t *testing.T) {
+	for _, data := range []string{"{}\n", "foo: bar\n", "upstreamConfig:\n  upstreams: []\n", "apiVersion: v1\nkind: Config\n"} {
+		m := &Model{}
+		err := m.AddKubeconfig("values.yaml", []byte(data))
+		if err == nil || !strings.Contains(err.Error(), "values.yaml") || !strings.Contains(err.Error(), "no clusters, contexts or users") {
+			t.Errorf("%q: err = %v", data, err)
+		}
+	}
+}
