@@ -1,0 +1,42 @@
+package v1alpha1
+
+import "testing"
+
+func twoApps(a, b string) func(*AuthStack) {
+	return func(s *AuthStack) {
+		for i, id := range []string{a, b} {
+			name := []string{"one", "two"}[i]
+			s.Spec.Apps = append(s.Spec.Apps, App{Name: name, Host: name + ".example.com", Namespace: "apps",
+				Upstream: Upstream{Service: name, Port: 80}, Identity: IdentityHeaders, ClientID: id})
+		}
+	}
+}
+
+// Regression (red-team of the renderer): clients "app-a" and "app.a" were
+// both given dex's CLIENT_SECRET_APP_A, so one of them got the other's
+// secret; "$host" made a Secret key the API server refuses.
+func TestDexClientIDsMapToDistinctPlainEnvNames(t *testing.T) {
+	if errs := validate(twoApps("app-a", "app-b")); len(errs) > 0 {
+		t.Fatalf("distinct ids refused: %v", errs)
+	}
+	for _, pair := range [][2]string{{"app-a", "app.a"}, {"app-a", "APP_A"}, {"app.a", "app_a"}} {
+		wantError(t, validate(twoApps(pair[0], pair[1])), "spec.apps[1].clientID", "CLIENT_SECRET_APP_A")
+	}
+	for _, id := range []string{"$host", "a$HOME", "é", "a b", "-a", "a=b"} {
+		wantError(t, validate(twoApps(id, "app-b")), "spec.apps[0].clientID", "letters, digits")
+	}
+	wantError(t, validate(func(s *AuthStack) { s.Spec.Kubectl.ClientID = "app-a"; twoApps("app.a", "b")(s) }),
+		"spec.apps[0].clientID", `client "app-a" of spec.kubectl.clientID`)
+}
+
+// Regression: dex's ingressClassName under ingress-nginx was not checked
+// and is written into the dex Ingress by the chart, so "nginx\n  b: c"
+// added a key to the Ingress's spec.
+func TestDexIngressClassIsAnObjectName(t *testing.T) {
+	for _, class := range []string{"nginx\n  b: c", "a: b", "*a", "Nginx"} {
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Issuer.Dex.IngressClassName = class }), "spec.issuer.dex.ingressClassName", "DNS name")
+	}
+	if errs := validate(func(s *AuthStack) { s.Spec.Issuer.Dex.IngressClassName = "nginx-internal" }); len(errs) > 0 {
+		t.Fatalf("a plain class refused: %v", errs)
+	}
+}
