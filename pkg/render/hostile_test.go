@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,35 +35,35 @@ import (
 // hostileExamples are the examples whose every string is attacked: together
 // they reach every renderer (ingress-nginx, Traefik, Gateway API, a shared
 // sign-in proxy, LDAP, managed clusters).
-var hostileExamples = []string{"kind", "traefik", "gateway-api", "shared-signin", "dex-ldap-kubespray", "managed-multicluster", "prometheus-headers"}
+var hostileExamples = []string{"kind", "traefik", "gateway-api", "shared-signin", "dex-ldap-kubespray", "managed-multicluster", "prometheus-headers", "dashboard-token", "kubeadm"}
 
 // hostilePayloads: each crosses into a target language the renderer writes.
 var hostilePayloads = []string{
-	"a\nb: c",                // a YAML key on a new line
-	"a\n  b: c",              // an indented YAML key
-	"x: y",                   // a YAML mapping inline
-	"x #c",                   // a YAML comment
-	"*a",                     // a YAML alias
-	"&a x",                   // a YAML anchor
-	"!!binary x",             // a YAML tag
-	"{{ .Values }}",          // a template action
-	"\"'",                    // both quotes
-	`\`,                      // a backslash (CEL, TOML, JSON escapes)
-	"') || true || ('",       // a CEL string ending early
-	`") || true || ("`,       //
-	"a,b",                    // a list separator (flags, annotations)
-	"a b",                    // a space (auth-response-headers, scopes)
-	"a&b=c",                  // a query parameter
-	"a?b",                    // a query start
-	"a#b",                    // a URL fragment
-	"a%2Cb",                  // an escaped comma
-	"a\r\nX-Injected: 1",     // a header
-	"$host",                  // an nginx variable
-	"${x}",                   //
+	"a\nb: c",               // a YAML key on a new line
+	"a\n  b: c",             // an indented YAML key
+	"x: y",                  // a YAML mapping inline
+	"x #c",                  // a YAML comment
+	"*a",                    // a YAML alias
+	"&a x",                  // a YAML anchor
+	"!!binary x",            // a YAML tag
+	"{{ .Values }}",         // a template action
+	"\"'",                   // both quotes
+	`\`,                     // a backslash (CEL, TOML, JSON escapes)
+	"') || true || ('",      // a CEL string ending early
+	`") || true || ("`,      //
+	"a,b",                   // a list separator (flags, annotations)
+	"a b",                   // a space (auth-response-headers, scopes)
+	"a&b=c",                 // a query parameter
+	"a?b",                   // a query start
+	"a#b",                   // a URL fragment
+	"a%2Cb",                 // an escaped comma
+	"a\r\nX-Injected: 1",    // a header
+	"$host",                 // an nginx variable
+	"${x}",                  //
 	"a`) || Host(`evil.com", // a Traefik rule ending early
-	"a;more_set_headers x",   // an nginx directive
-	"é",                      // not ASCII
-	"EVIL",                   // upper case
+	"a;more_set_headers x",  // an nginx directive
+	"é",                     // not ASCII
+	"EVIL",                  // upper case
 	"evil.example.com#@good.example.com",
 	"good.example.com.evil.com",
 	"good.example.com.",
@@ -187,7 +188,8 @@ type rendered struct {
 	kinds   map[string]int
 	files   map[string]map[string]bool
 	annots  []annotation
-	docs    int // documents in the stream of render's stdout
+	docs    int      // documents in the stream of render's stdout
+	rules   []string // Traefik route rules
 }
 
 type annotation struct{ object, key, value string }
@@ -229,6 +231,13 @@ func digest(t testing.TB, res *Result) (*rendered, error) {
 		// Labels and selectors carry user keys (spec podSelector): compared
 		// by count, not by name.
 		shape(m, k, out.objects[k])
+		if routes, ok, _ := unstructured.NestedSlice(m, "spec", "routes"); ok {
+			for _, rt := range routes {
+				if match, ok := rt.(map[string]any)["match"].(string); ok {
+					out.rules = append(out.rules, match)
+				}
+			}
+		}
 		for ak, av := range u.GetAnnotations() {
 			out.annots = append(out.annots, annotation{k + " " + u.GetNamespace() + "/" + u.GetName(), ak, av})
 		}
@@ -307,6 +316,11 @@ func compare(base, got *rendered) []string {
 			if !bs[p] && !userKeyed(p) {
 				probs = append(probs, fmt.Sprintf("file %s has %s, which the example has not", f, p))
 			}
+		}
+	}
+	for _, r := range got.rules {
+		if !traefikRuleIsPlain(r) {
+			probs = append(probs, fmt.Sprintf("Traefik rule %q has more than Host and PathPrefix matchers joined by &&", r))
 		}
 	}
 	for _, a := range got.annots {
@@ -449,6 +463,11 @@ func TestRenderHostileStrings(t *testing.T) {
 			}
 			var ls []leaf
 			leaves(m, nil, &ls)
+			// Optional strings the examples leave out but that reach a
+			// target language.
+			if base.Spec.Issuer.Dex != nil && base.Spec.Issuer.Dex.Path == "" {
+				ls = append(ls, leaf{path: []any{"spec", "issuer", "dex", "path"}, value: "/dex"})
+			}
 			for _, l := range ls {
 				for _, p := range payloads {
 					for _, val := range []string{l.value + p, p}[:modes] {
@@ -461,3 +480,11 @@ func TestRenderHostileStrings(t *testing.T) {
 		})
 	}
 }
+
+// traefikRuleIsPlain: the rules authstack writes are Host(`h`), optionally
+// && PathPrefix(`p`); a value that ends a backtick quote makes more.
+func traefikRuleIsPlain(r string) bool {
+	return traefikRule.MatchString(r)
+}
+
+var traefikRule = regexp.MustCompile("^Host\\(`[^`]+`\\)( && PathPrefix\\(`[^`]+`\\))?$")

@@ -40,3 +40,14 @@ func TestDexIngressClassIsAnObjectName(t *testing.T) {
 		t.Fatalf("a plain class refused: %v", errs)
 	}
 }
+
+// Regression: a backtick in dex's path ended the Traefik rule's quote, so
+// "/x`)||PathPrefix(`/" routed every host's requests to dex.
+func TestDexPathIsAPlainURLPath(t *testing.T) {
+	for _, p := range []string{"/x`)||PathPrefix(`/", "/a$b", "/a;b", "/a%2F", "/a#b", "/a?b"} {
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Issuer.Dex.Path = p }), "spec.issuer.dex.path", "only letters, digits")
+	}
+	if errs := validate(func(s *AuthStack) { s.Spec.Issuer.Dex.Path = "/dex_v2.x~y-z" }); len(errs) > 0 {
+		t.Fatalf("a plain path refused: %v", errs)
+	}
+}
