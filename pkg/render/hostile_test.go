@@ -39,8 +39,12 @@ var hostileExamples = []string{"kind", "traefik", "gateway-api", "shared-signin"
 
 // hostilePayloads: each crosses into a target language the renderer writes.
 var hostilePayloads = []string{
-	"a\nb: c",               // a YAML key on a new line
-	"a\n  b: c",             // an indented YAML key
+	"a\nb: c",             // a YAML key on a new line
+	"a\n  b: c",           // an indented YAML key
+	"a\n    b: c\n    d:", // keys at the chart's depths, the next line absorbed
+	"a\n      b: c\n      d:",
+	"a\n        b: c\n        d:",
+	"a\n          b: c\n          d:",
 	"x: y",                  // a YAML mapping inline
 	"x #c",                  // a YAML comment
 	"*a",                    // a YAML alias
@@ -126,6 +130,10 @@ func leaves(v any, p []any, out *[]leaf) {
 func setLeaf(v any, p []any, val string) any {
 	if len(p) == 0 {
 		return val
+	}
+	if v == nil {
+		// An optional block the example leaves out.
+		v = map[string]any{}
 	}
 	switch v := v.(type) {
 	case map[string]any:
@@ -439,7 +447,7 @@ func TestRenderHostileStrings(t *testing.T) {
 		// One payload per target language, appended to the valid value
 		// only, on the examples that reach every edge: a minute instead of
 		// ten on a shared machine.
-		payloads = []string{"a\n  b: c", "') || true || ('", "a,b", "$host", "a\r\nX-Injected: 1", "a`) || Host(`evil.com", "a&b=c", "é"}
+		payloads = []string{"a\n  b: c", "a\n      b: c\n      d:", "') || true || ('", "a,b", "$host", "a\r\nX-Injected: 1", "a`) || Host(`evil.com", "a&b=c", "é"}
 		examples, modes = []string{"kind", "traefik", "gateway-api", "shared-signin"}, 1
 	}
 	for _, name := range examples {
@@ -467,6 +475,10 @@ func TestRenderHostileStrings(t *testing.T) {
 			// target language.
 			if base.Spec.Issuer.Dex != nil && base.Spec.Issuer.Dex.Path == "" {
 				ls = append(ls, leaf{path: []any{"spec", "issuer", "dex", "path"}, value: "/dex"})
+			}
+			if base.Spec.Images.Dex == "" && base.Spec.Images.OAuth2Proxy == "" {
+				ls = append(ls, leaf{path: []any{"spec", "images", "dex"}, value: "ghcr.io/dexidp/dex:v2.44.0"},
+					leaf{path: []any{"spec", "images", "oauth2Proxy"}, value: "quay.io/oauth2-proxy/oauth2-proxy:v7.15.6"})
 			}
 			for _, l := range ls {
 				for _, p := range payloads {

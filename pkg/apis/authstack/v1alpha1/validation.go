@@ -44,6 +44,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateManaged(&s.Spec, spec)...)
 	errs = append(errs, validateDexEnvNames(&s.Spec, spec)...)
 	errs = append(errs, validatePaths(&s.Spec, spec)...)
+	errs = append(errs, validateImages(&s.Spec.Images, spec.Child("images"))...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func twoApps(a, b string) func(*AuthStack) {
 	return func(s *AuthStack) {
@@ -49,5 +52,19 @@ func TestDexPathIsAPlainURLPath(t *testing.T) {
 	}
 	if errs := validate(func(s *AuthStack) { s.Spec.Issuer.Dex.Path = "/dex_v2.x~y-z" }); len(errs) > 0 {
 		t.Fatalf("a plain path refused: %v", errs)
+	}
+}
+
+// Regression: spec.images.dex is written into dex's Deployment by the
+// chart; "…\n      hostNetwork: true" put dex on the node's network.
+func TestImageOverridesAreImageReferences(t *testing.T) {
+	for _, im := range []string{"ghcr.io/dexidp/dex:v2.44.0\n      hostNetwork: true", "dex:v2 #x", "Dex:v2", "dex:{{ .Values }}", "dex:$TAG"} {
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Images.Dex = im }), "spec.images.dex", "image reference")
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Images.OAuth2Proxy = im }), "spec.images.oauth2Proxy", "image reference")
+	}
+	for _, im := range []string{"dex:v2", "ghcr.io/dexidp/dex:v2.44.0", "registry.local:5000/dex@sha256:" + strings.Repeat("a", 64)} {
+		if errs := validate(func(s *AuthStack) { s.Spec.Images.Dex = im }); len(errs) > 0 {
+			t.Errorf("%s refused: %v", im, errs)
+		}
 	}
 }
