@@ -500,3 +500,49 @@ func traefikRuleIsPlain(r string) bool {
 }
 
 var traefikRule = regexp.MustCompile("^Host\\(`[^`]+`\\)( && PathPrefix\\(`[^`]+`\\))?$")
+
+// FuzzRenderHostileStrings puts fuzzed strings into each string of the
+// kind and shared-signin examples: go test -fuzz FuzzRenderHostileStrings
+// ./pkg/render/ explores beyond the payload table.
+func FuzzRenderHostileStrings(f *testing.F) {
+	exampleEnv(f)
+	type target struct {
+		base    *config.Stack
+		baseOut *rendered
+		raw     []byte
+		leaves  []leaf
+	}
+	var targets []target
+	for _, name := range []string{"kind", "shared-signin"} {
+		base := load(f, name)
+		res, err := Render(base, Options{Secrets: secrets.Fixed{}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		out, err := digest(f, res)
+		if err != nil {
+			f.Fatal(err)
+		}
+		raw, err := json.Marshal(base.AuthStack)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			f.Fatal(err)
+		}
+		var ls []leaf
+		leaves(m, nil, &ls)
+		targets = append(targets, target{base, out, raw, ls})
+	}
+	for i, p := range hostilePayloads {
+		f.Add(uint(i), uint(i%2), p)
+	}
+	f.Fuzz(func(t *testing.T, at, example uint, val string) {
+		tg := targets[int(example%uint(len(targets)))]
+		l := tg.leaves[int(at%uint(len(tg.leaves)))]
+		if probs := hostileVariant(t, tg.base, tg.baseOut, tg.raw, l, val); len(probs) > 0 {
+			t.Errorf("%s = %q:\n  %s", l.field(), val, strings.Join(probs, "\n  "))
+		}
+	})
+}
