@@ -423,8 +423,8 @@ func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 func scopeList(scopes []string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, sc := range scopes {
-		if sc == "" || strings.ContainsAny(sc, " \t") {
-			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope without spaces"))
+		if !scopeToken(sc) {
+			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope: printable ASCII without spaces, commas, quotes or backslashes (RFC 6749 section 3.3)"))
 		}
 	}
 	return errs

@@ -68,3 +68,17 @@ func TestImageOverridesAreImageReferences(t *testing.T) {
 		}
 	}
 }
+
+// Regression: "groups,email" passed as one extra scope; kubelogin splits
+// --oidc-extra-scope at commas, so kubectl asked for two scopes where
+// oauth2-proxy asked for one, and a newline or quote went through too.
+func TestScopesAreSingleTokens(t *testing.T) {
+	for _, sc := range []string{"groups,email", "a\nb", `a"b`, `a\b`, "é", "a b", ""} {
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Kubectl.ExtraScopes = []string{"openid", sc} }), "spec.kubectl.extraScopes[1]", "must be one scope")
+	}
+	if errs := validate(func(s *AuthStack) {
+		s.Spec.Kubectl.ExtraScopes = []string{"groups", "audience:server:client_id:x", "https://graph.microsoft.com/.default"}
+	}); len(errs) > 0 {
+		t.Fatalf("plain scopes refused: %v", errs)
+	}
+}
