@@ -362,7 +362,7 @@ func baseHasDollar(base *rendered, key string) bool {
 func userKeyed(p string) bool {
 	// dex's environment is keyed by client and connector ids
 	// (v1alpha1.DexEnvName), the CA bundles by cluster name.
-	if strings.HasPrefix(p, "Secret.stringData.") && strings.ToUpper(p) == p && !strings.Contains(p, ">") {
+	if k, ok := strings.CutPrefix(p, "Secret.stringData."); ok && strings.ToUpper(k) == k && !strings.Contains(k, ">") {
 		return true
 	}
 	if strings.HasPrefix(p, "ConfigMap.data.ca-") && strings.HasSuffix(p, ".crt") {
@@ -397,7 +397,7 @@ func hostileVariant(t testing.TB, base *config.Stack, baseOut *rendered, raw []b
 	}
 	v1alpha1.SetDefaults(spec)
 	if errs := v1alpha1.Validate(spec); len(errs) > 0 {
-		if !namesField(errs, l.field()) {
+		if !namesField(errs, l.field(), val) {
 			return []string{fmt.Sprintf("refused without naming %s: %v", l.field(), errs.ToAggregate())}
 		}
 		return nil
@@ -428,8 +428,13 @@ func hostileVariant(t testing.TB, base *config.Stack, baseOut *rendered, raw []b
 
 // namesField: an error of errs is about f or a field that contains it
 // (a list refused whole) or inside it.
-func namesField(errs field.ErrorList, f string) bool {
+func namesField(errs field.ErrorList, f, val string) bool {
 	for _, e := range errs {
+		// Or a field that refers to this one, quoting its new value
+		// (passwordConnector: supported values: "<the new connector id>").
+		if strings.Contains(e.Detail, strconv.Quote(val)) || strings.Contains(e.Detail, " "+val+" ") {
+			return true
+		}
 		// A cross-field check may be reported on the other field, with this
 		// one named in its message (spec.apiServer.audiences must include
 		// spec.kubectl.clientID).

@@ -888,7 +888,9 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, v, "must be an https:// URL")}
 	case u.Scheme != "https":
 		return field.ErrorList{field.Invalid(p, v, "must use https: the API server refuses other issuers and tokens must not cross the network in clear")}
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+	// A bare "?" or "#" leaves RawQuery and Fragment empty (net/url sets
+	// ForceQuery, or nothing), yet the issuer string would carry it.
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(v, "?#"):
 		return field.ErrorList{field.Invalid(p, v, "must not have a query, fragment or user info")}
 	}
 	return nil

@@ -82,3 +82,12 @@ func TestScopesAreSingleTokens(t *testing.T) {
 		t.Fatalf("plain scopes refused: %v", errs)
 	}
 }
+
+// Regression: "https://issuer.example.com?" and "…#" passed, since net/url
+// leaves RawQuery and Fragment empty for a bare "?" or "#"; the issuer
+// string the API server compares with each token's iss would carry them.
+func TestIssuerURLsHaveNoBareQueryOrFragment(t *testing.T) {
+	for _, u := range []string{"https://keycloak.example.com/realms/a?", "https://keycloak.example.com/realms/a#", "https://evil.example.com#@keycloak.example.com", "https://u:p@keycloak.example.com"} {
+		wantError(t, validate(func(s *AuthStack) { externalIssuer(s); s.Spec.Issuer.External.URL = u }), "spec.issuer.external.url", "query, fragment or user info")
+	}
+}
