@@ -430,6 +430,8 @@ func hostileVariant(t testing.TB, base *config.Stack, baseOut *rendered, raw []b
 // (a list refused whole) or inside it.
 func namesField(errs field.ErrorList, f, val string) bool {
 	for _, e := range errs {
+		// Map keys are written [key] in field paths, .key in leaf paths.
+		e.Field = mapKey.ReplaceAllString(e.Field, ".$1")
 		// Or a field that refers to this one, quoting its new value
 		// (passwordConnector: supported values: "<the new connector id>").
 		if strings.Contains(e.Detail, strconv.Quote(val)) || strings.Contains(e.Detail, " "+val+" ") {
@@ -551,3 +553,5 @@ func FuzzRenderHostileStrings(f *testing.F) {
 		}
 	})
 }
+
+var mapKey = regexp.MustCompile(`\[([^\]0-9][^\]]*)\]`)

@@ -45,6 +45,7 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateDexEnvNames(&s.Spec, spec)...)
 	errs = append(errs, validatePaths(&s.Spec, spec)...)
 	errs = append(errs, validateImages(&s.Spec.Images, spec.Child("images"))...)
+	errs = append(errs, validateDexCertManager(&s.Spec, spec)...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}

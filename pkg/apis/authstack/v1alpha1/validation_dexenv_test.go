@@ -91,3 +91,11 @@ func TestIssuerURLsHaveNoBareQueryOrFragment(t *testing.T) {
 		wantError(t, validate(func(s *AuthStack) { externalIssuer(s); s.Spec.Issuer.External.URL = u }), "spec.issuer.external.url", "query, fragment or user info")
 	}
 }
+
+// Regression: dex's own cert-manager issuer was not checked and is written
+// into the annotations of dex's Ingress; "a\nb: c" added a key to it.
+func TestDexCertManagerIssuerIsAnObjectName(t *testing.T) {
+	for _, is := range []string{"a\nb: c", "a\r\nX: 1", "Lets Encrypt"} {
+		wantError(t, validate(func(s *AuthStack) { s.Spec.Issuer.Dex.TLS.CertManager = &CertManager{Issuer: is} }), "spec.issuer.dex.tls.certManager.issuer", "DNS name")
+	}
+}

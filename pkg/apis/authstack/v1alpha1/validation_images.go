@@ -22,3 +22,15 @@ func validateImages(im *Images, p *field.Path) field.ErrorList {
 	}
 	return errs
 }
+
+// validateDexCertManager checks dex's own cert-manager issuer, which the
+// chart writes into the cert-manager.io/issuer annotation of dex's Ingress:
+// an Issuer is an object name (a DNS subdomain). Unchecked, "a\nb: c"
+// added keys to the Ingress.
+func validateDexCertManager(s *Spec, spec *field.Path) field.ErrorList {
+	d := s.Issuer.Dex
+	if d == nil || d.TLS.CertManager == nil || d.TLS.CertManager.Issuer == "" {
+		return nil
+	}
+	return dnsSubdomain(d.TLS.CertManager.Issuer, spec.Child("issuer", "dex", "tls", "certManager", "issuer"))
+}
