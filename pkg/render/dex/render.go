@@ -201,9 +201,7 @@ func (r *Rendered) connector(sc v1alpha1.Connector, issuer string, src secrets.S
 	return conn, nil
 }
 
-func envName(kind, id string) string {
-	return kind + "_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
-}
+func envName(kind, id string) string { return v1alpha1.DexEnvName(kind, id) }
 
 func resolve(dir, p string) string {
 	if p == "" || strings.HasPrefix(p, "/") {

@@ -111,6 +111,11 @@ func (r *renderer) traefik() error {
 		path := dexPath(d)
 		match := hostRule(d.Host)
 		if path != "/" {
+			// Validation keeps the path to plain characters; a backtick
+			// would end the quote and add matchers of its own.
+			if strings.ContainsRune(path, '`') {
+				return fmt.Errorf("spec.issuer.dex.path %q: a backtick cannot be quoted in a Traefik rule", path)
+			}
 			match += fmt.Sprintf(" && PathPrefix(`%s`)", path)
 		}
 		var err error

@@ -42,6 +42,10 @@ func Validate(s *AuthStack) field.ErrorList {
 	errs = append(errs, validateOwnLogin(&s.Spec, spec.Child("apps"))...)
 	errs = append(errs, validateUserHeaderClaims(&s.Spec, spec.Child("apps"))...)
 	errs = append(errs, validateManaged(&s.Spec, spec)...)
+	errs = append(errs, validateDexEnvNames(&s.Spec, spec)...)
+	errs = append(errs, validatePaths(&s.Spec, spec)...)
+	errs = append(errs, validateImages(&s.Spec.Images, spec.Child("images"))...)
+	errs = append(errs, validateDexCertManager(&s.Spec, spec)...)
 	if k := s.Spec.Kustomize; k != nil && k.Dir == "" {
 		errs = append(errs, field.Required(spec.Child("kustomize", "dir"), "a directory with a kustomization.yaml"))
 	}
@@ -420,8 +424,8 @@ func validateKubectl(k *Kubectl, p *field.Path) field.ErrorList {
 func scopeList(scopes []string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, sc := range scopes {
-		if sc == "" || strings.ContainsAny(sc, " \t") {
-			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope without spaces"))
+		if !scopeToken(sc) {
+			errs = append(errs, field.Invalid(p.Index(i), sc, "must be one scope: printable ASCII without spaces, commas, quotes or backslashes (RFC 6749 section 3.3)"))
 		}
 	}
 	return errs
@@ -885,7 +889,9 @@ func httpsURL(v string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, v, "must be an https:// URL")}
 	case u.Scheme != "https":
 		return field.ErrorList{field.Invalid(p, v, "must use https: the API server refuses other issuers and tokens must not cross the network in clear")}
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+	// A bare "?" or "#" leaves RawQuery and Fragment empty (net/url sets
+	// ForceQuery, or nothing), yet the issuer string would carry it.
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(v, "?#"):
 		return field.ErrorList{field.Invalid(p, v, "must not have a query, fragment or user info")}
 	}
 	return nil

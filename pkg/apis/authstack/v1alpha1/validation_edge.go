@@ -64,7 +64,14 @@ func validateEdge(s *Spec, spec *field.Path) field.ErrorList {
 		}
 	}
 	if provider == EdgeIngressNginx {
-		// validateApps keeps apps on class nginx.
+		// validateApps keeps apps on class nginx. dex's class is written
+		// into its Ingress by the chart (templates/authstack): an
+		// IngressClass is an object name, so a DNS subdomain (k8s.io/api
+		// networking/v1 IngressSpec.ingressClassName); anything else, such
+		// as a newline, would add keys to the rendered Ingress.
+		if d := s.Issuer.Dex; d != nil && d.IngressClassName != "" {
+			errs = append(errs, dnsSubdomain(d.IngressClassName, spec.Child("issuer", "dex", "ingressClassName"))...)
+		}
 		return errs
 	}
 	if d := s.Issuer.Dex; d != nil {
