@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/distribution/reference"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -92,8 +93,10 @@ func validateProxy(p *Proxy, fp *field.Path) field.ErrorList {
 			errs = append(errs, field.NotSupported(fp.Child("tls", "certManager", "kind"), cm.Kind, []string{"ClusterIssuer", "Issuer"}))
 		}
 	}
-	if p.Image != "" && strings.IndexFunc(p.Image, unicode.IsSpace) >= 0 {
-		errs = append(errs, field.Invalid(fp.Child("image"), p.Image, "must be an image reference"))
+	if p.Image != "" {
+		if _, err := reference.ParseNormalizedNamed(p.Image); err != nil {
+			errs = append(errs, field.Invalid(fp.Child("image"), p.Image, "must be an image reference such as ghcr.io/authstack/authstack-apiproxy:v0.3.0 ("+err.Error()+")"))
+		}
 	}
 	if a := p.Audit; a != nil {
 		ap := fp.Child("audit")

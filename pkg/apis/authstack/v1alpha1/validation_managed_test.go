@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -153,5 +154,18 @@ func TestTeamGroupPatterns(t *testing.T) {
 	}
 	if got := s.Spec.ClusterTeamGroup(TeamWatcher); got != "prod:watcher" {
 		t.Errorf("ClusterTeamGroup = %q", got)
+	}
+}
+
+// The proxy's image is parsed like spec.images: the renderer writes it into
+// the proxy's Deployment.
+func TestProxyImageIsAnImageReference(t *testing.T) {
+	for _, im := range []string{"ghcr.io/a/apiproxy:v1\n        hostNetwork: true", "Apiproxy:v1", "apiproxy:$TAG", "apiproxy:v1 #x"} {
+		wantError(t, validate(func(s *AuthStack) { managed(s); s.Spec.Proxy.Image = im }), "spec.proxy.image", "image reference")
+	}
+	for _, im := range []string{"authstack-apiproxy:dev", "ghcr.io/authstack/authstack-apiproxy:v0.3.0", "registry.local:5000/apiproxy@sha256:" + strings.Repeat("b", 64)} {
+		if errs := validate(func(s *AuthStack) { managed(s); s.Spec.Proxy.Image = im }); len(errs) > 0 {
+			t.Errorf("%s refused: %v", im, errs)
+		}
 	}
 }
